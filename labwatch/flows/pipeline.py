@@ -1,0 +1,219 @@
+"""The pipeline as plain functions: items in, warehouse rows out. Prefect only decorates them.
+
+An *item* is one snapshot of one document (a corpus file, an ingested file or a fetched body).
+``derive_batch`` turns items into ``VersionRecord``s (parse, segment, detect, embed, match);
+``store_batch`` writes them in one short transaction and recomputes the changes of the
+documents touched. Bad input becomes a recorded failure naming the source; it never stops the
+batch.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Callable, Sequence
+
+from labwatch.flows import resources
+from labwatch.warehouse import store
+from labwatch.warehouse.db import Warehouse
+
+
+@dataclass
+class Item:
+    """One snapshot to derive: bytes plus where they came from."""
+
+    lab: str
+    document_id: str
+    data: bytes
+    source: str  # a path or URL, used in every message about this item
+    published: date | None = None
+    title: str | None = None
+    url: str | None = None
+    lab_name: str | None = None
+    kind: str = "auto"
+    content_type: str | None = None
+    input_path: str | None = None  # corpus file, recorded so a re-run can skip it unopened
+    mtime_ns: int | None = None
+
+    @property
+    def sha256(self) -> str:
+        return hashlib.sha256(self.data).hexdigest()
+
+
+@dataclass(frozen=True)
+class Failure:
+    stage: str
+    source: str
+    reason: str
+    lab: str | None = None
+    document_id: str | None = None
+
+
+@dataclass
+class BatchResult:
+    records: list = field(default_factory=list)  # VersionRecord, in input order
+    items: list = field(default_factory=list)
+    failures: list[Failure] = field(default_factory=list)
+    embeddings: tuple = ((), None)
+    encoded: int = 0
+    cached: int = 0
+
+
+def learned_examples(wh: Warehouse, model: str):
+    """Reviewer decisions as labelled examples for the matcher (confirmed +, rejected -)."""
+    from labwatch.extractors.matcher import LabeledExample
+
+    if not wh.exists:
+        return []
+    with wh.read() as con:
+        rows = con.execute(
+            "SELECT d.text, d.criterion_id, d.decision = 'confirmed', e.vector FROM decisions d "
+            "LEFT JOIN embeddings e ON e.model = ? AND e.text_hash = d.norm_hash "
+            "WHERE d.decision IN ('confirmed', 'rejected')",
+            [model],
+        ).fetchall()
+    import numpy as np
+
+    return [LabeledExample(text=t, criterion_id=c, label=bool(lbl),
+                           vector=None if v is None else np.asarray(v, dtype=np.float32))
+            for t, c, lbl, v in rows]
+
+
+class Deriver:
+    """Holds the loaded models for one process; derives batches of items."""
+
+    def __init__(self, wh: Warehouse | None, model: str = resources.DEFAULT_MODEL,
+                 rubric_name: str = resources.DEFAULT_RUBRIC, learn: bool = True):
+        from labwatch.extractors.matcher import Matcher
+
+        self.wh = wh
+        self.versions = resources.versions(model, rubric_name)
+        self.rubric = resources.rubric(rubric_name)
+        loader = None
+        if wh is not None and wh.exists:
+            def loader(model_id, hashes, _wh=wh):
+                with _wh.read() as con:
+                    return store.load_embeddings(con, model_id, hashes)
+        self.embedder = resources.CachedEmbedder(resources.embedder(model), loader)
+        self.matcher = Matcher(self.rubric, self.embedder)
+        if learn and wh is not None:
+            examples = learned_examples(wh, self.embedder.model_id)
+            if examples:
+                self.matcher.learn(examples)
+
+    def derive_batch(self, items: Sequence[Item]) -> BatchResult:
+        from labwatch.extractors.exceptions import ParseError
+        from labwatch.extractors.features import detect_features
+        from labwatch.extractors.parse import parse_document
+        from labwatch.extractors.segment import segment_many
+
+        out = BatchResult()
+        parsed, kept = [], []
+        for it in items:
+            try:
+                parsed.append(parse_document(it.data, source=it.source, kind=it.kind))
+                kept.append(it)
+            except ParseError as exc:
+                out.failures.append(Failure("parse", it.source, str(exc), it.lab, it.document_id))
+            except Exception as exc:  # a parser bug must not take the run down
+                out.failures.append(Failure("parse", it.source, f"{it.source}: unexpected parser error: "
+                                            f"{type(exc).__name__}: {exc}", it.lab, it.document_id))
+        if not kept:
+            return out
+        passages_per_doc = segment_many(parsed)
+        flat = [p for ps in passages_per_doc for p in ps]
+        feats = detect_features(flat)
+        texts = [p.text for p in flat]
+        self.embedder.prefetch(texts + [t for p in flat for t in (p.lead_in, p.context) if t])
+        before = self.embedder.misses
+        vectors = self.embedder.encode(texts)
+        suggestions = self.matcher.match(flat, feats, vectors) if flat else []
+        out.encoded = self.embedder.misses - before
+        out.cached = len(texts) - out.encoded
+        out.embeddings = self.embedder.take_fresh()
+        v = self.versions
+        i = 0
+        for it, doc, ps in zip(kept, parsed, passages_per_doc):
+            n = len(ps)
+            out.records.append(store.VersionRecord(
+                lab=it.lab, document_id=it.document_id, snapshot_sha=it.sha256, text=doc.text,
+                format=doc.format, parser=doc.parser, extractor_version=v.signature,
+                passages=ps, features=feats[i:i + n], suggestions=suggestions[i:i + n],
+                title=it.title or doc.title, source=it.source, source_url=it.url, published=it.published,
+                n_pages=doc.n_pages, size=len(it.data), content_type=it.content_type or doc.format,
+                model=self.embedder.model_id, rubric=v.rubric, rubric_version=v.rubric_version,
+                matcher_version=v.matcher, lab_name=it.lab_name))
+            out.items.append(it)
+            i += n
+        return out
+
+
+def store_batch(wh: Warehouse, run_id: str, result: BatchResult) -> dict[str, int]:
+    """Write one derived batch in a single short transaction; returns counts by outcome."""
+    counts = {"new": 0, "unchanged": 0, "rederived": 0, "failed": len(result.failures)}
+    touched: set[tuple[str, str]] = set()
+    with wh.write() as con:
+        keys, vecs = result.embeddings
+        if len(keys):
+            store.store_embeddings(con, result.records[0].model if result.records else "", keys, vecs)
+        for rec, it in zip(result.records, result.items):
+            outcome = store.store_version(con, rec)
+            counts[outcome.status] += 1
+            if outcome.status in ("new", "rederived"):
+                touched.add((rec.lab, rec.document_id))
+            if it.input_path:
+                store.record_input(con, it.input_path, len(it.data), it.mtime_ns or 0, it.sha256,
+                                   it.lab, it.document_id, rec.extractor_version)
+        for f in result.failures:
+            store.record_failure(con, run_id, f.stage, f.source, f.reason, f.lab, f.document_id)
+        for lab, doc in sorted(touched):
+            recompute_changes(con, lab, doc)
+    return counts
+
+
+def recompute_changes(con, lab: str, document_id: str) -> int:
+    """Commitment changes between each pair of consecutive versions of one document."""
+    from labwatch.flows.changes_glue import changes_for_document
+
+    rows = changes_for_document(con, lab, document_id)
+    store.replace_changes(con, lab, document_id, rows)
+    return len(rows)
+
+
+def pending_corpus_items(wh: Warehouse, docs, signature: str) -> tuple[list[Item], int]:
+    """Items whose bytes or pipeline changed since they were last ingested; and how many were skipped.
+
+    Decided from size, mtime and content hashes before anything heavy starts.
+    """
+    known: dict[str, tuple] = {}
+    if wh.exists:
+        with wh.read() as con:
+            for path, size, mtime, sha, pipe in con.execute(
+                    "SELECT path, size, mtime_ns, sha256, pipeline FROM inputs").fetchall():
+                known[path] = (size, mtime, sha, pipe)
+    items, skipped = [], 0
+    for d in docs:
+        path = str(Path(d.path).resolve())
+        st = Path(d.path).stat()
+        k = known.get(path)
+        if k and k[0] == st.st_size and k[1] == st.st_mtime_ns and k[3] == signature:
+            skipped += 1
+            continue
+        data = Path(d.path).read_bytes()
+        if k and k[2] == hashlib.sha256(data).hexdigest() and k[3] == signature:
+            skipped += 1
+            continue
+        items.append(Item(lab=d.lab, document_id=d.document_id, data=data, source=str(d.path),
+                          published=d.published, title=d.title, url=d.url, lab_name=d.lab_name,
+                          input_path=path, mtime_ns=st.st_mtime_ns))
+    return items, skipped
+
+
+def batches(items: Sequence[Item], size: int) -> list[list[Item]]:
+    """Split items into batches, never splitting one document's versions across a reorder."""
+    return [list(items[i:i + size]) for i in range(0, len(items), size)]
+
+
+ProgressFn = Callable[[int, int], None]

@@ -1,0 +1,51 @@
+"""Prefect flows: thin decorations over the plain pipeline functions. Only flows/ imports Prefect."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from labwatch.flows.prefect_env import configure_prefect_env
+
+configure_prefect_env()
+
+from prefect import flow, task  # noqa: E402
+from prefect.cache_policies import NO_CACHE  # noqa: E402
+
+from labwatch.flows import resources  # noqa: E402
+from labwatch.flows.run import deriver_for, run_corpus  # noqa: E402
+from labwatch.warehouse.db import Warehouse  # noqa: E402
+
+
+@task(name="derive-batch", cache_policy=NO_CACHE, retries=0)
+def derive_batch_task(db: str, model: str, rubric_name: str, batch: list):
+    """Parse, segment, detect, embed and match one batch of documents (coarse on purpose)."""
+    return deriver_for(Warehouse(db), model, rubric_name).derive_batch(batch)
+
+
+@flow(name="labwatch-run", validate_parameters=False)
+def run_flow(corpus: str, db: str, model: str = resources.DEFAULT_MODEL,
+             rubric_name: str = resources.DEFAULT_RUBRIC, progress=None) -> dict:
+    """`labwatch run` as a flow: one task per batch of documents; writes stay in the flow."""
+    derive = lambda batch: derive_batch_task(db, model, rubric_name, batch)  # noqa: E731
+    return run_corpus(Path(corpus), Warehouse(db), model=model, rubric_name=rubric_name,
+                      derive=derive, progress=progress).as_dict()
+
+
+def run_with_prefect(corpus: Path, db: Path, *, model: str = resources.DEFAULT_MODEL, progress=None) -> dict:
+    """Run the flow unless content hashes show nothing to do (then Prefect need not start)."""
+    from labwatch.corpus.local import discover_corpus
+    from labwatch.flows.pipeline import pending_corpus_items
+
+    wh = Warehouse(db)
+    pending, _ = pending_corpus_items(wh, discover_corpus(corpus), resources.versions(model).signature)
+    if not pending:
+        return run_corpus(corpus, wh, model=model, progress=progress).as_dict()
+    return run_flow(str(corpus), str(db), model=model, progress=progress)
+
+
+def serve_crawl(*, cron: str, sources: Path | None, db: Path) -> None:
+    """Serve the crawl flow as a deployment on a cron schedule (needs PREFECT_API_URL)."""
+    from labwatch.flows.crawl_glue import crawl_flow
+
+    crawl_flow.serve(name="labwatch-crawl", cron=cron,
+                     parameters={"sources": str(sources) if sources else None, "db": str(db)})

@@ -1,0 +1,28 @@
+"""Errors raised by the warehouse.
+
+WarehouseError
+ +-- WarehouseBusy        another process held the file past the timeout
+ +-- MigrationError       a schema migration failed (the file is left as it was)
+ +-- UnknownMatch         a review names a match id the warehouse has never suggested
+ +-- ImportFailed         a backup folder could not be read
+"""
+
+
+class WarehouseError(Exception):
+    """Base class: something about the warehouse file or its contents."""
+
+
+class WarehouseBusy(WarehouseError):
+    """Another process kept the DuckDB file locked for longer than the timeout."""
+
+
+class MigrationError(WarehouseError):
+    """A numbered migration could not be applied."""
+
+
+class UnknownMatch(WarehouseError):
+    """A match id that no statement in the warehouse carries."""
+
+
+class ImportFailed(WarehouseError):
+    """An export folder that cannot be imported."""
