@@ -143,8 +143,8 @@ LUMENFIELD = [
     ("bullets", [
         "fine-tune the model on task-relevant data, including a helpful-only variant trained without "
         "refusals, before running the dangerous-capability evaluations;",
-        "run agentic tasks inside a scaffold that gives the model a code interpreter, a browser "
-        "limited to a mirrored web snapshot, a file system and the ability to call copies of itself "
+        "run agentic tasks in an agent harness that provides a code interpreter, a browser limited to "
+        "a mirrored web snapshot, a file system and the ability to call copies of itself "
         "as sub-agents;",
         "try at least five prompting strategies per task family, including chain-of-thought, "
         "expert-written few-shot examples and best-of-n sampling with n of at least 32;",
@@ -236,9 +236,9 @@ LUMENFIELD = [
     ("h2", "11.2 Raising concerns"),
     ("p", "Anyone, inside or outside Lumenfield, can report a suspected breach of this protocol. Our "
           "anonymous reporting line is run by an outside firm and sends every report straight to "
-          "the chair of the board's Safety Committee, without passing through management. We will "
-          "not retaliate against anyone who reports in good faith, and no employment contract of "
-          "ours stops staff from speaking to regulators. The number of concerns received, and how "
+          "the chair of the board's Safety Committee, without passing through management. Nobody "
+          "who reports in good faith will be penalised for it, and no employment contract of ours "
+          "stops staff from speaking to regulators. The number of concerns received, and how "
           "each was resolved, appears in every public quarterly update."),
     ("h2", "11.3 External review"),
     ("p", "Once a year we will commission an independent review of whether this protocol is adequate "

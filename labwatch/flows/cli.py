@@ -17,9 +17,9 @@ from labwatch.flows.output import err, fail, print_csv, print_json, print_table,
 app = typer.Typer(add_completion=False, no_args_is_help=True, rich_markup_mode=None, pretty_exceptions_show_locals=False,
                   help="labwatch: track what frontier AI labs commit to about safety.")
 review_app = typer.Typer(add_completion=False, rich_markup_mode=None,
-                         help="Review suggested matches (list, confirm, reject, undo).")
+                         help="Review suggested matches (list, confirm, reject, undo); without a sub-command, an interactive queue.\n\nExample: labwatch review --db data/demo.duckdb --reviewer ana")
 sources_app = typer.Typer(add_completion=False, no_args_is_help=True, rich_markup_mode=None, pretty_exceptions_show_locals=False,
-                          help="The source registry of the crawler.")
+                          help="The source registry of the crawler.\n\nExample: labwatch sources check --online")
 app.add_typer(review_app, name="review")
 app.add_typer(sources_app, name="sources")
 
