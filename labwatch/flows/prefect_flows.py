@@ -45,7 +45,18 @@ def run_with_prefect(corpus: Path, db: Path, *, model: str = resources.DEFAULT_M
 
 def serve_crawl(*, cron: str, sources: Path | None, db: Path) -> None:
     """Serve the crawl flow as a deployment on a cron schedule (needs PREFECT_API_URL)."""
-    from labwatch.flows.crawl_glue import crawl_flow
-
     crawl_flow.serve(name="labwatch-crawl", cron=cron,
                      parameters={"sources": str(sources) if sources else None, "db": str(db)})
+
+
+@flow(name="labwatch-crawl", validate_parameters=False)
+def crawl_flow(sources: str | None = None, db: str = "data/labwatch.duckdb", lab: str | None = None,
+               allow_private: bool = False, backfill: bool = False) -> dict:
+    """The scheduled crawl: fetch the registry, derive new versions in batch tasks."""
+    from labwatch.corpus.records import FetchPolicy
+    from labwatch.flows.crawl_glue import crawl_sources
+
+    model, rubric_name = resources.DEFAULT_MODEL, resources.DEFAULT_RUBRIC
+    derive = lambda batch: derive_batch_task(db, model, rubric_name, batch)  # noqa: E731
+    return crawl_sources(Warehouse(db), lab=lab, sources_dir=Path(sources) if sources else None,
+                         policy=FetchPolicy(allow_private=allow_private), backfill=backfill, derive=derive)

@@ -119,3 +119,109 @@ def last_run(con: duckdb.DuckDBPyConnection) -> dict | None:
     fails = con.execute("SELECT source, reason FROM failures WHERE run_id = ? ORDER BY failed_at", [row[0]]).fetchall()
     return {"run_id": row[0], "kind": row[1], "started_at": str(row[2]), "finished_at": str(row[3]),
             "status": row[4], "n_failures": row[5], "failures": [{"source": s, "reason": r} for s, r in fails]}
+
+
+# -- read queries for the review dashboard ----------------------------------------------------
+
+
+def _rows(cur: duckdb.DuckDBPyConnection) -> list[dict]:
+    cols = [d[0] for d in cur.description]
+    return [dict(zip(cols, row)) for row in cur.fetchall()]
+
+
+def rubric_criteria(con: duckdb.DuckDBPyConnection) -> list[dict]:
+    """Every criterion of the stored rubric(s), in id order, with its description and weights."""
+    return _rows(con.execute(
+        "SELECT rubric, criterion_id, category, category_weight, weight, parent, scored, description "
+        "FROM rubric_criteria ORDER BY rubric, criterion_id"))
+
+
+def documents(con: duckdb.DuckDBPyConnection, *, lab: str | None = None) -> list[dict]:
+    """Labs' documents with their title and source URL."""
+    return _rows(con.execute(
+        "SELECT lab, document_id, title, source_url FROM documents "
+        "WHERE (?::VARCHAR IS NULL OR lab = ?) ORDER BY lab, document_id", [lab, lab]))
+
+
+def passage_detail(con: duckdb.DuckDBPyConnection, statement_id: str, *, before: int = 1,
+                   after: int = 2) -> dict | None:
+    """One passage with its provenance (version source, format, document URL) and features, plus
+    ``neighbours``: the passages of the same version from seq-before to seq+after, in order."""
+    cur = con.execute(
+        "SELECT s.statement_id, s.lab, s.document_id, s.version_id, s.seq, s.page, s.section, s.text, "
+        "s.lead_in, s.context, s.is_commitment, s.strength, s.modality, s.why AS feature_why, "
+        "v.source, v.format, v.published, d.source_url, d.title "
+        "FROM statements s JOIN versions v USING (version_id) "
+        "LEFT JOIN documents d ON d.lab = s.lab AND d.document_id = s.document_id "
+        "WHERE s.statement_id = ?", [statement_id])
+    found = _rows(cur)
+    if not found:
+        return None
+    row = found[0]
+    row["neighbours"] = _rows(con.execute(
+        "SELECT statement_id, seq, text, page, statement_id = ? AS is_self FROM statements "
+        "WHERE version_id = ? AND seq BETWEEN ? AND ? ORDER BY seq",
+        [statement_id, row["version_id"], row["seq"] - before, row["seq"] + after]))
+    return row
+
+
+def search_passages(con: duckdb.DuckDBPyConnection, text: str, *, lab: str | None = None,
+                    document: str | None = None, current_only: bool = True, limit: int = 50) -> list[dict]:
+    """Passages whose text contains ``text`` (case-insensitive, taken literally, no wildcards)."""
+    return _rows(con.execute(
+        "SELECT s.statement_id, s.lab, s.document_id, s.version_id, s.seq, s.page, s.section, s.text "
+        "FROM statements s WHERE strpos(lower(s.text), lower(?)) > 0 "
+        "AND (?::VARCHAR IS NULL OR s.lab = ?) AND (?::VARCHAR IS NULL OR s.document_id = ?) "
+        "AND (NOT ? OR s.version_id IN (SELECT version_id FROM current_versions(current_date))) "
+        "ORDER BY s.lab, s.document_id, s.seq LIMIT ?",
+        [text, lab, lab, document, document, current_only, limit]))
+
+
+def review_history(con: duckdb.DuckDBPyConnection, *, lab: str | None = None, reviewer: str | None = None,
+                   limit: int = 500) -> list[dict]:
+    """Review events, newest first, each with the event it replaced on the same match
+    (``prev_decision``, ``prev_reviewer``, ``prev_credit``, ``prev_at``; null for a first event)."""
+    return _rows(con.execute(
+        "SELECT * FROM (SELECT review_id, match_id, created_at, reviewer, decision, credit, note, lab, "
+        "document_id, criterion_id, text, origin, "
+        "lag(decision) OVER w AS prev_decision, lag(reviewer) OVER w AS prev_reviewer, "
+        "lag(credit) OVER w AS prev_credit, lag(created_at) OVER w AS prev_at FROM reviews "
+        "WINDOW w AS (PARTITION BY match_id ORDER BY created_at, review_id)) "
+        "WHERE (?::VARCHAR IS NULL OR lab = ?) AND (?::VARCHAR IS NULL OR reviewer = ?) "
+        "ORDER BY created_at DESC, review_id LIMIT ?",
+        [lab, lab, reviewer, reviewer, limit]))
+
+
+def disagreements(con: duckdb.DuckDBPyConnection, *, lab: str | None = None) -> list[dict]:
+    """Standing decisions where reviewers' latest stances differ, with every reviewer's stance."""
+    return _rows(con.execute(
+        "SELECT d.match_id, d.lab, d.document_id, d.criterion_id, d.text, d.decision, d.credit, "
+        "d.reviewer, d.decided_at, d.n_events, "
+        "(SELECT string_agg(r.reviewer || ': ' || r.decision, '; ' ORDER BY r.created_at) "
+        " FROM reviews r WHERE r.match_id = d.match_id) AS stances "
+        "FROM decisions d WHERE d.disagreement AND (?::VARCHAR IS NULL OR d.lab = ?) "
+        "ORDER BY d.decided_at DESC", [lab, lab]))
+
+
+def evidence(con: duckdb.DuckDBPyConnection, lab: str, criterion_id: str, *, as_of: date | None = None) -> list[dict]:
+    """Confirmed quotes behind one lab x criterion cell on ``as_of`` (default today)."""
+    return _rows(con.execute(
+        "SELECT document_id, version_id, page, section, text, credit, reviewer, decided_at, match_id "
+        "FROM evidence_as_of(?) WHERE lab = ? AND criterion_id = ? ORDER BY credit DESC, document_id",
+        [as_of or date.today(), lab, criterion_id]))
+
+
+def recent_runs(con: duckdb.DuckDBPyConnection, *, limit: int = 20) -> list[dict]:
+    """The latest runs, newest first, with their failure counts as recorded."""
+    return _rows(con.execute(
+        "SELECT r.run_id, r.kind, r.status, r.started_at, r.finished_at, r.args, r.summary, "
+        "coalesce(r.n_failures, (SELECT count(*) FROM failures f WHERE f.run_id = r.run_id)) AS n_failures "
+        "FROM runs r ORDER BY r.started_at DESC LIMIT ?", [limit]))
+
+
+def run_failures(con: duckdb.DuckDBPyConnection, *, run_id: str | None = None, limit: int = 200) -> list[dict]:
+    """Failures of one run (or of all runs), newest first."""
+    return _rows(con.execute(
+        "SELECT run_id, failed_at, stage, lab, document_id, source, reason FROM failures "
+        "WHERE (?::VARCHAR IS NULL OR run_id = ?) ORDER BY failed_at DESC LIMIT ?",
+        [run_id, run_id, limit]))
