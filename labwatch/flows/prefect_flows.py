@@ -22,13 +22,34 @@ def derive_batch_task(db: str, model: str, rubric_name: str, batch: list):
     return deriver_for(Warehouse(db), model, rubric_name).derive_batch(batch)
 
 
+def submit_ahead(db: str, model: str, rubric_name: str, window: int = 2):
+    """Submit derive tasks to the flow's task runner, up to ``window`` batches ahead, and yield
+    their results in order (writes stay in the flow, in order)."""
+
+    def derive_many(groups):
+        futures = []
+        for i, batch in enumerate(groups):
+            futures.append(derive_batch_task.submit(db, model, rubric_name, batch))
+            if i >= window:
+                yield futures[i - window].result()
+        for f in futures[max(0, len(groups) - window):]:
+            yield f.result()
+
+    return derive_many
+
+
 @flow(name="labwatch-run", validate_parameters=False)
 def run_flow(corpus: str, db: str, model: str = resources.DEFAULT_MODEL,
-             rubric_name: str = resources.DEFAULT_RUBRIC, progress=None) -> dict:
-    """`labwatch run` as a flow: one task per batch of documents; writes stay in the flow."""
-    derive = lambda batch: derive_batch_task(db, model, rubric_name, batch)  # noqa: E731
+             rubric_name: str = resources.DEFAULT_RUBRIC, progress=None, window: int = 0) -> dict:
+    """`labwatch run` as a flow: one task per batch of documents, submitted to the flow's task
+    runner (threads by default; Dask with ``run_flow.with_options(task_runner=...)``).
+
+    ``window`` batches are derived ahead of the one being stored. Keep it 0 with the default
+    thread runner (derivation reads the embedding cache, and DuckDB refuses a read-only and a
+    read-write connection to one file inside one process); raise it with a process-based runner.
+    """
     return run_corpus(Path(corpus), Warehouse(db), model=model, rubric_name=rubric_name,
-                      derive=derive, progress=progress).as_dict()
+                      derive_many=submit_ahead(db, model, rubric_name, window), progress=progress).as_dict()
 
 
 def run_with_prefect(corpus: Path, db: Path, *, model: str = resources.DEFAULT_MODEL, progress=None) -> dict:

@@ -18,6 +18,9 @@ from labwatch.extractors.records import text_hash
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
+os.environ.setdefault("TRANSFORMERS_NO_ADVISORY_WARNINGS", "1")
 
 DEFAULT_MODEL = os.environ.get("LABWATCH_MODEL", "minilm")
 DEFAULT_RUBRIC = os.environ.get("LABWATCH_RUBRIC", "risk-assessment")

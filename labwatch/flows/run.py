@@ -11,7 +11,7 @@ import time
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Iterator
 
 from labwatch.corpus.local import discover_corpus
 from labwatch.flows import resources
@@ -53,12 +53,23 @@ def deriver_for(wh: Warehouse, model: str, rubric_name: str) -> Deriver:
 
 
 DeriveFn = Callable[[list[Item]], BatchResult]
+# Derives many batches, yielding results in input order (lets a task runner work ahead).
+DeriveManyFn = Callable[[list[list[Item]]], "Iterator[BatchResult]"]
 
 
-def run_items(wh: Warehouse, items: list[Item], *, kind: str, args: dict, derive: DeriveFn,
+def sequential(derive: DeriveFn) -> DeriveManyFn:
+    return lambda groups: (derive(b) for b in groups)
+
+
+def run_items(wh: Warehouse, items: list[Item], *, kind: str, args: dict, derive: DeriveFn | None = None,
               skipped: int = 0, progress: Callable[[int, int, str], None] | None = None,
-              rubric_rows: list[dict] | None = None) -> RunSummary:
-    """Derive and store items batch by batch; each batch is one short write transaction."""
+              rubric_rows: list[dict] | None = None, derive_many: DeriveManyFn | None = None) -> RunSummary:
+    """Derive and store items batch by batch; each batch is one short write transaction.
+
+    Batches are stored in input order, so successive versions of a document keep their order
+    even when a task runner derives several batches at once.
+    """
+    derive_many = derive_many or sequential(derive)
     t0 = time.perf_counter()
     with wh.write() as con:
         run_id = store.start_run(con, kind, args)
@@ -68,8 +79,8 @@ def run_items(wh: Warehouse, items: list[Item], *, kind: str, args: dict, derive
     status = "failed"
     try:
         done = 0
-        for batch in batches(items, BATCH_SIZE):
-            result = derive(batch)
+        groups = batches(items, int(os.environ.get("LABWATCH_BATCH_SIZE", BATCH_SIZE)))
+        for batch, result in zip(groups, derive_many(groups)):
             counts = store_batch(wh, run_id, result)
             summary.new_versions += counts["new"]
             summary.unchanged += counts["unchanged"]
@@ -96,15 +107,16 @@ def rubric_rows(rubric_name: str) -> list[dict]:
 
 def run_corpus(corpus: Path, wh: Warehouse, *, model: str = resources.DEFAULT_MODEL,
                rubric_name: str = resources.DEFAULT_RUBRIC, derive: DeriveFn | None = None,
-               progress=None) -> RunSummary:
+               progress=None, derive_many: DeriveManyFn | None = None) -> RunSummary:
     """The main job: every document under ``corpus`` into the warehouse. Idempotent."""
     docs = discover_corpus(corpus)
     signature = resources.versions(model, rubric_name).signature
     items, skipped = pending_corpus_items(wh, docs, signature)
-    if derive is None:
-        derive = (lambda batch: deriver_for(wh, model, rubric_name).derive_batch(batch)) if items else None
+    if derive is None and derive_many is None:
+        derive = lambda batch: deriver_for(wh, model, rubric_name).derive_batch(batch)  # noqa: E731
     return run_items(wh, items, kind="run", args={"corpus": str(corpus)}, derive=derive,
-                     skipped=skipped, progress=progress, rubric_rows=rubric_rows(rubric_name))
+                     derive_many=derive_many, skipped=skipped, progress=progress,
+                     rubric_rows=rubric_rows(rubric_name))
 
 
 def ingest_bytes(wh: Warehouse, data: bytes, *, lab: str, document_id: str, source: str,

@@ -94,4 +94,4 @@ def test_prefect_flow_run(tmp_path, prefect_harness):
     state = run_flow(str(corpus), str(db), return_state=True)
     assert state.is_completed()
     summary = state.result()
-    assert summary["new_versions"] == 1 and summary["passages"] >= 5
+    assert summary["new_versions"] == 1 and summary["passages"] == 3  # the three sentences
