@@ -10,6 +10,7 @@ batch.
 from __future__ import annotations
 
 import hashlib
+import os
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -85,9 +86,14 @@ class Deriver:
     """Holds the loaded models for one process; derives batches of items."""
 
     def __init__(self, wh: Warehouse | None, model: str = resources.DEFAULT_MODEL,
-                 rubric_name: str = resources.DEFAULT_RUBRIC, learn: bool = True):
+                 rubric_name: str = resources.DEFAULT_RUBRIC, learn: bool = True, isolate: bool | None = None):
         from labwatch.extractors.matcher import Matcher
+        from labwatch.flows.isolation import ParserPool
 
+        if isolate is None:
+            isolate = os.environ.get("LABWATCH_PARSE_ISOLATION", "1") != "0"
+        # untrusted bytes are parsed in a limited worker process (time and memory bounded)
+        self.parser = ParserPool() if isolate else None
         self.wh = wh
         self.versions = resources.versions(model, rubric_name)
         self.rubric = resources.rubric(rubric_name)
@@ -103,6 +109,25 @@ class Deriver:
             if examples:
                 self.matcher.learn(examples)
 
+    def _context_vectors(self, passages, vectors):
+        """Context of each passage (heading, list lead-in, previous sentence) as the mean of their
+        vectors. The parts repeat across passages (a previous sentence is itself a passage), so
+        this costs a few heading encodes instead of a second pass of the model over every passage.
+        """
+        import numpy as np
+
+        parts = [[t for t in ((p.section[-1] if p.section else None), p.lead_in, p.context) if t] for p in passages]
+        unique = sorted({t for ps in parts for t in ps})
+        if not unique:
+            return None
+        table = dict(zip(unique, self.embedder.encode(unique)))
+        out = np.zeros_like(vectors)
+        for i, ps in enumerate(parts):
+            if ps:
+                v = np.mean([table[t] for t in ps], axis=0)
+                out[i] = v / (np.linalg.norm(v) or 1.0)
+        return out
+
     def derive_batch(self, items: Sequence[Item]) -> BatchResult:
         from labwatch.extractors.exceptions import ParseError
         from labwatch.extractors.features import detect_features
@@ -111,9 +136,10 @@ class Deriver:
 
         out = BatchResult()
         parsed, kept = [], []
+        parse = self.parser.parse if self.parser is not None else parse_document
         for it in items:
             try:
-                parsed.append(parse_document(it.data, source=it.source, kind=it.kind))
+                parsed.append(parse(it.data, source=it.source, kind=it.kind))
                 kept.append(it)
             except ParseError as exc:
                 out.failures.append(Failure("parse", it.source, str(exc), it.lab, it.document_id))
@@ -127,11 +153,12 @@ class Deriver:
         feats = detect_features(flat)
         texts = [p.text for p in flat]
         self.embedder.prefetch(texts + [t for p in flat for t in (p.lead_in, p.context) if t])
-        before = self.embedder.misses
+        misses, hits = self.embedder.misses, self.embedder.hits
         vectors = self.embedder.encode(texts)
-        suggestions = self.matcher.match(flat, feats, vectors) if flat else []
-        out.encoded = self.embedder.misses - before
-        out.cached = len(texts) - out.encoded
+        suggestions = (self.matcher.match(flat, feats, vectors, context_vectors=self._context_vectors(flat, vectors))
+                       if flat else [])
+        out.encoded = self.embedder.misses - misses  # texts run through the model (passages + context)
+        out.cached = self.embedder.hits - hits  # texts whose vectors came from the cache
         out.embeddings = self.embedder.take_fresh()
         v = self.versions
         i = 0
