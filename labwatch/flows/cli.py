@@ -483,7 +483,8 @@ def dashboard(port: int = typer.Option(8501, "--port"), host: str = typer.Option
     app_path = Path(__file__).resolve().parent.parent / "dashboards" / "app.py"
     env = {**os.environ, "LABWATCH_DB": str(resolve_db(db).resolve())}
     cmd = [sys.executable, "-m", "streamlit", "run", str(app_path), "--server.port", str(port),
-           "--server.address", host, "--server.headless", "true", "--browser.gatherUsageStats", "false"]
+           "--server.address", host, "--server.headless", "true", "--browser.gatherUsageStats", "false",
+           "--client.toolbarMode", "minimal"]
     raise SystemExit(subprocess.call(cmd, env=env))
 
 
