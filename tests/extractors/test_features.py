@@ -1,0 +1,230 @@
+"""Commitment features: accuracy on labeled passages and the behaviours reviewers rely on."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from labwatch.extractors.features import FEATURES_VERSION, detect_features, detect_text
+from labwatch.extractors.records import Passage
+
+FIXTURE = Path(__file__).parent / "fixtures" / "commitments.jsonl"
+DEV = Path("/work/shared/eval/dev.jsonl")
+
+
+def f1_of(path: Path) -> tuple[float, list[str]]:
+    rows = [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+    feats = detect_text([r["text"] for r in rows])
+    tp = sum(r["is_commitment"] and f.is_commitment for r, f in zip(rows, feats))
+    fp = sum(not r["is_commitment"] and f.is_commitment for r, f in zip(rows, feats))
+    fn = sum(r["is_commitment"] and not f.is_commitment for r, f in zip(rows, feats))
+    wrong = [r["id"] for r, f in zip(rows, feats) if r["is_commitment"] != f.is_commitment]
+    return 2 * tp / max(2 * tp + fp + fn, 1), wrong
+
+
+def one(text: str):
+    return detect_text([text])[0]
+
+
+def test_fixture_commitment_f1_floor():
+    # measured 0.974 (2 misses of 91); the floor leaves room for rule changes, not for regressions
+    f1, wrong = f1_of(FIXTURE)
+    assert f1 >= 0.93, wrong
+
+
+@pytest.mark.skipif(not DEV.exists(), reason="shared dev set not available")
+def test_dev_set_commitment_f1_floor():
+    # measured 0.901 on the 99 real passages (P 0.854, R 0.953)
+    f1, wrong = f1_of(DEV)
+    assert f1 >= 0.86, wrong
+
+
+def test_fixture_covers_every_category():
+    rows = [json.loads(line) for line in FIXTURE.read_text().splitlines() if line.strip()]
+    cats = {f.category for f in detect_text([r["text"] for r in rows])}
+    assert cats == {"commitment", "hedge", "description", "recommendation"}
+    assert len(rows) >= 80
+
+
+@pytest.mark.parametrize("text, modality", [
+    ("We will publish a capability report for every frontier model.", "will"),
+    ("Borealis Labs shall notify the board within two days.", "shall"),
+    ("Every policy change must be approved by the board.", "must"),
+    ("We commit to independent audits of our evaluations.", "commit"),
+])
+def test_firm_modals_with_the_lab_as_subject_are_commitments(text, modality):
+    f = one(text)
+    assert f.is_commitment and f.strength == "firm" and f.category == "commitment"
+    assert f.modality == modality and modality in f.why
+
+
+def test_passive_and_present_tense_practice_are_commitments():
+    passive = one("Models will be evaluated before each external deployment.")
+    practice = one("We conduct a risk assessment before each deployment.")
+    assert passive.is_commitment and "passive" in passive.why
+    assert practice.is_commitment and "conduct" in practice.modality
+
+
+@pytest.mark.parametrize("text, word", [
+    ("We aim to evaluate models every six months.", "aim"),
+    ("We intend to involve outside experts.", "intend"),
+    ("We may share results with partners.", "may"),
+    ("We typically red-team models before launch.", "typically"),
+    ("Our goal is to detect dangerous capabilities early.", "goal"),
+    ("We will also explore ways to give researchers access.", "explore"),
+])
+def test_aims_and_hedges_are_hedged_not_commitments(text, word):
+    f = one(text)
+    assert not f.is_commitment and f.strength == "hedged" and f.category == "hedge"
+    assert word in f.modality
+
+
+@pytest.mark.parametrize("text", [
+    "The model may attempt to deceive its evaluators.",
+    "Attackers could use open models to write malware.",
+    "AI at this level will be capable of finding new vulnerabilities.",
+])
+def test_what_models_and_attackers_might_do_is_description_not_hedge(text):
+    f = one(text)
+    assert not f.is_commitment and f.category == "description" and f.strength == "none"
+
+
+@pytest.mark.parametrize("text", [
+    "Effective compute is a measure that combines compute with algorithmic progress.",
+    "Critical capability level: the point at which a model can run a cyberattack unaided.",
+    "We believe transparency builds trust.",
+])
+def test_definitions_and_beliefs_are_descriptions(text):
+    f = one(text)
+    assert not f.is_commitment and f.category == "description"
+
+
+@pytest.mark.parametrize("text", [
+    "Labs should share information about dangerous capabilities.",
+    "Developers ought to commission external audits.",
+    "Frontier developers must secure their model weights.",
+])
+def test_recommendations_to_others_are_not_commitments(text):
+    f = one(text)
+    assert not f.is_commitment and f.category == "recommendation"
+
+
+def test_negation_is_flagged_on_commitments():
+    f = one("If a model crosses the threshold, we will not deploy it.")
+    assert f.is_commitment and f.negated and f.modality == "will not"
+    assert one("We never release weights of covered models.").negated
+    assert not one("We will deploy the model after review.").negated
+
+
+def test_conditions_and_triggers_are_short_phrases():
+    f = one("If a threshold is reached, we will pause training until safeguards are ready, "
+            "and we will re-evaluate prior to release unless the board decides otherwise.")
+    assert f.conditions[0] == "If a threshold is reached"
+    assert "until safeguards are ready" in f.conditions
+    assert any(c.startswith("prior to release") for c in f.conditions)
+    assert any(c.startswith("unless the board") for c in f.conditions)
+    assert "before each deployment" in one("We test models before each deployment.").conditions
+
+
+def test_numbers_are_normalised():
+    f = one("We will evaluate after every 4x increase in effective compute, every six months, "
+            "and within 30 days of release, keeping the refusal failure rate under 1%.")
+    assert f.numbers == ("4x effective compute", "every 6 months", "30 days", "1%")
+    assert one("Results are reported quarterly.").numbers == ("every 3 months",)
+    assert one("Models are re-tested every 3 months.").numbers == ("every 3 months",)
+
+
+def _item(text: str, lead_in: str | None, seq: int = 1) -> Passage:
+    return Passage(seq=seq, text=text, kind="list_item", lead_in=lead_in)
+
+
+def test_list_items_inherit_the_modality_of_their_lead_in():
+    firm, hedged, own = detect_features([
+        _item("(a) an evaluation of cyber capabilities every 3 months", "We will carry out:"),
+        _item("(b) an evaluation of cyber capabilities every 3 months", "We may carry out:"),
+        _item("(c) we may also publish the results", "We will:"),
+    ])
+    assert firm.is_commitment and firm.modality == "will" and "lead-in" in firm.why
+    assert firm.numbers == ("every 3 months",)
+    assert not hedged.is_commitment and hedged.strength == "hedged"
+    assert not own.is_commitment and own.modality == "may"  # its own cue wins
+
+
+def test_multi_sentence_passage_is_one_unit():
+    f = one("Capability elicitation is hard. We therefore give evaluators a large compute budget.")
+    assert f.is_commitment
+    g = one("We aim to forecast risks. We also hope to share the forecasts.")
+    assert not g.is_commitment and g.category == "hedge"
+
+
+def test_odd_input_gives_features_not_errors():
+    feats = detect_text(["", "   ", "12345", "日本語のテキストです。", "•", "will will will", "?" * 50])
+    assert len(feats) == 7
+    assert all(isinstance(f.is_commitment, bool) and f.why for f in feats)
+    assert detect_features([]) == [] and detect_text([]) == []
+
+
+def test_version_is_recorded():
+    assert isinstance(FEATURES_VERSION, str) and FEATURES_VERSION
+
+
+@pytest.mark.slow
+def test_segmentation_and_features_keep_pace_with_the_embedder():
+    from labwatch.extractors.records import Block, ParsedDocument
+    from labwatch.extractors.segment import segment_many
+
+    sentences = [f"Model {i} will be evaluated by the board every {i % 9 + 1} months, e.g. before "
+                 f"release. We may share results with partners if the risk is low." for i in range(600)]
+    text = "\n\n".join(sentences)
+    blocks, pos = [], 0
+    for s in sentences:
+        blocks.append(Block(text=s, start=pos, end=pos + len(s)))
+        pos += len(s) + 2
+    doc = ParsedDocument(text=text, blocks=tuple(blocks), format="text", parser="test")
+    segment_many([doc])  # warm up
+    t0 = time.perf_counter()
+    passages = segment_many([doc])[0]
+    detect_features(passages)
+    rate = len(passages) / (time.perf_counter() - t0)
+    assert len(passages) == 1200
+    assert rate >= 750, f"{rate:.0f} passages/s"  # measured ~3,000/s; 2 shared cores
+
+
+@pytest.mark.parametrize("text", [
+    "In this section, we describe the thresholds that trigger a review.",
+    "As we develop more capable models, security becomes more important.",
+    "Third parties will likely discover new jailbreaks after release.",
+    "For example, an evaluator must give the model a code interpreter.",
+    "Because these thresholds are exploratory, we do not yet tie them to responses.",
+])
+def test_document_talk_subordinate_practice_predictions_and_examples_are_not_commitments(text):
+    assert not one(text).is_commitment
+
+
+def test_a_note_can_still_carry_the_labs_own_commitment():
+    assert one("Note: we will publish the evaluation results within 30 days.").is_commitment
+
+
+def test_an_imperative_item_takes_a_hedged_lead_in():
+    hedged, firm = detect_features([
+        _item("Share benchmark results with partners.", "We may do the following:"),
+        _item("Share benchmark results with partners.", "We will do the following:"),
+    ])
+    assert not hedged.is_commitment and hedged.modality == "may"
+    assert firm.is_commitment and firm.modality == "will"
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.text(max_size=200), max_size=5))
+def test_any_text_gives_one_features_record_each(texts):
+    feats = detect_text(texts)
+    assert len(feats) == len(texts)
+    for f in feats:
+        assert f.strength in {"firm", "hedged", "none"}
+        assert f.category in {"commitment", "hedge", "description", "recommendation"}
+        assert f.is_commitment == (f.category == "commitment")
