@@ -1,0 +1,48 @@
+"""Errors raised by the extractors.
+
+Hierarchy::
+
+    ParseError(source, reason)          any document that cannot be turned into text
+    ├── EmptyDocument                   no bytes, or no text at all after parsing
+    ├── EncryptedPDF                    a PDF that needs a password to open
+    ├── NoTextLayer                     a PDF whose pages are images only (needs OCR)
+    ├── MalformedDocument               truncated or corrupt bytes, or bytes that are not what
+    │                                   their name or the caller says they are
+    └── UnsupportedFormat               a format we do not parse (images, archives, binary junk)
+
+Every message reads "<source>: <what was wrong>", so a log line names the document.
+"""
+
+from __future__ import annotations
+
+
+class ParseError(Exception):
+    """A document could not be parsed. ``source`` names it; ``reason`` says what was wrong."""
+
+    def __init__(self, source: str, reason: str) -> None:
+        self.source = source
+        self.reason = reason
+        super().__init__(f"{source}: {reason}")
+
+    def __reduce__(self):  # keep picklable across worker processes
+        return (type(self), (self.source, self.reason))
+
+
+class EmptyDocument(ParseError):
+    """The document has no bytes, or no text once parsed."""
+
+
+class EncryptedPDF(ParseError):
+    """The PDF is encrypted with a user password."""
+
+
+class NoTextLayer(ParseError):
+    """The PDF has pages but no extractable text (scanned or image-only)."""
+
+
+class MalformedDocument(ParseError):
+    """The bytes are truncated, corrupt, or not the format they claim to be."""
+
+
+class UnsupportedFormat(ParseError):
+    """The bytes are in a format the parsers do not handle (binary data, images, archives)."""

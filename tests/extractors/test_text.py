@@ -1,0 +1,143 @@
+"""Plain text and markdown -> blocks: headings, paragraphs, lists with lead-ins, tables."""
+
+from __future__ import annotations
+
+import pytest
+
+from labwatch.extractors.exceptions import EmptyDocument, UnsupportedFormat
+from labwatch.extractors.parse import parse_document
+from labwatch.extractors.text import join_hyphenated, rejoin_lines
+
+POLICY_MD = """# Northwind Safety Framework
+
+INTRODUCTION
+
+Northwind Labs builds general-purpose models. This framework explains how
+we decide whether a model is safe to train further and safe to release.
+
+3. Governance
+
+3.1 Reviews
+
+The board reviews this framework every year. Before each release we will:
+- run evaluations for autonomous replication;
+- publish a summary of the results
+  within thirty days of release;
+* give external evaluators access to the model.
+
+Incident Reporting
+
+Staff can report concerns to the board without
+revealing their names. Reports are answered
+within two weeks.
+
+Our teams must meet these obligations:
+(a) record every red-team finding;
+b) keep evaluation logs for five years.
+1. Escalate high-risk findings at once.
+2. Notify partners when a threshold is crossed.
+
+| Tier | Response |
+|---|---|
+| One | Pause training |
+"""
+
+
+@pytest.fixture(scope="module")
+def doc():
+    return parse_document(POLICY_MD.encode(), source="framework.md")
+
+
+def _block(doc, fragment):
+    return next(b for b in doc.blocks if fragment in b.text)
+
+
+def test_headings_become_section_paths(doc):
+    headings = [b.text for b in doc.blocks if b.kind == "heading"]
+    assert headings == ["Northwind Safety Framework", "INTRODUCTION", "3. Governance", "3.1 Reviews",
+                        "Incident Reporting"]
+    assert _block(doc, "general-purpose models").section == ("Northwind Safety Framework", "INTRODUCTION")
+    assert _block(doc, "reviews this framework").section == ("3. Governance", "3.1 Reviews")
+    assert _block(doc, "Staff can report").section[-1] == "Incident Reporting"
+    assert doc.title == "Northwind Safety Framework"
+
+
+def test_paragraph_lines_are_rejoined(doc):
+    para = _block(doc, "Staff can report")
+    assert para.kind == "paragraph"
+    assert para.text == ("Staff can report concerns to the board without revealing their names. "
+                         "Reports are answered within two weeks.")
+
+
+def test_list_items_carry_the_lead_in(doc):
+    items = [b for b in doc.blocks if b.kind == "list_item"]
+    assert [b.text for b in items[:3]] == [
+        "run evaluations for autonomous replication;",
+        "publish a summary of the results within thirty days of release;",
+        "give external evaluators access to the model.",
+    ]
+    assert {b.lead_in for b in items[:3]} == {"Before each release we will:"}
+    later = [b for b in items if "red-team" in b.text or "Escalate" in b.text or "Notify" in b.text]
+    assert len(later) == 3
+    assert {b.lead_in for b in later} == {"Our teams must meet these obligations:"}
+    assert _block(doc, "evaluation logs").kind == "list_item"
+
+
+def test_markdown_table_rows(doc):
+    rows = [b.text for b in doc.blocks if b.kind == "table_row"]
+    assert rows == ["Tier | Response", "One | Pause training"]
+
+
+def test_offsets_point_into_text(doc):
+    for b in doc.blocks:
+        assert doc.text[b.start:b.end] == b.text
+
+
+def test_number_at_line_start_mid_sentence_is_not_a_list_item():
+    text = "The board must approve changes listed in clause\n12. It meets every quarter to do so.\n"
+    doc = parse_document(text.encode(), source="clause.txt")
+    assert [b.kind for b in doc.blocks] == ["paragraph"]
+    assert "clause 12. It meets" in doc.text
+
+
+def test_hyphenation_rejoined_with_document_evidence():
+    vocab = {"commitment", "third-party"}
+    assert rejoin_lines(["our commit-", "ment to safety"], vocab) == "our commitment to safety"
+    assert rejoin_lines(["a third-", "party audit"], vocab) == "a third-party audit"
+    assert join_hyphenated("evalu", "ation", set()) == "evaluation"
+    assert join_hyphenated("self", "reporting", set()) == "self-reporting"
+    assert rejoin_lines(["inter\u00ad", "national"]) == "international"
+
+
+def test_latin1_text_without_declared_encoding():
+    data = "Our office in Z\u00fcrich reviews the caf\u00e9 policy.\n".encode("latin-1")
+    doc = parse_document(data, source="notes.txt")
+    assert "Z\u00fcrich" in doc.text and "caf\u00e9" in doc.text
+
+
+def test_binary_in_txt_is_unsupported():
+    junk = bytes(range(256)) * 20
+    with pytest.raises(UnsupportedFormat) as err:
+        parse_document(junk, source="notes.txt")
+    assert str(err.value).startswith("notes.txt: ")
+
+
+@pytest.mark.parametrize("data", [b"", b"   \n\n \t"])
+def test_empty_text_is_named(data):
+    with pytest.raises(EmptyDocument, match=r"^empty\.txt: "):
+        parse_document(data, source="empty.txt")
+
+
+def test_nested_text_list_lead_ins():
+    text = ("We will:\n- evaluate every model;\n- publish results:\n  - within 30 days;\n  - in full;\n"
+            "- keep logs.\n")
+    doc = parse_document(text.encode(), source="nested.txt")
+    assert [(b.text, b.lead_in) for b in doc.blocks if b.kind == "list_item"] == [
+        ("evaluate every model;", "We will:"), ("publish results:", "We will:"),
+        ("within 30 days;", "publish results:"), ("in full;", "publish results:"), ("keep logs.", "We will:"),
+    ]
+
+
+def test_numbered_line_that_wraps_is_a_list_item_not_a_heading():
+    doc = parse_document(b"1. We will publish\nreports every quarter.\n", source="wrap.txt")
+    assert [(b.kind, b.text) for b in doc.blocks] == [("list_item", "We will publish reports every quarter.")]
