@@ -129,7 +129,7 @@ def _print_run_summary(summary: dict, db: Path, fmt: Fmt) -> None:
     if fmt == Fmt.json:
         print_json(summary)
     else:
-        print_table(f"labwatch run -> {db}", ["documents", "skipped (unchanged)", "new versions", "re-derived", "failed", "passages", "encoded", "seconds"],
+        print_table(f"labwatch run -> {db}", ["docs", "unchanged", "new versions", "re-derived", "failed", "passages", "encoded", "s"],
                     [[summary["documents"], summary["skipped"], summary["new_versions"], summary["rederived"], summary["failed"], summary["passages"], summary["encoded"], summary["seconds"]]])
         print_table("warehouse", list(counts), [list(counts.values())])
         for f in summary["failures"]:
@@ -213,8 +213,8 @@ def status(db: Optional[Path] = DB_OPT, fmt: Fmt = typer.Option(Fmt.table, "--fo
                     [[run_["run_id"], run_["kind"], run_["started_at"], run_["status"], run_["n_failures"]]])
         for f in run_["failures"][:20]:
             err.print(f"  failed: {shorten(f['reason'], 200)}", soft_wrap=True)
-    for name, state in info.get("models", {}).items():
-        print_table(None, ["model", "offline load"], [[name, state]])
+    if info.get("models"):
+        print_table("models (offline)", ["model", "load"], list(info["models"].items()))
 
 
 # ------------------------------------------------------------------------------------ review

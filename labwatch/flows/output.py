@@ -13,7 +13,8 @@ from rich.console import Console
 from rich.table import Table
 
 err = Console(stderr=True, highlight=False)
-out = Console(highlight=False, soft_wrap=True)
+# wide enough for the tables when stdout is a pipe or a file (rich would assume 80 columns)
+out = Console(highlight=False, soft_wrap=True, width=None if sys.stdout.isatty() else 160)
 
 
 def _default(o: Any):
