@@ -15,12 +15,16 @@ import numpy as np
 
 from labwatch.extractors.records import text_hash
 
-os.environ.setdefault("HF_HUB_OFFLINE", "1")
-os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
-os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
-os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
-os.environ.setdefault("TRANSFORMERS_NO_ADVISORY_WARNINGS", "1")
+OFFLINE_ENV = {
+    "HF_HUB_OFFLINE": "1",  # a wrong model name would otherwise cost a minute of retries
+    "TRANSFORMERS_OFFLINE": "1",
+    "TOKENIZERS_PARALLELISM": "false",
+    "HF_HUB_DISABLE_PROGRESS_BARS": "1",
+    "TRANSFORMERS_VERBOSITY": "error",
+    "TRANSFORMERS_NO_ADVISORY_WARNINGS": "1",
+}
+for _k, _v in OFFLINE_ENV.items():
+    os.environ.setdefault(_k, _v)
 
 DEFAULT_MODEL = os.environ.get("LABWATCH_MODEL", "minilm")
 DEFAULT_RUBRIC = os.environ.get("LABWATCH_RUBRIC", "risk-assessment")
