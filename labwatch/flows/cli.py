@@ -368,22 +368,32 @@ def score(lab: Optional[str] = typer.Option(None, "--lab"), as_of: Optional[str]
 @app.command()
 @domain_errors
 def changes(lab: Optional[str] = typer.Option(None, "--lab"), since: Optional[str] = typer.Option(None, "--since", help="YYYY-MM-DD"),
+            silent: bool = typer.Option(False, "--silent", help="Only changes that no change-log entry of the lab announces."),
             db: Optional[Path] = DB_OPT, fmt: Fmt = typer.Option(Fmt.table, "--format")):
     """What changed in labs' commitments between consecutive versions.
 
     Example: labwatch changes --lab aurora-labs --since 2025-01-01 --format json
+    Example: labwatch changes --silent            (revisions the lab did not announce)
     """
     from labwatch.warehouse.queries import changes as q_changes
 
     wh = _warehouse(resolve_db(db))
     with wh.read() as con:
-        rows = q_changes(con, lab=lab, since=_parse_date(since, "--since"))
+        rows = q_changes(con, lab=lab, since=_parse_date(since, "--since"), silent=silent)
     if fmt == Fmt.json:
         print_json({"changes": rows})
         return
-    print_table(f"{len(rows)} commitment changes", ["lab", "document", "published", "kind", "reason", "old", "new"],
-                [[r["lab"], r["document_id"], r["published"], r["kind"], r["reason"], shorten(r["old"], 90), shorten(r["new"], 90)] for r in rows],
+    title = f"{len(rows)} {'silent ' if silent else ''}commitment changes"
+    print_table(title, ["lab", "document", "published", "kind", "announced", "reason", "old", "new"],
+                [[r["lab"], r["document_id"], r["published"], r["kind"], _announced_label(r), r["reason"],
+                  shorten(r["old"], 90), shorten(r["new"], 90)] for r in rows],
                 wrap=("old", "new", "reason"))
+
+
+def _announced_label(row: dict) -> str:
+    if row.get("announced") is None:
+        return "?"
+    return "yes" if row["announced"] else "silent"
 
 
 @app.command()

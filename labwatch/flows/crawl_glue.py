@@ -21,7 +21,8 @@ from labwatch.corpus.snapshots import SnapshotStore
 from labwatch.flows import resources
 from labwatch.flows.output import err, fail, print_json, print_table, shorten
 from labwatch.flows.pipeline import Item
-from labwatch.flows.run import deriver_for, rubric_rows, run_items
+from labwatch.flows.run import deriver_for, notify_changes, rubric_rows, run_items
+from labwatch.warehouse import store
 from labwatch.warehouse.db import Warehouse
 
 FETCH_COLUMNS = ("fetch_id", "run_id", "lab", "document_id", "url", "final_url", "outcome", "status", "sha256",
@@ -115,6 +116,12 @@ def crawl_sources(wh: Warehouse, *, lab: str | None = None, sources_dir: Path | 
                     problems.append(FetchResult(lab=s.lab, document=s.document, url=s.url, final_url=None,
                                                 outcome="failed", error=f"backfill: {exc}"))
     all_results = results + archived + problems
+    # --- announcements (changes_glue): remember which documents name a change-log page ---
+    from labwatch.flows.changes_glue import record_changelog_links, refresh_linked_changes
+
+    record_changelog_links(wh, sources)
+    started = store.now()
+    # --- end announcements ---
     signature = resources.versions(model).signature
     have = derived_snapshots(wh, signature)
     items, queued = [], set()
@@ -129,8 +136,13 @@ def crawl_sources(wh: Warehouse, *, lab: str | None = None, sources_dir: Path | 
     if derive is None:
         derive = lambda batch: deriver_for(wh, model, resources.DEFAULT_RUBRIC).derive_batch(batch)  # noqa: E731
     summary = run_items(wh, items, kind="crawl", args={"lab": lab, "backfill": backfill}, derive=derive,
-                        rubric_rows=rubric_rows(resources.DEFAULT_RUBRIC)).as_dict()
+                        rubric_rows=rubric_rows(resources.DEFAULT_RUBRIC), publish=False).as_dict()
     record_fetches(wh, summary["run_id"], all_results)
+    # --- announcements, feeds and alerts (changes_glue, flows/feeds.py): after new versions only ---
+    if summary["new_versions"]:
+        refresh_linked_changes(wh, {s.lab for s in sources})  # a new change-log page may announce old changes
+        summary["notifications"] = notify_changes(wh, summary["run_id"], since=started)
+    # --- end feeds and alerts ---
     fetch_failures = [{"source": r.url, "stage": "fetch", "reason": f"{r.url}: {r.error}"} for r in all_results if not r.ok]
     summary.update({
         "sources": len(results), "fetched": sum(r.outcome == "new" for r in results),

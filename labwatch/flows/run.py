@@ -36,6 +36,7 @@ class RunSummary:
     cached: int = 0
     seconds: float = 0.0
     failures: list[dict] = field(default_factory=list)
+    notifications: dict = field(default_factory=dict)  # feeds written, webhook posts (flows/feeds.py)
 
     def as_dict(self) -> dict:
         return {k: getattr(self, k) for k in self.__dataclass_fields__}
@@ -63,14 +64,18 @@ def sequential(derive: DeriveFn) -> DeriveManyFn:
 
 def run_items(wh: Warehouse, items: list[Item], *, kind: str, args: dict, derive: DeriveFn | None = None,
               skipped: int = 0, progress: Callable[[int, int, str], None] | None = None,
-              rubric_rows: list[dict] | None = None, derive_many: DeriveManyFn | None = None) -> RunSummary:
+              rubric_rows: list[dict] | None = None, derive_many: DeriveManyFn | None = None,
+              publish: bool = True) -> RunSummary:
     """Derive and store items batch by batch; each batch is one short write transaction.
 
     Batches are stored in input order, so successive versions of a document keep their order
-    even when a task runner derives several batches at once.
+    even when a task runner derives several batches at once. When the run added versions and
+    ``publish`` is true, the feeds are rewritten and new changes posted to the webhook
+    (``flows/feeds.py``; never fatal).
     """
     derive_many = derive_many or sequential(derive)
     t0 = time.perf_counter()
+    started = store.now()
     with wh.write() as con:
         run_id = store.start_run(con, kind, args)
         if rubric_rows:
@@ -93,12 +98,29 @@ def run_items(wh: Warehouse, items: list[Item], *, kind: str, args: dict, derive
             done += len(batch)
             if progress:
                 progress(done, len(items), batch[-1].source)
+        # --- feeds and alerts (flows/feeds.py): only when this run created versions ---
+        if publish and summary.new_versions:
+            summary.notifications = notify_changes(wh, run_id, since=started)
+        # --- end feeds and alerts ---
         status = "ok" if not summary.failed else "partial"
     finally:
         summary.seconds = round(time.perf_counter() - t0, 2)
         with wh.write() as con:
             store.finish_run(con, run_id, status, summary.as_dict(), summary.failed)
     return summary
+
+
+def notify_changes(wh: Warehouse, run_id: str, *, since) -> dict:
+    """Feeds and webhook after a run that added versions; a bug here is recorded, never raised."""
+    from labwatch.flows.feeds import publish_changes
+
+    try:
+        return publish_changes(wh, run_id, since=since)
+    except Exception as exc:  # delivery must never cost the run its results
+        reason = f"notify: unexpected error: {type(exc).__name__}: {exc}"
+        with wh.write() as con:
+            store.record_failure(con, run_id, "notify", str(wh.path), reason)
+        return {"feeds": [], "posted": 0, "failures": [{"source": str(wh.path), "stage": "notify", "reason": reason}]}
 
 
 def rubric_rows(rubric_name: str) -> list[dict]:

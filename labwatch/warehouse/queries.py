@@ -94,13 +94,20 @@ def scores(con: duckdb.DuckDBPyConnection, *, as_of: date | None = None, lab: st
             "rubric_version": rubric[1] if rubric else None, "labs": out_labs}
 
 
-def changes(con: duckdb.DuckDBPyConnection, *, lab: str | None = None, since: date | None = None) -> list[dict]:
+def changes(con: duckdb.DuckDBPyConnection, *, lab: str | None = None, since: date | None = None,
+            silent: bool = False) -> list[dict]:
+    """Commitment changes, oldest first. ``silent``: only those no change-log entry announces.
+
+    ``announced`` is true/false, or None for changes computed before announcements were
+    tracked; ``changelog_entry`` is the entry that mentions the change.
+    """
     cur = con.execute(
         "SELECT lab, document_id, kind, reason, old_text AS old, new_text AS new, criteria, old_version_id, "
-        "new_version_id, published FROM commitment_changes "
+        "new_version_id, published, announced, changelog_entry, change_id FROM commitment_changes "
         "WHERE (?::VARCHAR IS NULL OR lab = ?) AND (?::DATE IS NULL OR published >= ?) "
+        "AND (NOT ? OR announced = false) "
         "ORDER BY published NULLS LAST, lab, document_id, change_id",
-        [lab, lab, since, since],
+        [lab, lab, since, since, silent],
     )
     cols = [d[0] for d in cur.description]
     rows = [dict(zip(cols, r)) for r in cur.fetchall()]
