@@ -1,0 +1,74 @@
+"""Embedders: lazy loading, unit-length float32 vectors, and the two backends agreeing."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from labwatch.extractors.embedding import EmbedderError, load_embedder
+
+SENTENCES = [
+    "We evaluate each model for cyber offense before release.",
+    "Employees may report concerns anonymously.",
+    "The board approves every change to this policy.",
+    "Our office is closed on public holidays.",
+    "x",
+]
+
+
+def test_importing_the_module_does_not_load_torch():
+    code = "import sys, labwatch.extractors.embedding as e; e.load_embedder('minilm'); print('torch' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "False"
+
+
+def test_unknown_embedder_name_is_refused_by_name():
+    with pytest.raises(EmbedderError, match="unknown embedder 'nope'"):
+        load_embedder("nope")
+
+
+@pytest.fixture(scope="session")
+def torch_embedder():
+    return load_embedder("minilm")
+
+
+@pytest.fixture(scope="session")
+def onnx_embedder():
+    return load_embedder("minilm-onnx")
+
+
+@pytest.mark.model
+@pytest.mark.parametrize("name", ["minilm", "minilm-onnx"])
+def test_vectors_are_unit_length_float32_rows(name, torch_embedder, onnx_embedder):
+    emb = torch_embedder if name == "minilm" else onnx_embedder
+    vecs = emb.encode(SENTENCES, batch_size=2)
+    assert vecs.shape == (len(SENTENCES), emb.dim) == (5, 384)
+    assert vecs.dtype == np.float32
+    assert np.allclose(np.linalg.norm(vecs, axis=1), 1.0, atol=1e-4)
+    assert emb.encode([]).shape == (0, emb.dim)
+    # batching does not change the result
+    assert np.allclose(emb.encode(SENTENCES[:1]), vecs[:1], atol=1e-4)
+
+
+@pytest.mark.model
+def test_onnx_reproduces_the_torch_vectors(torch_embedder, onnx_embedder):
+    t = torch_embedder.encode(SENTENCES)
+    o = onnx_embedder.encode(SENTENCES)
+    assert (t * o).sum(axis=1).min() >= 0.99
+
+
+@pytest.mark.model
+def test_similar_sentences_are_closer_than_unrelated_ones(torch_embedder):
+    a, b, c = torch_embedder.encode(
+        ["Staff can raise concerns without giving their name.", "Employees may report problems anonymously.", "We rent servers in three regions."]
+    )
+    assert a @ b > a @ c + 0.2
+
+
+def test_embedders_are_cached_per_process():
+    assert load_embedder("minilm-onnx") is load_embedder("minilm-onnx")
+    assert load_embedder("minilm") is not load_embedder("minilm-onnx")
