@@ -61,6 +61,18 @@ def decode_html(data: bytes, source: str) -> str:
     return decode_bytes(data, source, declared_charset(data))
 
 
+TRAFILATURA_MAX_DEPTH = 250
+
+
+def _depth(tree) -> int:
+    """Deepest element nesting in the tree (iterative: safe on hostile pages)."""
+    deepest, depth = 0, 0
+    for event, _ in lxml.etree.iterwalk(tree, events=("start", "end")):
+        depth += 1 if event == "start" else -1
+        deepest = max(deepest, depth)
+    return deepest
+
+
 def parse_html(data: bytes | str, *, source: str, parser: str) -> ParsedDocument:
     """HTML bytes -> ParsedDocument (format "html") of the main content.
 
@@ -70,10 +82,14 @@ def parse_html(data: bytes | str, *, source: str, parser: str) -> ParsedDocument
     markup = _XML_DECL.sub("", markup, count=1)
     if not markup.strip():
         raise EmptyDocument(source, "empty HTML page")
+    # huge_tree: libxml2 otherwise stops at 256 levels of nesting and silently drops the rest
+    html_parser = lxml.html.HTMLParser(huge_tree=True)
     try:
-        tree = lxml.html.document_fromstring(markup)
+        tree = lxml.html.document_fromstring(markup, parser=html_parser)
     except (lxml.etree.LxmlError, ValueError) as exc:
         raise MalformedDocument(source, f"unreadable HTML ({exc})") from exc
+    if any("excessive depth" in str(e.message).lower() for e in html_parser.error_log):
+        raise MalformedDocument(source, "HTML nested more than 2048 levels deep; refusing a partial page")
     title = page_title(tree)
     warnings: list[str] = []
     main_md = _trafilatura_markdown(markup, warnings)
@@ -84,6 +100,10 @@ def parse_html(data: bytes | str, *, source: str, parser: str) -> ParsedDocument
     main_blocks = [b for b in (text_blocks(main_md) if main_md else [])
                    if not (b.text in boilerplate and b.text not in kept_text)]
     main_chars = sum(len(b.text) for b in main_blocks)
+    if main_blocks and fallback and _depth(tree) > TRAFILATURA_MAX_DEPTH:
+        # trafilatura's own parse stops at 256 levels and drops what lies deeper
+        warnings.append("page nested deeper than 255 levels; used the lxml body fallback")
+        main_blocks = []
     if not main_blocks:
         if fallback:
             warnings.append("trafilatura found no main content; used the lxml body fallback")

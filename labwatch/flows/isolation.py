@@ -23,6 +23,7 @@ import time
 import traceback
 
 STARTUP_TIMEOUT = 120.0  # importing the parsers on a loaded machine; not charged to a document
+EXIT_NO_MEMORY = 75  # the worker could not even load the parsers under its memory limit
 
 
 def _env_number(name: str, default: float) -> float:
@@ -66,8 +67,11 @@ def _worker(conn, memory_mb: int, cpu_seconds: float, parent_pid: int) -> None:
     if memory_mb:
         limit = memory_mb * 1024 * 1024
         resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
-    from labwatch.extractors.exceptions import ParseError
-    from labwatch.extractors.parse import parse_document
+    try:
+        from labwatch.extractors.exceptions import ParseError
+        from labwatch.extractors.parse import parse_document
+    except MemoryError:
+        os._exit(EXIT_NO_MEMORY)  # quietly: the parent names the limit
 
     conn.send(("ready", os.getpid()))
     while True:
@@ -142,8 +146,9 @@ class ParserPool:
         if not ready:
             code = self._exit_code()
             self._kill()
-            raise ParseError(source, f"the parser process could not start ({describe_exit(code)}; "
-                                     f"memory limit {self.memory_mb} MB)")
+            why = ("too little memory to load the parsers" if code == EXIT_NO_MEMORY else describe_exit(code))
+            raise ParseError(source, f"the parser process could not start ({why}; memory limit "
+                                     f"{self.memory_mb} MB, LABWATCH_PARSE_MEMORY_MB)")
 
     def _exit_code(self) -> int | None:
         if self._proc is None:

@@ -91,7 +91,11 @@ class Deriver:
         from labwatch.flows.isolation import ParserPool
 
         if isolate is None:
-            isolate = os.environ.get("LABWATCH_PARSE_ISOLATION", "1") != "0"
+            # a daemonic process (a Dask worker) may not start children: parse in-process there
+            import multiprocessing
+
+            isolate = (os.environ.get("LABWATCH_PARSE_ISOLATION", "1") != "0"
+                       and not multiprocessing.current_process().daemon)
         # untrusted bytes are parsed in a limited worker process (time and memory bounded)
         self.parser = ParserPool() if isolate else None
         self.wh = wh
@@ -108,6 +112,11 @@ class Deriver:
             examples = learned_examples(wh, self.embedder.model_id)
             if examples:
                 self.matcher.learn(examples)
+
+    def close(self) -> None:
+        """Stop the parser worker (models stay cached for the process)."""
+        if self.parser is not None:
+            self.parser.close()
 
     def _context_vectors(self, passages, vectors):
         """Context of each passage (heading, list lead-in, previous sentence) as the mean of their

@@ -49,6 +49,11 @@ def deriver_for(wh: Warehouse, model: str, rubric_name: str) -> Deriver:
     """One Deriver (loaded models) per process and warehouse."""
     key = (str(wh.path), model, rubric_name)
     if key not in _derivers:
+        # models are cached process-wide (resources); only the parser worker is per Deriver,
+        # so drop the others' idle workers rather than keep one per warehouse ever used
+        for old in _derivers.values():
+            old.close()
+        _derivers.clear()
         _derivers[key] = Deriver(wh, model=model, rubric_name=rubric_name)
     return _derivers[key]
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import tempfile
 from dataclasses import asdict, dataclass
 from datetime import datetime, timezone
@@ -41,10 +42,24 @@ class ReviewEvent:
 
     @classmethod
     def from_dict(cls, data: dict) -> "ReviewEvent":
+        """Validate an event read from a file or an import (its fields name files on disk)."""
         fields = {f: data.get(f) for f in cls.__dataclass_fields__}
         if fields["decision"] not in DECISIONS:
             raise ValueError(f"unknown decision {fields['decision']!r}")
+        if not isinstance(fields["event_id"], str) or not _EVENT_ID.fullmatch(fields["event_id"]):
+            raise ValueError(f"bad event id {fields['event_id']!r}")
+        _parse_time(fields["created_at"])
         return cls(**fields)
+
+
+_EVENT_ID = re.compile(r"[0-9A-Za-z_]{1,64}")
+
+
+def _parse_time(value) -> datetime:
+    try:
+        return datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    except ValueError as exc:
+        raise ValueError(f"bad created_at {value!r}") from exc
 
 
 def utc_now() -> str:
@@ -52,7 +67,9 @@ def utc_now() -> str:
 
 
 def _file_name(event: ReviewEvent) -> str:
-    stamp = event.created_at.replace(":", "").replace("-", "").replace(".", "")
+    if not _EVENT_ID.fullmatch(event.event_id):
+        raise ValueError(f"bad event id {event.event_id!r}")
+    stamp = _parse_time(event.created_at).strftime("%Y%m%dT%H%M%S%fZ")
     return f"{stamp}-{event.event_id}.json"
 
 
@@ -60,6 +77,8 @@ def append_event(journal_dir: Path, event: ReviewEvent) -> Path:
     """Write one event durably; returns its file. Never overwrites an existing event."""
     journal_dir.mkdir(parents=True, exist_ok=True)
     target = journal_dir / _file_name(event)
+    if target.parent != journal_dir:  # never write outside the journal
+        raise ValueError(f"event {event.event_id!r} would be written outside {journal_dir}")
     fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=journal_dir)
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as fh:

@@ -208,10 +208,24 @@ def load_embeddings(con: duckdb.DuckDBPyConnection, model: str, hashes: Sequence
 
 
 def start_run(con: duckdb.DuckDBPyConnection, kind: str, args: dict) -> str:
+    """Record a run as running; runs of this host whose process is gone become 'interrupted'."""
+    import os
+    import socket
+
+    import psutil
+
+    host = socket.gethostname()
+    for run_id, raw in con.execute("SELECT run_id, args FROM runs WHERE status = 'running'").fetchall():
+        try:
+            meta = json.loads(raw or "{}")
+        except ValueError:
+            continue
+        if meta.get("_host") == host and not psutil.pid_exists(int(meta.get("_pid", -1))):
+            con.execute("UPDATE runs SET status = 'interrupted' WHERE run_id = ?", [run_id])
     run_id = "r_" + uuid.uuid4().hex[:16]
     con.execute(
         "INSERT INTO runs (run_id, kind, started_at, status, args) VALUES (?, ?, ?, 'running', ?)",
-        [run_id, kind, now(), json.dumps(args, default=str)],
+        [run_id, kind, now(), json.dumps({**args, "_host": host, "_pid": os.getpid()}, default=str)],
     )
     return run_id
 

@@ -1,0 +1,106 @@
+"""Fixtures for the robustness tests: the CLI in-process, and a corpus of hostile files."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from . import hostile
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+REPO = Path(__file__).resolve().parents[2]
+# Limits for the hostile run: tight enough that a bomb fails fast, loose enough for a 5 MB file
+# on a loaded 2-core machine.
+HOSTILE_MEMORY_MB = "768"
+HOSTILE_TIMEOUT = "30"
+
+
+def invoke(*args):
+    """Run the CLI in-process (models stay loaded across calls); returns the click Result."""
+    from labwatch.flows.cli import app
+
+    return CliRunner().invoke(app, [str(a) for a in args], catch_exceptions=False)
+
+
+def invoke_json(*args, expect_exit: int | None = 0) -> dict:
+    result = invoke(*args, "--format", "json")
+    if expect_exit is not None and result.exit_code != expect_exit:
+        raise AssertionError(f"labwatch {' '.join(map(str, args))} exited {result.exit_code}, "
+                             f"not {expect_exit}:\n{result.stdout}\n{result.stderr}")
+    return {"exit_code": result.exit_code, **json.loads(result.stdout)}
+
+
+def cli_command(*args) -> list[str]:
+    """The CLI as a real process (what a user or a scheduler runs)."""
+    return [sys.executable, "-m", "labwatch.flows.cli", *map(str, args)]
+
+
+def subprocess_env(**extra: str) -> dict:
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", "PYTHONPATH": str(REPO), **extra}
+    return env
+
+
+# Files of the hostile corpus: name -> (bytes builder, expected outcome).
+# "version": parsed by sniffing the bytes; "failure": a named, recorded failure whose reason
+# contains one of the words; "either": a version or a named failure, within the time limit.
+GOOD = {
+    "commitments.txt": lambda: hostile.good_text("Frontier Safety Commitments", seed=1),
+    "evaluation-policy.pdf": lambda: hostile.good_pdf(hostile.SENTENCES[2:8]),
+}
+HOSTILE = {
+    "empty-file.pdf": (lambda: b"", "failure", ("empty",)),
+    "random-bytes.pdf": (hostile.random_bytes, "failure", ("binary data", "no %pdf-")),
+    "truncated.pdf": (hostile.truncated_pdf, "failure", ("truncated",)),
+    "encrypted.pdf": (hostile.encrypted_pdf, "failure", ("encrypted", "password")),
+    "html-named.pdf": (lambda: hostile.html_page("Deployment Safeguards", hostile.SENTENCES[4:9]), "version", ()),
+    "pdf-named.html": (lambda: hostile.good_pdf(hostile.SENTENCES[0:4]), "version", ()),
+    "deep-nesting.html": (hostile.nested_html, "either", ("nested", "no text", "took longer", "died")),
+    "latin1-page.html": (hostile.latin1_html, "version", ()),
+    "binary-junk.txt": (hostile.binary_blob, "failure", ("binary",)),
+    "big-text.txt": (lambda: hostile.big_text(2.0), "version", ()),
+    "flate-bomb.pdf": (None, "failure", ("memory", "took longer", "died")),
+    "scripted.html": (hostile.scripted_html, "version", ()),
+}
+
+
+@pytest.fixture(scope="session")
+def bomb_pdf(tmp_path_factory) -> Path:
+    """A 4 MB PDF whose page content inflates to 4 GB of zeros."""
+    return hostile.write_pdf_bomb(tmp_path_factory.mktemp("bomb") / "flate-bomb.pdf", inflated_gb=4.0)
+
+
+@pytest.fixture(scope="session")
+def hostile_corpus(tmp_path_factory, bomb_pdf) -> Path:
+    """corpus/good-lab/<2 good documents>, corpus/hostile-lab/<one of each hostile file>."""
+    root = tmp_path_factory.mktemp("hostile") / "corpus"
+    (root / "good-lab").mkdir(parents=True)
+    (root / "hostile-lab").mkdir()
+    for name, build in GOOD.items():
+        (root / "good-lab" / name).write_bytes(build())
+    for name, (build, _, _) in HOSTILE.items():
+        target = root / "hostile-lab" / name
+        if build is None:
+            target.write_bytes(bomb_pdf.read_bytes())
+        else:
+            target.write_bytes(build())
+    return root
+
+
+@pytest.fixture(scope="session")
+def hostile_run(hostile_corpus, tmp_path_factory):
+    """One `labwatch run` over the hostile corpus, with tight parse limits; (db, summary, seconds)."""
+    db = tmp_path_factory.mktemp("hostile-db") / "hostile.duckdb"
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("LABWATCH_PARSE_MEMORY_MB", HOSTILE_MEMORY_MB)
+        mp.setenv("LABWATCH_PARSE_TIMEOUT", HOSTILE_TIMEOUT)
+        t0 = time.perf_counter()
+        summary = invoke_json("run", "--no-prefect", "--corpus", hostile_corpus, "--db", db, expect_exit=None)
+        seconds = time.perf_counter() - t0
+    return db, summary, seconds
