@@ -69,13 +69,14 @@ def _stage_rates(corpus: Path) -> dict:
             "features_passages_per_s": round(len(passages) / max(t2 - t1, 1e-9))}
 
 
-def run_bench(n_docs: int = 40, model: str = "minilm", out: Path = Path("bench-out"), prefect: bool = False) -> dict:
+def run_bench(n_docs: int = 40, model: str = "minilm", out: Path = Path("bench-out"), prefect: bool = False,
+              sentences_per_doc: int = 120) -> dict:
     from labwatch.flows.benchcorpus import generate_corpus
 
     out = Path(out)
     shutil.rmtree(out, ignore_errors=True)
     corpus, db = out / "corpus", out / "bench.duckdb"
-    made = generate_corpus(corpus, n_docs)
+    made = generate_corpus(corpus, n_docs, sentences_per_doc=sentences_per_doc)
     env = {**os.environ, "HF_HUB_OFFLINE": "1", "LABWATCH_HOME": str(out / "home")}
     exe = [sys.executable, "-m", "labwatch.flows.cli"]
     flag = "--prefect" if prefect else "--no-prefect"

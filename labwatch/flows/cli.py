@@ -530,14 +530,17 @@ def import_(directory: Path = typer.Argument(...), db: Optional[Path] = DB_OPT):
 @domain_errors
 def bench(docs: int = typer.Option(40, "--docs", help="Synthetic documents to generate (about 120 passages each)."),
           model: str = typer.Option("minilm", "--model"), out: Path = typer.Option(Path("bench-out"), "--out"),
+          sentences: int = typer.Option(120, "--sentences", help="Sentences per generated document."),
+          prefect: bool = typer.Option(False, "--prefect/--no-prefect", help="Time the runs as Prefect flows."),
           fmt: Fmt = typer.Option(Fmt.table, "--format")):
     """Benchmark: documents/min, passages/s, PDF pages/s, peak RSS, cold and unchanged re-run vs encode-only.
 
-    Example: labwatch bench --docs 40
+    Example: labwatch bench --docs 44            (about 5,000 passages)
+    Example: labwatch bench --docs 1000 --sentences 20 --model minilm-onnx
     """
     from labwatch.flows.bench import run_bench
 
-    result = run_bench(n_docs=docs, model=model, out=out)
+    result = run_bench(n_docs=docs, model=model, out=out, prefect=prefect, sentences_per_doc=sentences)
     if fmt == Fmt.json:
         print_json(result)
     else:

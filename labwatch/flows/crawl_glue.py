@@ -130,7 +130,8 @@ def crawl_sources(wh: Warehouse, *, lab: str | None = None, sources_dir: Path | 
         if r.sha256 in have or key in queued or not store_.has(r.sha256):
             continue
         queued.add(key)
-        items.append(Item(lab=r.lab, document_id=r.document, data=store_.get(r.sha256), source=r.url,
+        items.append(Item(lab=r.lab, document_id=r.document, data=None, blob=store_.path(r.sha256),
+                          size=r.size or 0, _sha256=r.sha256, source=r.url,
                           published=r.published, title=r.title, url=r.url, lab_name=names.get(r.lab),
                           content_type=r.content_type))
     if derive is None:

@@ -23,11 +23,14 @@ from labwatch.warehouse.db import Warehouse
 
 @dataclass
 class Item:
-    """One snapshot to derive: bytes plus where they came from."""
+    """One snapshot to derive: bytes (or the file holding them) plus where they came from.
+
+    Corpus items keep only their path until derived, so a large corpus is never held in memory.
+    """
 
     lab: str
     document_id: str
-    data: bytes
+    data: bytes | None
     source: str  # a path or URL, used in every message about this item
     published: date | None = None
     title: str | None = None
@@ -37,10 +40,26 @@ class Item:
     content_type: str | None = None
     input_path: str | None = None  # corpus file, recorded so a re-run can skip it unopened
     mtime_ns: int | None = None
+    size: int = 0
+
+    _sha256: str | None = None
+
+    blob: Path | None = None  # a stored snapshot holding the bytes
+
+    def __post_init__(self) -> None:
+        if self.data is not None:
+            self.size = len(self.data)
+
+    def load(self) -> bytes:
+        if self.data is not None:
+            return self.data
+        return Path(self.blob or self.input_path).read_bytes()
 
     @property
     def sha256(self) -> str:
-        return hashlib.sha256(self.data).hexdigest()
+        if self._sha256 is None:
+            self._sha256 = hashlib.sha256(self.load()).hexdigest()
+        return self._sha256
 
 
 @dataclass(frozen=True)
@@ -148,7 +167,7 @@ class Deriver:
         parse = self.parser.parse if self.parser is not None else parse_document
         for it in items:
             try:
-                parsed.append(parse(it.data, source=it.source, kind=it.kind))
+                parsed.append(parse(it.load(), source=it.source, kind=it.kind))
                 kept.append(it)
             except ParseError as exc:
                 out.failures.append(Failure("parse", it.source, str(exc), it.lab, it.document_id))
@@ -178,7 +197,7 @@ class Deriver:
                 format=doc.format, parser=doc.parser, extractor_version=v.signature,
                 passages=ps, features=feats[i:i + n], suggestions=suggestions[i:i + n],
                 title=it.title or doc.title, source=it.source, source_url=it.url, published=it.published,
-                n_pages=doc.n_pages, size=len(it.data), content_type=it.content_type or doc.format,
+                n_pages=doc.n_pages, size=it.size, content_type=it.content_type or doc.format,
                 model=self.embedder.model_id, rubric=v.rubric, rubric_version=v.rubric_version,
                 matcher_version=v.matcher, lab_name=it.lab_name))
             out.items.append(it)
@@ -200,7 +219,7 @@ def store_batch(wh: Warehouse, run_id: str, result: BatchResult) -> dict[str, in
             if outcome.status in ("new", "rederived"):
                 touched.add((rec.lab, rec.document_id))
             if it.input_path:
-                store.record_input(con, it.input_path, len(it.data), it.mtime_ns or 0, it.sha256,
+                store.record_input(con, it.input_path, it.size, it.mtime_ns or 0, it.sha256,
                                    it.lab, it.document_id, rec.extractor_version)
         for f in result.failures:
             store.record_failure(con, run_id, f.stage, f.source, f.reason, f.lab, f.document_id)
@@ -237,14 +256,22 @@ def pending_corpus_items(wh: Warehouse, docs, signature: str) -> tuple[list[Item
         if k and k[0] == st.st_size and k[1] == st.st_mtime_ns and k[3] == signature:
             skipped += 1
             continue
-        data = Path(d.path).read_bytes()
-        if k and k[2] == hashlib.sha256(data).hexdigest() and k[3] == signature:
+        sha = _file_sha256(Path(d.path))
+        if k and k[2] == sha and k[3] == signature:
             skipped += 1
             continue
-        items.append(Item(lab=d.lab, document_id=d.document_id, data=data, source=str(d.path),
+        items.append(Item(lab=d.lab, document_id=d.document_id, data=None, source=str(d.path),
                           published=d.published, title=d.title, url=d.url, lab_name=d.lab_name,
-                          input_path=path, mtime_ns=st.st_mtime_ns))
+                          input_path=path, mtime_ns=st.st_mtime_ns, size=st.st_size, _sha256=sha))
     return items, skipped
+
+
+def _file_sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
 
 
 def batches(items: Sequence[Item], size: int) -> list[list[Item]]:
