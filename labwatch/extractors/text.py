@@ -22,7 +22,6 @@ NUMBERED_HEADING_RE = re.compile(r"^((?:\d{1,2})(?:\.\d{1,2}){0,4})\.?\s+(\S.*)$
 NAMED_HEADING_RE = re.compile(r"^(?:Section|Part|Chapter|Appendix|Annex|Schedule)\s+[0-9A-Z][0-9A-Z.]*\b")
 TABLE_SEP_RE = re.compile(r"^\|?\s*:?-{2,}:?\s*(?:\|\s*:?-{2,}:?\s*)*\|?$")
 SETEXT_RE = re.compile(r"^(={3,}|-{3,})\s*$")
-_WS = re.compile(r"\s+")
 _SENTENCE_SPLIT = re.compile(r"(?<=[.!?])[\"')\]]*\s+(?=[\"'(\[]?[A-Z0-9])")
 _SMALL_WORDS = {"a", "an", "and", "as", "at", "by", "for", "from", "in", "into", "of", "on", "or",
                 "the", "to", "vs", "via", "with", "our", "its"}
@@ -44,8 +43,12 @@ _TERMINAL = ".;:,!?"
 
 def collapse(text: str) -> str:
     """Single-spaced text without soft hyphens or control characters."""
-    text = text.replace("\u00ad", "").replace("\x02", "").replace("\ufffe", "")
-    return _WS.sub(" ", text).strip()
+    if text.isascii() and text.isprintable() and "  " not in text and text[:1] != " " != text[-1:]:
+        return text  # already single-spaced: ASCII whitespace but the space is not printable
+    if "\u00ad" in text or "\x02" in text or "\ufffe" in text:
+        text = text.replace("\u00ad", "").replace("\x02", "").replace("\ufffe", "")
+    # str.split() and the regex class \s agree on what whitespace is; split is much faster
+    return " ".join(text.split())
 
 
 def last_sentence(text: str) -> str:
@@ -133,10 +136,8 @@ def strip_emphasis(text: str) -> str:
 
 def vocabulary(texts: Iterable[str]) -> set[str]:
     """Lower-cased words (hyphenated forms included) seen in a document: evidence for rejoining."""
-    vocab: set[str] = set()
-    for t in texts:
-        vocab.update(w.lower() for w in _WORD_RE.findall(t))
-    return vocab
+    # one pass over all texts: a newline never belongs to a word, so no word spans two texts
+    return set(map(str.lower, _WORD_RE.findall("\n".join(texts))))
 
 
 def join_hyphenated(left: str, right: str, vocab: set[str]) -> str:
@@ -186,10 +187,11 @@ class SectionTracker:
     def __init__(self) -> None:
         self._stack: list[tuple[int, str]] = []
         self._style_levels: dict[object, int] = {}
+        self._path: tuple[str, ...] = ()  # titles of the stack, kept in step with it
 
     @property
     def path(self) -> tuple[str, ...]:
-        return tuple(t for _, t in self._stack)
+        return self._path
 
     def push(self, title: str, level: int | None = None, style: object = None) -> tuple[str, ...]:
         """Enter a heading; returns the path above it (its parents)."""
@@ -200,8 +202,9 @@ class SectionTracker:
             level = self._style_levels[key]
         while self._stack and self._stack[-1][0] >= level:
             self._stack.pop()
-        parents = self.path
+        parents = tuple(t for _, t in self._stack)
         self._stack.append((level, title))
+        self._path = parents + (title,)
         return parents
 
 

@@ -213,14 +213,16 @@ def store_batch(wh: Warehouse, run_id: str, result: BatchResult) -> dict[str, in
         keys, vecs = result.embeddings
         if len(keys):
             store.store_embeddings(con, result.records[0].model if result.records else "", keys, vecs)
+        buffer = store.RowBuffer()
         for rec, it in zip(result.records, result.items):
-            outcome = store.store_version(con, rec)
+            outcome = store.store_version(con, rec, buffer)
             counts[outcome.status] += 1
             if outcome.status in ("new", "rederived"):
                 touched.add((rec.lab, rec.document_id))
             if it.input_path:
                 store.record_input(con, it.input_path, it.size, it.mtime_ns or 0, it.sha256,
                                    it.lab, it.document_id, rec.extractor_version)
+        buffer.flush(con)
         for f in result.failures:
             store.record_failure(con, run_id, f.stage, f.source, f.reason, f.lab, f.document_id)
         for lab, doc in sorted(touched):
@@ -274,9 +276,25 @@ def _file_sha256(path: Path) -> str:
     return h.hexdigest()
 
 
-def batches(items: Sequence[Item], size: int) -> list[list[Item]]:
-    """Split items into batches, never splitting one document's versions across a reorder."""
-    return [list(items[i:i + size]) for i in range(0, len(items), size)]
+def batches(items: Sequence[Item], size: int, max_bytes: int = 2_000_000) -> list[list[Item]]:
+    """Consecutive batches of at most ``size`` items and about ``max_bytes`` of input each.
+
+    Order is kept (successive versions of a document stay in order). Batches bound memory and
+    the length of each write transaction; many small documents share one transaction, since
+    each commit and close of the DuckDB file costs tens of milliseconds.
+    """
+    out: list[list[Item]] = []
+    current: list[Item] = []
+    weight = 0
+    for it in items:
+        if current and (len(current) >= size or weight + it.size > max_bytes):
+            out.append(current)
+            current, weight = [], 0
+        current.append(it)
+        weight += it.size
+    if current:
+        out.append(current)
+    return out
 
 
 ProgressFn = Callable[[int, int], None]

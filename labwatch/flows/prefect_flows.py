@@ -61,6 +61,11 @@ def run_with_prefect(corpus: Path, db: Path, *, model: str = resources.DEFAULT_M
     pending, _ = pending_corpus_items(wh, discover_corpus(corpus), resources.versions(model).signature)
     if not pending:
         return run_corpus(corpus, wh, model=model, progress=progress).as_dict()
+    # load the embedding model while Prefect starts its ephemeral API (both take seconds)
+    import threading
+
+    warm = threading.Thread(target=lambda: resources.embedder(model).encode(["warm up"]), daemon=True)
+    warm.start()
     return run_flow(str(corpus), str(db), model=model, progress=progress)
 
 

@@ -19,7 +19,7 @@ from labwatch.flows.pipeline import BatchResult, Deriver, Item, batches, pending
 from labwatch.warehouse import store
 from labwatch.warehouse.db import Warehouse
 
-BATCH_SIZE = int(os.environ.get("LABWATCH_BATCH_SIZE", "8"))
+BATCH_SIZE = 64  # documents per batch at most (LABWATCH_BATCH_SIZE); also ~2 MB of input at most
 
 
 @dataclass
@@ -89,7 +89,8 @@ def run_items(wh: Warehouse, items: list[Item], *, kind: str, args: dict, derive
     status = "failed"
     try:
         done = 0
-        groups = batches(items, int(os.environ.get("LABWATCH_BATCH_SIZE", BATCH_SIZE)))
+        groups = batches(items, int(os.environ.get("LABWATCH_BATCH_SIZE", BATCH_SIZE)),
+                         int(os.environ.get("LABWATCH_BATCH_BYTES", 2_000_000)))
         for batch, result in zip(groups, derive_many(groups)):
             counts = store_batch(wh, run_id, result)
             summary.new_versions += counts["new"]

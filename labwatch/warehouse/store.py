@@ -76,8 +76,34 @@ def ensure_lab(con: duckdb.DuckDBPyConnection, lab: str, name: str | None = None
         con.execute("UPDATE labs SET name = ? WHERE lab = ? AND name = lab", [name, lab])
 
 
-def store_version(con: duckdb.DuckDBPyConnection, rec: VersionRecord) -> StoreOutcome:
-    """Store one snapshot's derivation; idempotent (the same input twice changes nothing)."""
+class RowBuffer:
+    """Statement and match rows gathered over a batch and inserted in one go (through Arrow)."""
+
+    def __init__(self) -> None:
+        self.statements: list[dict] = []
+        self.matches: list[dict] = []
+
+    def flush(self, con: duckdb.DuckDBPyConnection) -> None:
+        _bulk_insert(con, "statements", self.statements, list_columns=("conditions", "numbers"))
+        _bulk_insert(con, "matches", self.matches)
+        self.statements, self.matches = [], []
+
+
+def store_version(con: duckdb.DuckDBPyConnection, rec: VersionRecord, buffer: RowBuffer | None = None) -> StoreOutcome:
+    """Store one snapshot's derivation; idempotent (the same input twice changes nothing).
+
+    With a ``buffer``, statement and match rows are queued there; the caller flushes it before
+    reading them back (and before the transaction commits).
+    """
+    own = buffer is None
+    buffer = buffer or RowBuffer()
+    outcome = _store_version(con, rec, buffer)
+    if own:
+        buffer.flush(con)
+    return outcome
+
+
+def _store_version(con: duckdb.DuckDBPyConnection, rec: VersionRecord, buffer: RowBuffer) -> StoreOutcome:
     ensure_lab(con, rec.lab, rec.lab_name)
     con.execute(
         "INSERT OR IGNORE INTO documents (lab, document_id, title, source_url) VALUES (?, ?, ?, ?)",
@@ -93,7 +119,7 @@ def store_version(con: duckdb.DuckDBPyConnection, rec: VersionRecord) -> StoreOu
         [rec.snapshot_sha, rec.lab, rec.document_id],
     ).fetchone()
     if known is not None:
-        _rederive(con, known[0], rec)
+        _rederive(con, known[0], rec, buffer)
         return StoreOutcome(known[0], "rederived")
     latest = con.execute(
         "SELECT version_id, text_hash FROM versions WHERE lab = ? AND document_id = ? "
@@ -121,11 +147,11 @@ def store_version(con: duckdb.DuckDBPyConnection, rec: VersionRecord) -> StoreOu
          rec.extractor_version, rec.text],
     )
     con.execute("INSERT OR IGNORE INTO version_snapshots VALUES (?, ?, ?)", [vid, rec.snapshot_sha, rec.seen_at])
-    _insert_derived(con, vid, rec)
+    _derived_rows(vid, rec, buffer)
     return StoreOutcome(vid, "new")
 
 
-def _rederive(con: duckdb.DuckDBPyConnection, vid: str, rec: VersionRecord) -> None:
+def _rederive(con: duckdb.DuckDBPyConnection, vid: str, rec: VersionRecord, buffer: RowBuffer) -> None:
     """Replace a version's derived rows (after an extractor, model or rubric upgrade)."""
     con.execute("DELETE FROM matches WHERE version_id = ?", [vid])
     con.execute("DELETE FROM statements WHERE version_id = ?", [vid])
@@ -134,11 +160,11 @@ def _rederive(con: duckdb.DuckDBPyConnection, vid: str, rec: VersionRecord) -> N
         "title = coalesce(?, title), published = coalesce(?, published) WHERE version_id = ?",
         [rec.parser, rec.extractor_version, len(rec.passages), rec.n_pages, rec.title, rec.published, vid],
     )
-    _insert_derived(con, vid, rec)
+    _derived_rows(vid, rec, buffer)
 
 
-def _insert_derived(con: duckdb.DuckDBPyConnection, vid: str, rec: VersionRecord) -> None:
-    srows, mrows = [], []
+def _derived_rows(vid: str, rec: VersionRecord, buffer: RowBuffer) -> None:
+    srows, mrows = buffer.statements, buffer.matches
     for p, f, sugg in zip(rec.passages, rec.features, rec.suggestions, strict=True):
         sid = "s_" + _h(vid, str(p.seq))
         srows.append({
@@ -158,8 +184,6 @@ def _insert_derived(con: duckdb.DuckDBPyConnection, vid: str, rec: VersionRecord
                 "suggested": bool(s.suggested), "why": s.why, "model": rec.model, "rubric": rec.rubric,
                 "rubric_version": rec.rubric_version, "matcher_version": rec.matcher_version,
             })
-    _bulk_insert(con, "statements", srows, list_columns=("conditions", "numbers"))
-    _bulk_insert(con, "matches", mrows)
 
 
 def _bulk_insert(con: duckdb.DuckDBPyConnection, table: str, rows: list[dict], list_columns=()) -> None:
