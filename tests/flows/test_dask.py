@@ -26,5 +26,5 @@ def test_run_flow_on_a_local_dask_cluster(tmp_path, prefect_harness, monkeypatch
     state = run_flow.with_options(task_runner=runner)(str(corpus), str(db), window=1, return_state=True)
     assert state.is_completed(), state
     summary = state.result()
-    assert summary["new_versions"] == 3 and summary["failed"] == 0
+    assert summary["new_versions"] == 3 and summary["failed"] == 0, summary
 
