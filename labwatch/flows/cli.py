@@ -12,7 +12,7 @@ from typing import Optional
 
 import typer
 
-from labwatch.flows.output import err, fail, print_csv, print_json, print_table, shorten
+from labwatch.flows.output import err, fail, out, print_csv, print_json, print_table, shorten
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, rich_markup_mode=None, pretty_exceptions_show_locals=False,
                   help="labwatch: track what frontier AI labs commit to about safety.")
@@ -339,18 +339,25 @@ def review_undo(match_id: str = typer.Argument(...), reviewer: str = typer.Optio
 @app.command()
 @domain_errors
 def score(lab: Optional[str] = typer.Option(None, "--lab"), as_of: Optional[str] = typer.Option(None, "--as-of", help="YYYY-MM-DD"),
+          since: Optional[str] = typer.Option(None, "--since", help="YYYY-MM-DD: also explain how each score moved since then."),
           db: Optional[Path] = DB_OPT, fmt: ScoreFmt = typer.Option(ScoreFmt.table, "--format")):
     """Per-lab scores (0-100) from confirmed evidence, as of a date.
 
     Example: labwatch score --as-of 2025-06-30 --format md > scorecard.md
+    Example: labwatch score --lab aurora-labs --since 2025-01-01   (why the score moved)
     """
     from labwatch.flows.scorecard import render_markdown
-    from labwatch.warehouse.queries import scores
+    from labwatch.warehouse.queries import explain_score_change, score_changes, scores
 
     wh = _warehouse(resolve_db(db))
     _sync(wh)
+    as_of_d = _parse_date(as_of, "--as-of")
     with wh.read() as con:
-        doc = scores(con, as_of=_parse_date(as_of, "--as-of"), lab=lab)
+        doc = scores(con, as_of=as_of_d, lab=lab)
+        if since:
+            doc["changes"] = score_changes(con, since=_parse_date(since, "--since"), as_of=as_of_d, lab=lab)
+            for move in doc["changes"]:
+                move["explanation"] = explain_score_change(move)
     if fmt == ScoreFmt.json:
         print_json(doc)
     elif fmt == ScoreFmt.md:
@@ -362,6 +369,8 @@ def score(lab: Optional[str] = typer.Option(None, "--lab"), as_of: Optional[str]
         print_table(f"scores as of {doc['as_of']} ({doc['rubric']})", ["lab", "score", "measuring", "commitments", "accountability", "credited criteria"],
                     [[l["lab"], l["score"], l["categories"].get("measuring", 0), l["categories"].get("commitments", 0),
                       l["categories"].get("accountability", 0), sum(1 for c in l["criteria"] if c["credit"] > 0)] for l in doc["labs"]])
+        for move in doc.get("changes", []):
+            out.print(move["explanation"], soft_wrap=True)
 
 
 # ----------------------------------------------------------------------------------- changes

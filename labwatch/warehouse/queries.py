@@ -232,3 +232,57 @@ def run_failures(con: duckdb.DuckDBPyConnection, *, run_id: str | None = None, l
         "SELECT run_id, failed_at, stage, lab, document_id, source, reason FROM failures "
         "WHERE (?::VARCHAR IS NULL OR run_id = ?) ORDER BY failed_at DESC LIMIT ?",
         [run_id, run_id, limit]))
+
+
+def score_changes(con: duckdb.DuckDBPyConnection, *, since: date, as_of: date | None = None,
+                  lab: str | None = None) -> list[dict]:
+    """Why each lab's score moved between two dates: the criteria whose credit changed, with the
+    evidence that appeared or disappeared and the document versions published in between."""
+    as_of = as_of or date.today()
+    before = {l["lab"]: l for l in scores(con, as_of=since, lab=lab)["labs"]}
+    after = {l["lab"]: l for l in scores(con, as_of=as_of, lab=lab)["labs"]}
+    cat_w = dict(con.execute("SELECT DISTINCT category, category_weight FROM rubric_criteria").fetchall())
+    out = []
+    for lab_id, now_ in after.items():
+        then = before.get(lab_id)
+        if then is None:
+            continue
+        old_c = {c["criterion_id"]: c for c in then["criteria"]}
+        moves = []
+        for c in now_["criteria"]:
+            o = old_c.get(c["criterion_id"])
+            if o is None or abs(o["credit"] - c["credit"]) < 1e-9:
+                continue
+            points = 100 * cat_w.get(c["category"], 0) * c["weight"] * (c["credit"] - o["credit"]) if c["scored"] else 0.0
+            gone = {e["text"] for e in o["evidence"]} - {e["text"] for e in c["evidence"]}
+            came = {e["text"] for e in c["evidence"]} - {e["text"] for e in o["evidence"]}
+            docs = sorted({e["document_id"] for e in o["evidence"] + c["evidence"]})
+            moves.append({"criterion_id": c["criterion_id"], "old_credit": o["credit"], "new_credit": c["credit"],
+                          "points": round(points, 2), "evidence_removed": sorted(gone), "evidence_added": sorted(came),
+                          "documents": docs})
+        published = con.execute(
+            "SELECT document_id, version_id, coalesce(published, CAST(seen_at AS DATE)) AS d FROM versions "
+            "WHERE lab = ? AND coalesce(published, CAST(seen_at AS DATE)) > ? "
+            "AND coalesce(published, CAST(seen_at AS DATE)) <= ? ORDER BY d", [lab_id, since, as_of]).fetchall()
+        out.append({"lab": lab_id, "since": since.isoformat(), "as_of": as_of.isoformat(),
+                    "old_score": then["score"], "new_score": now_["score"],
+                    "delta": round(now_["score"] - then["score"], 2), "criteria": moves,
+                    "versions": [{"document_id": d, "version_id": v, "published": p.isoformat()} for d, v, p in published]})
+    return out
+
+
+def explain_score_change(move: dict) -> str:
+    """One line a person can read: 'score for X fell 6.2 points since D because …'."""
+    verb = "rose" if move["delta"] > 0 else "fell" if move["delta"] < 0 else "did not change"
+    line = f"score for {move['lab']} {verb} {abs(move['delta']):.1f} points between {move['since']} and {move['as_of']}"
+    reasons = []
+    for c in move["criteria"]:
+        part = f"{c['criterion_id']} credit {c['old_credit']:g} -> {c['new_credit']:g} ({c['points']:+.1f})"
+        if c["evidence_removed"] and not c["evidence_added"]:
+            part += f": \"{' '.join(c['evidence_removed'][0].split())[:90]}\" is no longer in the current version"
+        elif c["evidence_added"]:
+            part += f": new evidence \"{' '.join(c['evidence_added'][0].split())[:90]}\""
+        reasons.append(part)
+    if move["versions"]:
+        reasons.append("new versions: " + ", ".join(f"{v['document_id']} ({v['published']})" for v in move["versions"]))
+    return line + (" because " + "; ".join(reasons) if reasons else "")

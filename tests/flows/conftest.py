@@ -12,11 +12,11 @@ from typer.testing import CliRunner
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 
-def invoke(*args, check=True):
+def invoke(*args, check=True, input=None):
     """Run the CLI in-process (models stay loaded across calls); returns the click Result."""
     from labwatch.flows.cli import app
 
-    result = CliRunner().invoke(app, [str(a) for a in args], catch_exceptions=False)
+    result = CliRunner().invoke(app, [str(a) for a in args], catch_exceptions=False, input=input)
     if check and result.exit_code != 0:
         raise AssertionError(f"labwatch {' '.join(map(str, args))} exited {result.exit_code}:\n{result.stdout}\n{result.stderr}")
     return result

@@ -88,3 +88,18 @@ def test_bad_input_is_one_line_and_non_zero(demo_copy, args, message):
     assert result.exit_code != 0
     assert message in result.stderr
     assert "Traceback" not in result.stderr + result.stdout
+
+
+def test_interactive_review_in_the_terminal(demo_copy):
+    before = invoke_json("review", "list", "--db", demo_copy, "--limit", "0")["items"]
+    # confirm the first suggestion shown, skip the next, reject the third, then quit
+    result = invoke("review", "--db", demo_copy, "--reviewer", "ana", input="c\ns\nr\nq\n")
+    assert "criterion:" in result.stdout
+    after = invoke_json("review", "list", "--db", demo_copy, "--limit", "0")["items"]
+    assert len(after) == len(before) - 2
+    import duckdb
+
+    con = duckdb.connect(str(demo_copy), read_only=True)
+    decided = sorted(r[0] for r in con.execute("SELECT decision FROM reviews WHERE reviewer = 'ana'").fetchall())
+    con.close()
+    assert decided == ["confirmed", "rejected"]

@@ -130,3 +130,20 @@ def test_confirm_for_other_criterion(wh):
     with wh.read() as con:
         ev = con.execute("SELECT criterion_id FROM confirmed_evidence").fetchall()
     assert ev == [("commitments.assessment_frequency",)]
+
+
+def test_a_score_change_is_traced_to_the_document_change(wh):
+    from labwatch.warehouse.queries import explain_score_change, score_changes
+
+    with wh.read() as con:
+        old = _match(con, "We will run assessments every 3 months", "commitments.assessment_frequency")
+    decide(wh, old, "confirmed")
+    with wh.read() as con:
+        (move,) = score_changes(con, since=date(2024, 6, 1), as_of=date(2025, 6, 1), lab="alpha")
+    assert (move["old_score"], move["new_score"], move["delta"]) == (15.0, 0.0, -15.0)
+    (crit,) = move["criteria"]
+    assert crit["criterion_id"] == "commitments.assessment_frequency" and crit["points"] == -15.0
+    assert crit["evidence_removed"] == ["We will run assessments every 3 months."]
+    text = explain_score_change(move)
+    assert text.startswith("score for alpha fell 15.0 points between 2024-06-01 and 2025-06-01 because")
+    assert "every 3 months" in text and "policy (2025-03-01)" in text
