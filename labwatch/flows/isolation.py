@@ -164,6 +164,22 @@ class ParserPool:
             self._conn.close()
         self._proc = self._conn = None
 
+    def warm(self) -> None:
+        """Start the worker in the background (it takes a second to load the parsers), so that
+        its start overlaps other start-up work; a failure here surfaces on the first parse."""
+        import threading
+
+        def start() -> None:
+            with self._lock:
+                if self._proc is None or not self._proc.is_alive():
+                    try:
+                        self._kill()
+                        self._start("(parser start-up)")
+                    except Exception:  # noqa: BLE001 - parse() retries and reports it
+                        self._kill()
+
+        threading.Thread(target=start, daemon=True, name="labwatch-parser-warmup").start()
+
     def parse(self, data: bytes, *, source: str, kind: str = "auto"):
         """Parse in the worker, within the pool's time and memory limits.
 

@@ -117,6 +117,8 @@ class Deriver:
                        and not multiprocessing.current_process().daemon)
         # untrusted bytes are parsed in a limited worker process (time and memory bounded)
         self.parser = ParserPool() if isolate else None
+        if self.parser is not None:
+            self.parser.warm()  # overlaps the worker's start with loading the models below
         self.wh = wh
         self.versions = resources.versions(model, rubric_name)
         self.rubric = resources.rubric(rubric_name)
@@ -225,8 +227,12 @@ def store_batch(wh: Warehouse, run_id: str, result: BatchResult) -> dict[str, in
         buffer.flush(con)
         for f in result.failures:
             store.record_failure(con, run_id, f.stage, f.source, f.reason, f.lab, f.document_id)
-        for lab, doc in sorted(touched):
-            recompute_changes(con, lab, doc)
+        if touched:
+            # changes exist only between versions: skip documents that have just one
+            multi = {(lab, doc) for lab, doc in con.execute(
+                "SELECT lab, document_id FROM versions GROUP BY lab, document_id HAVING count(*) > 1").fetchall()}
+            for lab, doc in sorted(touched & multi):
+                recompute_changes(con, lab, doc)
     return counts
 
 
