@@ -47,9 +47,13 @@ def _pdf_pages_per_s(corpus: Path) -> float | None:
     if not pdfs:
         return None
     data = [p.read_bytes() for p in pdfs]
-    t0 = time.perf_counter()
-    pages = sum(parse_document(d, source=str(p)).n_pages or 0 for d, p in zip(data, pdfs))
-    return round(pages / (time.perf_counter() - t0), 1)
+    parse_document(data[0], source=str(pdfs[0]))  # warm up (first-call initialisation)
+    best = float("inf")
+    for _ in range(3):  # best of three: the figure is the parser's, not the machine's noise
+        t0 = time.perf_counter()
+        pages = sum(parse_document(d, source=str(p)).n_pages or 0 for d, p in zip(data, pdfs))
+        best = min(best, time.perf_counter() - t0)
+    return round(pages / best, 1)
 
 
 def _stage_rates(corpus: Path) -> dict:
