@@ -29,7 +29,9 @@ def show(path: str) -> None:
 def _change(change: dict) -> None:
     with st.container(border=True):
         head = " · ".join(x for x in (change.get("published") or "undated", change["document_id"]) if x)
-        st.markdown(f"**{escape_text(change['kind'])}** · {escape_text(head)} · {escape_text(change.get('reason'))}",
+        flag = {True: " · announced in the change log", False: " · **silent** (not in the lab's change log)"}.get(
+            change.get("announced"), "")
+        st.markdown(f"**{escape_text(change['kind'])}** · {escape_text(head)} · {escape_text(change.get('reason'))}{flag}",
                     unsafe_allow_html=True)
         old_html, new_html = word_diff(change.get("old"), change.get("new"))
         left, right = st.columns(2)
@@ -39,3 +41,5 @@ def _change(change: dict) -> None:
         right.markdown(new_html or "<em>(none: removed)</em>", unsafe_allow_html=True)
         if change.get("criteria"):
             st.caption("criteria: " + ", ".join(change["criteria"]))
+        if change.get("changelog_entry"):
+            st.text("change log: " + change["changelog_entry"])  # crawled text: never as markdown
