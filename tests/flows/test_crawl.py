@@ -88,3 +88,34 @@ def test_cli_refuses_loopback_without_allow_private(tmp_path, site):
     result = invoke("crawl", "--sources", sources, "--db", tmp_path / "w.duckdb", "--format", "json", check=False)
     assert result.exit_code == 1
     assert "127.0.0.1" in result.stdout and ("private" in result.stdout or "loopback" in result.stdout)
+
+
+def test_backfill_adds_archived_captures_as_dated_versions_and_resumes(tmp_path, site):
+    import json
+
+    old_page = PAGE.format(months=1).encode()
+    url = site.url("/policy.html")
+
+    def cdx(h):
+        rows = [["timestamp", "original", "digest", "statuscode", "mimetype"]]
+        if site.log[-1].query.get("url") == [url]:
+            rows.append(["20240115120000", url, "OLDDIGEST", "200", "text/html"])
+        respond(h, 200, json.dumps(rows).encode(), "application/json")
+
+    site.route("/cdx/search/cdx", cdx)
+    site.static(f"/web/20240115120000id_/{url}", old_page, "text/html")
+    wh = Warehouse(tmp_path / "w.duckdb")
+    sources = registry(tmp_path, site)
+    first = crawl_sources(wh, sources_dir=sources, policy=FAST, backfill=True, cdx_base=site.url(""))
+    assert first["archived_captures"] == 1
+    with wh.read() as con:
+        versions = con.execute("SELECT published FROM versions WHERE document_id = 'safety-policy' "
+                               "ORDER BY ordinal").fetchall()
+        found = changes(con, lab="harbor-light")
+    assert [str(v[0]) for v in versions] == ["2024-01-15", "None"]  # the archived capture, dated; today's page
+    # history reads in date order: monthly (2024 capture) -> every 3 months (today) is a change
+    assert any("1 month" in (c["old"] or "") for c in found), found
+    captures_before = len(site.requests_to(f"/web/20240115120000id_/{url}"))
+    again = crawl_sources(wh, sources_dir=sources, policy=FAST, backfill=True, cdx_base=site.url(""))
+    assert again["archived_captures"] == 0 and again["new_versions"] == 0  # resumable: nothing refetched
+    assert len(site.requests_to(f"/web/20240115120000id_/{url}")) == captures_before
