@@ -119,3 +119,16 @@ def test_backfill_adds_archived_captures_as_dated_versions_and_resumes(tmp_path,
     again = crawl_sources(wh, sources_dir=sources, policy=FAST, backfill=True, cdx_base=site.url(""))
     assert again["archived_captures"] == 0 and again["new_versions"] == 0  # resumable: nothing refetched
     assert len(site.requests_to(f"/web/20240115120000id_/{url}")) == captures_before
+
+
+def test_ingest_a_url_with_the_crawler_guard(tmp_path, site):
+    url = site.url("/framework.pdf")
+    db = tmp_path / "w.duckdb"
+    refused = invoke("ingest", url, "--lab", "harbor-light", "--db", db, check=False)
+    assert refused.exit_code != 0 and "127.0.0.1" in refused.stderr and "Traceback" not in refused.stderr
+    from .conftest import invoke_json
+
+    got = invoke_json("ingest", url, "--lab", "harbor-light", "--allow-private", "--db", db)
+    assert got["new_versions"] == 1
+    with Warehouse(db).read() as con:
+        assert con.execute("SELECT document_id, format, source FROM versions").fetchone() == ("framework", "pdf", url)
