@@ -70,8 +70,12 @@ def _worker(conn, memory_mb: int, cpu_seconds: float, parent_pid: int) -> None:
     try:
         from labwatch.extractors.exceptions import ParseError
         from labwatch.extractors.parse import parse_document
-    except MemoryError:
-        os._exit(EXIT_NO_MEMORY)  # quietly: the parent names the limit
+    except (MemoryError, ImportError, OSError):
+        # under an address-space limit a native library that cannot be mapped surfaces as an
+        # ImportError/OSError, not a MemoryError: both mean the limit is too small to start
+        if memory_mb:
+            os._exit(EXIT_NO_MEMORY)  # quietly: the parent names the limit
+        raise
 
     conn.send(("ready", os.getpid()))
     while True:
