@@ -24,16 +24,20 @@ from . import hostile
 from .conftest import cli_command, subprocess_env
 
 RUN_LIMIT = 150  # seconds for one subprocess run (loads the models: ~10-15 s when idle)
+PER_LAB = 10
+N_DOCS = 3 * PER_LAB + 3
 
 
 # ------------------------------------------------------------------------------ the corpus
 def make_corpus(root: Path) -> Path:
-    """12 small documents in 3 labs; one document has two versions (so changes exist)."""
+    """33 small documents in 3 labs; one document has three versions (so changes exist).
+
+    Enough documents that every kill point is reached with work still left to do."""
     for lab in ("aurora-labs", "borealis-ai", "cirrus-research"):
         (root / lab).mkdir(parents=True)
     n = 0
     for lab in ("aurora-labs", "borealis-ai", "cirrus-research"):
-        for k in range(3):
+        for k in range(PER_LAB):
             n += 1
             body = hostile.good_text(f"{lab} policy {k}", seed=n).decode()
             body += f"\nDocument {n} of {lab}: we will report progress on item {n} every {n + 1} months.\n"
@@ -45,7 +49,7 @@ def make_corpus(root: Path) -> Path:
     changed = [s.replace("four weeks", "two weeks") for s in base] + [hostile.SENTENCES[6]]
     (versioned / "v2.txt").write_text("# Framework\n\n" + "\n\n".join(changed) + "\n", encoding="utf-8")
     (versioned / "v3.txt").write_text("# Framework\n\n" + "\n\n".join(changed[1:]) + "\n", encoding="utf-8")
-    assert sum(1 for p in root.rglob("*.txt")) == 12
+    assert sum(1 for p in root.rglob("*.txt")) == N_DOCS
     return root
 
 
@@ -158,10 +162,10 @@ def test_killed_runs_then_a_rerun_equal_a_clean_run(tmp_path):
     committed_versions(db)  # the killed writer's WAL is replayed by the next open...
     assert not db.with_name(db.name + ".wal").exists()  # ...and checkpointed into the file
     final = finish_run(corpus, db)
-    assert final["failed"] == 0 and final["documents"] == 12
-    assert final["new_versions"] + final["skipped"] + final["unchanged"] == 12
+    assert final["failed"] == 0 and final["documents"] == N_DOCS
+    assert final["new_versions"] + final["skipped"] + final["unchanged"] == N_DOCS
     clean = finish_run(corpus, tmp_path / "clean" / "w.duckdb")
-    assert clean["new_versions"] == 12
+    assert clean["new_versions"] == N_DOCS
 
     got, want = warehouse_state(db), warehouse_state(tmp_path / "clean" / "w.duckdb")
     print("kill points:", json.dumps(kills, indent=1))
@@ -170,7 +174,7 @@ def test_killed_runs_then_a_rerun_equal_a_clean_run(tmp_path):
         assert got[key] == 0, (key, got[key])
     assert got["views"] == want["views"] and want["views"]["passages"] > 0 and want["views"]["commitment_changes"] > 0
     assert got["versions"] == want["versions"]  # same texts, same order of versions, same passages
-    assert got["inputs"] == want["inputs"] == 12
+    assert got["inputs"] == want["inputs"] == N_DOCS
     assert got["changes"] == want["changes"]
     with Warehouse(db).read() as con:
         (status,), = con.execute("SELECT status FROM runs WHERE run_id = ?", [final["run_id"]]).fetchall()
