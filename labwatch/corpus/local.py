@@ -3,7 +3,13 @@
 ``DIR/<lab>/<file>`` is one document (id = file stem); ``DIR/<lab>/<document>/<file>...`` are
 successive versions of one document, ordered by ``published`` in an optional
 ``versions.yaml`` beside them, else by name with numbers compared as numbers. A file may carry a
-sidecar ``<file>.meta.yaml`` (published, title, url); ``DIR/labs.yaml`` may name the labs.
+sidecar ``<file>.meta.yaml`` (published, title, url, document); ``DIR/labs.yaml`` may name the labs.
+
+Files lying directly in ``DIR`` are documents only when named ``<lab>__<document>.<ext>`` or
+``<lab>__<document>__<version>.<ext>`` (double underscores). Several such files of one lab and
+document are its versions, ordered by sidecar ``published``, else by version with numbers compared
+as numbers. A document may not be both a flat file and inside a lab folder. Other files directly in
+``DIR`` are not read; ``unplaced_files`` lists them so the caller can say so.
 """
 
 from __future__ import annotations
@@ -79,27 +85,102 @@ def _sidecar(path: Path) -> dict:
 
 def discover_corpus(root: Path) -> list[LocalDocument]:
     """Every document version under ``root``, in ingestion order (per document, oldest first)."""
+    root = _corpus_dir(root)
+    names = _lab_names(root)
+    in_folders = _lab_folder_docs(root, names)
+    flat = _flat_docs(root, names)
+    _check_not_ambiguous(in_folders, flat)
+    return in_folders + flat
+
+
+DOCUMENT_SUFFIXES = {".pdf", ".html", ".htm", ".xhtml", ".txt", ".md", ".text"}
+
+
+def unplaced_files(root: Path) -> list[Path]:
+    """Files directly in ``root`` that look like documents (PDF, HTML, text) but are not read:
+    neither in a lab folder nor named ``<lab>__<document>``. Data files (YAML, JSON...) beside
+    the labs are not reported."""
+    return [p for p in _root_files(_corpus_dir(root))
+            if _flat_parts(p) is None and p.suffix.lower() in DOCUMENT_SUFFIXES]
+
+
+def _corpus_dir(root: Path) -> Path:
     root = Path(root)
     if not root.is_dir():
         raise CorpusError(f"{root}: corpus folder not found")
+    return root
+
+
+def _lab_names(root: Path) -> dict[str, str | None]:
     names = {}
     if (root / "labs.yaml").exists():
         for entry in _read_yaml(root / "labs.yaml").get("labs", []) or []:
             if isinstance(entry, dict) and entry.get("lab"):
                 names[str(entry["lab"])] = entry.get("name")
+    return names
+
+
+def _document(lab: str, document_id: str, path: Path, meta: dict, lab_name: str | None, *,
+              order: int = 0, where: Path | None = None) -> LocalDocument:
+    return LocalDocument(
+        lab=lab, document_id=document_id, path=path, order=order,
+        published=_as_date(meta.get("published"), str(where or path)), title=meta.get("title"),
+        url=meta.get("url"), lab_name=lab_name)
+
+
+def _lab_folder_docs(root: Path, names: dict) -> list[LocalDocument]:
     found: list[LocalDocument] = []
-    for lab_dir in sorted((p for p in root.iterdir() if p.is_dir() and not p.name.startswith(".")), key=lambda p: natural_key(p.name)):
+    lab_dirs = (p for p in root.iterdir() if p.is_dir() and not p.name.startswith("."))
+    for lab_dir in sorted(lab_dirs, key=lambda p: natural_key(p.name)):
         lab = slugify(lab_dir.name)
         for entry in sorted(lab_dir.iterdir(), key=lambda p: natural_key(p.name)):
             if entry.is_dir() and not entry.name.startswith("."):
                 found.extend(_versions_of(entry, lab, names.get(lab)))
             elif _is_document_file(entry):
                 meta = _sidecar(entry)
-                found.append(LocalDocument(
-                    lab=lab, document_id=slugify(str(meta.get("document") or entry.stem)), path=entry,
-                    published=_as_date(meta.get("published"), str(entry)), title=meta.get("title"),
-                    url=meta.get("url"), lab_name=names.get(lab)))
+                doc_id = slugify(str(meta.get("document") or entry.stem))
+                found.append(_document(lab, doc_id, entry, meta, names.get(lab)))
     return found
+
+
+def _root_files(root: Path) -> list[Path]:
+    return sorted((p for p in root.iterdir() if _is_document_file(p)), key=lambda p: natural_key(p.name))
+
+
+def _flat_parts(path: Path) -> tuple[str, str, str] | None:
+    """(lab, document, version) of a file named ``<lab>__<document>[__<version>].<ext>``, else None."""
+    parts = path.stem.split("__")
+    if not path.suffix or len(parts) not in (2, 3) or not all(p.strip() for p in parts):
+        return None
+    return parts[0], parts[1], parts[2] if len(parts) == 3 else ""
+
+
+def _flat_docs(root: Path, names: dict) -> list[LocalDocument]:
+    groups: dict[tuple[str, str], list[tuple[Path, str, dict]]] = {}
+    for path in _root_files(root):
+        if parts := _flat_parts(path):
+            meta = _sidecar(path)
+            key = (slugify(parts[0]), slugify(str(meta.get("document") or parts[1])))
+            groups.setdefault(key, []).append((path, parts[2], meta))
+
+    def oldest_first(item: tuple[Path, str, dict]):
+        path, version, meta = item
+        published = _as_date(meta.get("published"), str(path)) or date.max
+        return (published, natural_key(version), natural_key(path.name))
+
+    out = []
+    for (lab, doc_id), files in groups.items():
+        out.extend(_document(lab, doc_id, path, meta, names.get(lab), order=i)
+                   for i, (path, _, meta) in enumerate(sorted(files, key=oldest_first)))
+    return out
+
+
+def _check_not_ambiguous(in_folders: list[LocalDocument], flat: list[LocalDocument]) -> None:
+    placed = {(d.lab, d.document_id): d.path for d in in_folders}
+    for d in flat:
+        if (other := placed.get((d.lab, d.document_id))) is not None:
+            raise CorpusError(f"{d.path} and {other} are both document {d.document_id!r} of lab {d.lab!r}; "
+                              "keep one of them (move the flat file into the lab folder, or rename it)")
 
 
 def _versions_of(folder: Path, lab: str, lab_name: str | None) -> list[LocalDocument]:
@@ -123,10 +204,8 @@ def _versions_of(folder: Path, lab: str, lab_name: str | None) -> list[LocalDocu
     out = []
     for i, p in enumerate(sorted(files, key=key)):
         item = {**_sidecar(p), **listed.get(p.name, {})}
-        out.append(LocalDocument(
-            lab=lab, document_id=slugify(folder.name), path=p, order=i,
-            published=_as_date(item.get("published"), str(vfile if p.name in listed else p)),
-            title=item.get("title"), url=item.get("url"), lab_name=lab_name))
+        out.append(_document(lab, slugify(folder.name), p, item, lab_name, order=i,
+                             where=vfile if p.name in listed else None))
     return out
 
 

@@ -27,8 +27,8 @@ from labwatch.extractors.quantities import (  # noqa: F401 - re-exported for cal
 )
 from labwatch.extractors.records import Features, Passage
 from labwatch.extractors.segment import token_sentences
+from labwatch.extractors.versions import FEATURES_VERSION  # noqa: F401 - bump it there
 
-FEATURES_VERSION = "features-1"
 
 _W = str.split
 FIRM = {"will": "will", "shall": "shall", "must": "must", "'ll": "will", "wo": "will"}

@@ -102,6 +102,11 @@ class Matcher:
         self.n_learned = 0
 
     # -- reference texts -------------------------------------------------------------------
+    def warm(self) -> None:
+        """Load the embedding model and encode the reference texts now rather than on the
+        first ``match`` (lets a caller overlap this with other start-up work)."""
+        self._ensure_banks()
+
     def _ensure_banks(self) -> dict[str, _Bank]:
         if self._banks is not None:
             return self._banks

@@ -16,9 +16,8 @@ from labwatch.extractors.html import parse_html
 from labwatch.extractors.pdf import ENGINES, read_pdf
 from labwatch.extractors.records import ParsedDocument
 from labwatch.extractors.text import looks_binary, parse_text
+from labwatch.extractors.versions import PARSER_VERSION  # bump it there when output changes
 
-# Bump when parsed output changes for the same bytes; recorded on every derived row.
-PARSER_VERSION = "parse-1"
 
 KINDS = ("auto", "pdf", "html", "text")
 _HTML_RE = re.compile(rb"<!doctype\s+html|<html[\s>]|<head[\s>]|<body[\s>]", re.I)

@@ -73,33 +73,49 @@ def _stage_rates(corpus: Path) -> dict:
             "features_passages_per_s": round(len(passages) / max(t2 - t1, 1e-9))}
 
 
-def run_bench(n_docs: int = 40, model: str = "minilm", out: Path = Path("bench-out"), prefect: bool = False,
-              sentences_per_doc: int = 120) -> dict:
-    from labwatch.flows.benchcorpus import generate_corpus
+def run_bench(n_docs: int = 40, model: str = "minilm", out: Path = Path("bench-out"), prefect: bool | None = None,
+              sentences_per_doc: int = 120, corpus: Path | None = None) -> dict:
+    """Time `labwatch run` (cold, then unchanged) and an encode-only process over the same passages.
 
+    ``corpus`` times an existing corpus folder (read, never modified); otherwise ``n_docs``
+    synthetic documents are generated under ``out``. ``prefect`` None times the default run.
+    """
     out = Path(out)
     shutil.rmtree(out, ignore_errors=True)
-    corpus, db = out / "corpus", out / "bench.duckdb"
-    made = generate_corpus(corpus, n_docs, sentences_per_doc=sentences_per_doc)
+    out.mkdir(parents=True)
+    db = out / "bench.duckdb"
+    if corpus is None:
+        from labwatch.flows.benchcorpus import generate_corpus
+
+        corpus = out / "corpus"
+        made = generate_corpus(corpus, n_docs, sentences_per_doc=sentences_per_doc)
+    else:
+        from labwatch.corpus.local import discover_corpus
+
+        corpus = Path(corpus)
+        made = {"documents": len(discover_corpus(corpus)), "pdf_pages": None}
     env = {**os.environ, "HF_HUB_OFFLINE": "1", "LABWATCH_HOME": str(out / "home")}
     exe = [sys.executable, "-m", "labwatch.flows.cli"]
-    flag = "--prefect" if prefect else "--no-prefect"
+    flag = [] if prefect is None else ["--prefect" if prefect else "--no-prefect"]
     base = _peak_children_mb()
-    cold, stdout = _timed(exe + ["run", "--corpus", str(corpus), "--db", str(db), "--model", model, flag, "--format", "json"], env)
+    cold, stdout = _timed(exe + ["run", "--corpus", str(corpus), "--db", str(db), "--model", model, *flag, "--format", "json"], env)
     peak = _peak_children_mb()
     summary = json.loads(stdout)
-    rerun, _ = _timed(exe + ["run", "--corpus", str(corpus), "--db", str(db), "--model", model, flag, "--format", "json"], env)
+    rerun, _ = _timed(exe + ["run", "--corpus", str(corpus), "--db", str(db), "--model", model, *flag, "--format", "json"], env)
     import duckdb
 
     con = duckdb.connect(str(db), read_only=True)
     texts = [r[0] for r in con.execute("SELECT text FROM statements ORDER BY statement_id").fetchall()]
+    if made["pdf_pages"] is None:  # an existing corpus: the pages its PDFs parsed into
+        made["pdf_pages"] = int(con.execute("SELECT coalesce(sum(n_pages), 0) FROM versions WHERE format = 'pdf'").fetchone()[0])
     con.close()
     (out / "texts.json").write_text(json.dumps(texts))
     encode_only, _ = _timed([sys.executable, "-c", ENCODE_ONLY, str(out / "texts.json"), model], env)
     n = summary["passages"]
     result = {
         "machine": f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}",
-        "model": model, "prefect": prefect,
+        "model": model, "corpus": str(corpus),
+        "prefect": {None: "default (a flow when PREFECT_API_URL is set)", True: "yes", False: "no"}[prefect],
         "documents": made["documents"], "pdf_pages": made["pdf_pages"], "passages": n,
         "cold_run_s": round(cold, 2), "unchanged_rerun_s": round(rerun, 2), "encode_only_s": round(encode_only, 2),
         "ratio_cold_to_encode_only": round(cold / encode_only, 3),

@@ -90,7 +90,7 @@ def run(
     corpus: Optional[Path] = typer.Option(None, "--corpus", help="Corpus folder: DIR/<lab>/<file> or DIR/<lab>/<document>/<versions>. Default: the bundled sample corpus."),
     db: Optional[Path] = DB_OPT,
     model: str = typer.Option("minilm", "--model", help="Embedding model: minilm (torch) or minilm-onnx (int8)."),
-    prefect: bool = typer.Option(True, "--prefect/--no-prefect", help="Run as a Prefect flow (ephemeral unless PREFECT_API_URL is set)."),
+    prefect: Optional[bool] = typer.Option(None, "--prefect/--no-prefect", show_default=False, help="Run as a Prefect flow. Default: when PREFECT_API_URL names a Prefect server; --prefect without one starts a temporary API (seconds)."),
     fmt: Fmt = typer.Option(Fmt.table, "--format"),
 ):
     """The main job, offline: every document under the corpus -> extract -> match -> warehouse.
@@ -98,14 +98,24 @@ def run(
     Example: labwatch run                      (bundled sample corpus into data/demo.duckdb)
     Example: labwatch run --corpus ~/policies --db data/labwatch.duckdb
     """
-    from labwatch.corpus.local import bundled_corpus, discover_corpus
+    from labwatch.corpus.local import bundled_corpus, discover_corpus, unplaced_files
 
     demo = corpus is None
     corpus = corpus or bundled_corpus()
     db = resolve_db(db, demo=demo)
-    discover_corpus(corpus)  # fail fast on a missing or malformed corpus
+    if not discover_corpus(corpus):  # fail fast on a missing, malformed or empty corpus
+        fail(f"{corpus}: no documents found (expected DIR/<lab>/<file>, DIR/<lab>/<document>/<versions> "
+             "or DIR/<lab>__<document>[__<version>].<ext>)")
+    stray = unplaced_files(corpus)
+    if stray:
+        names = ", ".join(p.name for p in stray[:5]) + (" ..." if len(stray) > 5 else "")
+        err.print(f"[yellow]skipped[/yellow] {len(stray)} file(s) directly in {corpus}, not in a lab folder "
+                  f"(move them to {corpus}/<lab>/ or name them <lab>__<document>.<ext>): {names}",
+                  markup=True, soft_wrap=True)
     from labwatch.flows.progress import progress_printer
 
+    if prefect is None:  # a Prefect server records the run; a temporary one would only cost time
+        prefect = bool(os.environ.get("PREFECT_API_URL"))
     with progress_printer(enabled=fmt == Fmt.table) as progress:
         if prefect:
             from labwatch.flows.prefect_flows import run_with_prefect
@@ -540,16 +550,21 @@ def import_(directory: Path = typer.Argument(...), db: Optional[Path] = DB_OPT):
 def bench(docs: int = typer.Option(40, "--docs", help="Synthetic documents to generate (about 120 passages each)."),
           model: str = typer.Option("minilm", "--model"), out: Path = typer.Option(Path("bench-out"), "--out"),
           sentences: int = typer.Option(120, "--sentences", help="Sentences per generated document."),
-          prefect: bool = typer.Option(False, "--prefect/--no-prefect", help="Time the runs as Prefect flows."),
+          prefect: Optional[bool] = typer.Option(None, "--prefect/--no-prefect", show_default=False, help="Time the runs as Prefect flows, or not (default: as `labwatch run` would run)."),
+          corpus: Optional[Path] = typer.Option(None, "--corpus", help="Time an existing corpus folder (left unchanged) instead of generating one."),
           fmt: Fmt = typer.Option(Fmt.table, "--format")):
     """Benchmark: documents/min, passages/s, PDF pages/s, peak RSS, cold and unchanged re-run vs encode-only.
 
     Example: labwatch bench --docs 44            (about 5,000 passages)
     Example: labwatch bench --docs 1000 --sentences 20 --model minilm-onnx
+    Example: labwatch bench --corpus ~/policies  (your own documents)
     """
+    from labwatch.corpus.local import discover_corpus
     from labwatch.flows.bench import run_bench
 
-    result = run_bench(n_docs=docs, model=model, out=out, prefect=prefect, sentences_per_doc=sentences)
+    if corpus is not None and not discover_corpus(corpus):
+        fail(f"{corpus}: no documents found (expected DIR/<lab>/<file>)")
+    result = run_bench(n_docs=docs, model=model, out=out, prefect=prefect, sentences_per_doc=sentences, corpus=corpus)
     if fmt == Fmt.json:
         print_json(result)
     else:

@@ -62,6 +62,11 @@ def _limit_cpu(seconds: float) -> None:
 
 
 def _worker(conn, memory_mb: int, cpu_seconds: float, parent_pid: int) -> None:
+    import sys
+
+    # spaCy's thinc imports torch when it can; the worker runs no model (a blank tokenizer only),
+    # and torch would cost it a second of start-up and ~500 MB of its address-space limit
+    sys.modules.setdefault("torch", None)
     threading.Thread(target=_watch_parent, args=(parent_pid,), daemon=True).start()
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))  # a crashing parser must not dump gigabytes
     if memory_mb:
@@ -69,7 +74,9 @@ def _worker(conn, memory_mb: int, cpu_seconds: float, parent_pid: int) -> None:
         resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
     try:
         from labwatch.extractors.exceptions import ParseError
+        from labwatch.extractors.features import detect_features  # spaCy loads here, not in the parent
         from labwatch.extractors.parse import parse_document
+        from labwatch.extractors.segment import segment_many
     except (MemoryError, ImportError, OSError):
         # under an address-space limit a native library that cannot be mapped surfaces as an
         # ImportError/OSError, not a MemoryError: both mean the limit is too small to start
@@ -85,10 +92,15 @@ def _worker(conn, memory_mb: int, cpu_seconds: float, parent_pid: int) -> None:
             return
         if msg is None:
             return
-        data, source, kind = msg
+        op, data, source, kind = msg
         _limit_cpu(cpu_seconds)
         try:
-            conn.send(("ok", parse_document(data, source=source, kind=kind)))
+            doc = parse_document(data, source=source, kind=kind)
+            if op == "extract":  # the text stage: parse, passages, commitment features
+                passages = segment_many([doc])[0]
+                conn.send(("ok", (doc, passages, detect_features(passages))))
+            else:
+                conn.send(("ok", doc))
         except ParseError as exc:
             conn.send(("parse_error", exc))
         except MemoryError:
@@ -140,8 +152,14 @@ class ParserPool:
         cpu = max(self.timeout * 2, self.timeout + 10)
         self._proc = self._ctx.Process(target=_worker, args=(child, self.memory_mb, cpu, os.getpid()),
                                        daemon=True, name="labwatch-parser")
-        self._proc.start()
-        child.close()
+        try:
+            self._proc.start()
+        except BaseException:
+            self._proc = None  # never started: nothing to kill
+            parent.close()
+            raise
+        finally:
+            child.close()
         self._conn = parent
         try:
             ready = parent.poll(STARTUP_TIMEOUT) and parent.recv()[0] == "ready"
@@ -169,7 +187,7 @@ class ParserPool:
         self._proc = self._conn = None
 
     def warm(self) -> None:
-        """Start the worker in the background (it takes a second to load the parsers), so that
+        """Start the worker in the background (it takes seconds to load the parsers and spaCy), so that
         its start overlaps other start-up work; a failure here surfaces on the first parse."""
         import threading
 
@@ -191,6 +209,18 @@ class ParserPool:
         failure (bad bytes, time limit, memory limit, crashed parser). Never hangs longer than
         the timeout (plus the worker's start-up), and the next call gets a healthy worker.
         """
+        return self._call("parse", data, source, kind)
+
+    def extract(self, data: bytes, *, source: str, kind: str = "auto"):
+        """The whole text stage in the worker: ``(ParsedDocument, passages, features)``.
+
+        Same limits and errors as ``parse`` (the time limit covers the three steps). Running
+        segmentation and feature detection here keeps spaCy out of the calling process, so the
+        worker prepares text while the caller loads and runs the embedding model.
+        """
+        return self._call("extract", data, source, kind)
+
+    def _call(self, op: str, data: bytes, source: str, kind: str):
         from labwatch.extractors.exceptions import ParseError
 
         with self._lock:
@@ -198,7 +228,7 @@ class ParserPool:
                 self._kill()
                 self._start(source)
             try:
-                self._conn.send((data, source, kind))
+                self._conn.send((op, data, source, kind))
                 if not self._conn.poll(self.timeout):
                     self._kill()
                     raise ParseError(source, f"parsing took longer than {self.timeout:g} s (stopped; "

@@ -120,6 +120,8 @@ class Deriver:
         if self.parser is not None:
             self.parser.warm()  # overlaps the worker's start with loading the models below
         self.wh = wh
+        self._ahead: dict[tuple, object] = {}  # batch key -> Future of its text stage
+        self._ahead_pool = None
         self.versions = resources.versions(model, rubric_name)
         self.rubric = resources.rubric(rubric_name)
         loader = None
@@ -136,6 +138,10 @@ class Deriver:
 
     def close(self) -> None:
         """Stop the parser worker (models stay cached for the process)."""
+        if self._ahead_pool is not None:
+            self._ahead_pool.shutdown(wait=True, cancel_futures=True)
+            self._ahead_pool = None
+        self._ahead.clear()
         if self.parser is not None:
             self.parser.close()
 
@@ -158,29 +164,75 @@ class Deriver:
                 out[i] = v / (np.linalg.norm(v) or 1.0)
         return out
 
-    def derive_batch(self, items: Sequence[Item]) -> BatchResult:
-        from labwatch.extractors.exceptions import ParseError
+    def warm(self) -> None:
+        """Load the embedding model and encode the rubric's reference texts (seconds, once)."""
+        self.matcher.warm()
+
+    def extract(self, items: Sequence[Item]) -> "Extracted":
+        """The text stage of a batch: parse, passages, commitment features; failures recorded.
+
+        With isolation it runs in the parser worker (another process, so another core), which
+        lets ``derive_many`` prepare one batch while the model encodes the previous one.
+        """
+        out = Extracted()
+        for it in items:
+            try:
+                out.add(it, *self._extract_one(it))
+            except Exception as exc:  # ParseError names the source; anything else is a bug
+                from labwatch.extractors.exceptions import ParseError
+
+                reason = (str(exc) if isinstance(exc, ParseError) else
+                          f"{it.source}: unexpected extraction error: {type(exc).__name__}: {exc}")
+                out.failures.append(Failure("parse", it.source, reason, it.lab, it.document_id))
+        return out
+
+    def _extract_one(self, it: Item):
+        if self.parser is not None:
+            return self.parser.extract(it.load(), source=it.source, kind=it.kind)
         from labwatch.extractors.features import detect_features
         from labwatch.extractors.parse import parse_document
         from labwatch.extractors.segment import segment_many
 
-        out = BatchResult()
-        parsed, kept = [], []
-        parse = self.parser.parse if self.parser is not None else parse_document
-        for it in items:
-            try:
-                parsed.append(parse(it.load(), source=it.source, kind=it.kind))
-                kept.append(it)
-            except ParseError as exc:
-                out.failures.append(Failure("parse", it.source, str(exc), it.lab, it.document_id))
-            except Exception as exc:  # a parser bug must not take the run down
-                out.failures.append(Failure("parse", it.source, f"{it.source}: unexpected parser error: "
-                                            f"{type(exc).__name__}: {exc}", it.lab, it.document_id))
-        if not kept:
+        doc = parse_document(it.load(), source=it.source, kind=it.kind)
+        passages = segment_many([doc])[0]
+        return doc, passages, detect_features(passages)
+
+    def extract_ahead(self, items: Sequence[Item]) -> None:
+        """Start the text stage of ``items`` in the background; ``derive_batch`` of the same
+        items picks the result up. Lets the worker prepare the next batch while this process
+        embeds the current one (or loads the model)."""
+        from concurrent.futures import ThreadPoolExecutor
+
+        key = _batch_key(items)
+        if key in self._ahead:
+            return
+        if self._ahead_pool is None:
+            self._ahead_pool = ThreadPoolExecutor(1, thread_name_prefix="labwatch-extract")
+        self._ahead[key] = self._ahead_pool.submit(self.extract, items)
+
+    def derive_batch(self, items: Sequence[Item]) -> BatchResult:
+        """Parse, segment, detect, embed and match one batch."""
+        ahead = self._ahead.pop(_batch_key(items), None)
+        return self.finish(ahead.result() if ahead is not None else self.extract(items))
+
+    def derive_many(self, groups: Sequence[Sequence[Item]]):
+        """Derive batches in order, extracting batch i+1 (in the worker) while batch i is
+        embedded and matched here; the model loads while the first batch is extracted."""
+        if groups:
+            self.extract_ahead(groups[0])
+            self.warm()
+        for i, group in enumerate(groups):
+            if i + 1 < len(groups):
+                self.extract_ahead(groups[i + 1])
+            yield self.derive_batch(group)
+
+    def finish(self, ex: "Extracted") -> BatchResult:
+        """Embed and match an extracted batch; build its version records."""
+        out = BatchResult(failures=list(ex.failures))
+        if not ex.items:
             return out
-        passages_per_doc = segment_many(parsed)
-        flat = [p for ps in passages_per_doc for p in ps]
-        feats = detect_features(flat)
+        flat = [p for ps in ex.passages for p in ps]
+        feats = [f for fs in ex.features for f in fs]
         texts = [p.text for p in flat]
         self.embedder.prefetch(texts + [t for p in flat for t in (p.lead_in, p.context) if t])
         misses, hits = self.embedder.misses, self.embedder.hits
@@ -192,12 +244,12 @@ class Deriver:
         out.embeddings = self.embedder.take_fresh()
         v = self.versions
         i = 0
-        for it, doc, ps in zip(kept, parsed, passages_per_doc):
+        for it, doc, ps, fs in zip(ex.items, ex.docs, ex.passages, ex.features):
             n = len(ps)
             out.records.append(store.VersionRecord(
                 lab=it.lab, document_id=it.document_id, snapshot_sha=it.sha256, text=doc.text,
                 format=doc.format, parser=doc.parser, extractor_version=v.signature,
-                passages=ps, features=feats[i:i + n], suggestions=suggestions[i:i + n],
+                passages=ps, features=fs, suggestions=suggestions[i:i + n],
                 title=it.title or doc.title, source=it.source, source_url=it.url, published=it.published,
                 n_pages=doc.n_pages, size=it.size, content_type=it.content_type or doc.format,
                 model=self.embedder.model_id, rubric=v.rubric, rubric_version=v.rubric_version,
@@ -205,6 +257,28 @@ class Deriver:
             out.items.append(it)
             i += n
         return out
+
+
+def _batch_key(items: Sequence[Item]) -> tuple:
+    return tuple((it.source, it.sha256) for it in items)
+
+
+@dataclass
+class Extracted:
+    """A batch after the text stage: the items that parsed, with their documents, passages and
+    features (parallel lists), and the failures of the others."""
+
+    items: list = field(default_factory=list)
+    docs: list = field(default_factory=list)
+    passages: list = field(default_factory=list)
+    features: list = field(default_factory=list)
+    failures: list[Failure] = field(default_factory=list)
+
+    def add(self, item, doc, passages, features) -> None:
+        self.items.append(item)
+        self.docs.append(doc)
+        self.passages.append(passages)
+        self.features.append(features)
 
 
 def store_batch(wh: Warehouse, run_id: str, result: BatchResult) -> dict[str, int]:

@@ -12,7 +12,7 @@ from prefect import flow, task  # noqa: E402
 from prefect.cache_policies import NO_CACHE  # noqa: E402
 
 from labwatch.flows import resources  # noqa: E402
-from labwatch.flows.run import deriver_for, run_corpus  # noqa: E402
+from labwatch.flows.run import deriver_for, plan_batches, run_corpus  # noqa: E402
 from labwatch.warehouse.db import Warehouse  # noqa: E402
 
 
@@ -29,6 +29,9 @@ def submit_ahead(db: str, model: str, rubric_name: str, window: int = 2):
     def derive_many(groups):
         futures = []
         for i, batch in enumerate(groups):
+            if window == 0 and i + 1 < len(groups):
+                # tasks run in this process: let its parser worker prepare the next batch
+                deriver_for(Warehouse(db), model, rubric_name).extract_ahead(groups[i + 1])
             futures.append(derive_batch_task.submit(db, model, rubric_name, batch))
             if i >= window:
                 yield futures[i - window].result()
@@ -53,7 +56,15 @@ def run_flow(corpus: str, db: str, model: str = resources.DEFAULT_MODEL,
 
 
 def run_with_prefect(corpus: Path, db: Path, *, model: str = resources.DEFAULT_MODEL, progress=None) -> dict:
-    """Run the flow unless content hashes show nothing to do (then Prefect need not start)."""
+    """Run the flow unless content hashes show nothing to do (then Prefect need not start).
+
+    Without PREFECT_API_URL, Prefect needs a temporary API server (seconds to start, more the
+    first time it creates its database): it is started first, in the background, while this
+    process loads the embedding model and the parser worker loads spaCy.
+    """
+    import os
+    import threading
+
     from labwatch.corpus.local import discover_corpus
     from labwatch.flows.pipeline import pending_corpus_items
 
@@ -61,12 +72,23 @@ def run_with_prefect(corpus: Path, db: Path, *, model: str = resources.DEFAULT_M
     pending, _ = pending_corpus_items(wh, discover_corpus(corpus), resources.versions(model).signature)
     if not pending:
         return run_corpus(corpus, wh, model=model, progress=progress).as_dict()
-    # load the embedding model while Prefect starts its ephemeral API (both take seconds)
-    import threading
-
-    warm = threading.Thread(target=lambda: resources.embedder(model).encode(["warm up"]), daemon=True)
-    warm.start()
+    server = None
+    if not os.environ.get("PREFECT_API_URL"):
+        server = threading.Thread(target=start_temporary_api, daemon=True, name="labwatch-prefect-api")
+        server.start()
+    deriver = deriver_for(wh, model, resources.DEFAULT_RUBRIC)  # the flow's tasks reuse it (same process)
+    deriver.extract_ahead(plan_batches(pending)[0])  # the parser worker starts on the first batch
+    deriver.warm()  # and this process loads the embedding model
+    if server is not None:
+        server.join()
     return run_flow(str(corpus), str(db), model=model, progress=progress)
+
+
+def start_temporary_api() -> None:
+    """Start Prefect's temporary (ephemeral) API server now; the flow's client finds it running."""
+    from prefect.server.api.server import SubprocessASGIServer
+
+    SubprocessASGIServer().start()
 
 
 def serve_crawl(*, cron: str, sources: Path | None, db: Path) -> None:

@@ -132,9 +132,8 @@ class Versions:
 
 def versions(model: str = DEFAULT_MODEL, rubric_name: str = DEFAULT_RUBRIC) -> Versions:
     """Version strings, without loading any model."""
-    from labwatch.extractors.features import FEATURES_VERSION
     from labwatch.extractors.matcher import MATCHER_VERSION
-    from labwatch.extractors.parse import PARSER_VERSION
+    from labwatch.extractors.versions import FEATURES_VERSION, PARSER_VERSION  # no parser, no spaCy
 
     rb = rubric(rubric_name)
     return Versions(PARSER_VERSION, FEATURES_VERSION, MATCHER_VERSION, model, rb.id, rb.version)

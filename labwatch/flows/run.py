@@ -89,8 +89,7 @@ def run_items(wh: Warehouse, items: list[Item], *, kind: str, args: dict, derive
     status = "failed"
     try:
         done = 0
-        groups = batches(items, int(os.environ.get("LABWATCH_BATCH_SIZE", BATCH_SIZE)),
-                         int(os.environ.get("LABWATCH_BATCH_BYTES", 2_000_000)))
+        groups = plan_batches(items)
         for batch, result in zip(groups, derive_many(groups)):
             counts = store_batch(wh, run_id, result)
             summary.new_versions += counts["new"]
@@ -114,6 +113,12 @@ def run_items(wh: Warehouse, items: list[Item], *, kind: str, args: dict, derive
         with wh.write() as con:
             store.finish_run(con, run_id, status, summary.as_dict(), summary.failed)
     return summary
+
+
+def plan_batches(items: list[Item]) -> list[list[Item]]:
+    """How a run groups its items (LABWATCH_BATCH_SIZE documents, LABWATCH_BATCH_BYTES input)."""
+    return batches(items, int(os.environ.get("LABWATCH_BATCH_SIZE", BATCH_SIZE)),
+                   int(os.environ.get("LABWATCH_BATCH_BYTES", 2_000_000)))
 
 
 def notify_changes(wh: Warehouse, run_id: str, *, since) -> dict:
@@ -141,7 +146,8 @@ def run_corpus(corpus: Path, wh: Warehouse, *, model: str = resources.DEFAULT_MO
     signature = resources.versions(model, rubric_name).signature
     items, skipped = pending_corpus_items(wh, docs, signature)
     if derive is None and derive_many is None:
-        derive = lambda batch: deriver_for(wh, model, rubric_name).derive_batch(batch)  # noqa: E731
+        # extraction of the next batch (in the parser worker) overlaps embedding of this one
+        derive_many = lambda groups: deriver_for(wh, model, rubric_name).derive_many(groups)  # noqa: E731
     return run_items(wh, items, kind="run", args={"corpus": str(corpus)}, derive=derive,
                      derive_many=derive_many, skipped=skipped, progress=progress,
                      rubric_rows=rubric_rows(rubric_name))

@@ -7,7 +7,7 @@ from datetime import date
 import pytest
 
 from labwatch.corpus.exceptions import CorpusError
-from labwatch.corpus.local import bundled_corpus, discover_corpus
+from labwatch.corpus.local import bundled_corpus, discover_corpus, unplaced_files
 
 
 def write(path, text="x"):
@@ -77,3 +77,94 @@ def test_bundled_corpus_has_four_labs_and_a_versioned_document():
         per_doc.setdefault((d.lab, d.document_id), []).append(d)
     versioned = [v for v in per_doc.values() if len(v) >= 2]
     assert versioned and all(v[0].published < v[1].published for v in versioned)
+
+
+def test_flat_files_named_lab__document_are_documents(tmp_path):
+    write(tmp_path / "Acme AI__Frontier Safety Policy.pdf")
+    write(tmp_path / "acme__scaling-policy__v1.0.txt")
+    write(tmp_path / "labs.yaml", "labs:\n  - {lab: acme, name: Acme Research}\n")
+    docs = discover_corpus(tmp_path)
+    assert [(d.lab, d.document_id, d.order, d.path.name) for d in docs] == [
+        ("acme-ai", "frontier-safety-policy", 0, "Acme AI__Frontier Safety Policy.pdf"),
+        ("acme", "scaling-policy", 0, "acme__scaling-policy__v1.0.txt"),
+    ]
+    assert [d.lab_name for d in docs] == [None, "Acme Research"]
+
+
+def test_flat_versions_are_ordered_by_version_number(tmp_path):
+    for version in ("v10", "v2", "v9"):
+        write(tmp_path / f"acme__policy__{version}.txt")
+    write(tmp_path / "acme__other.md")
+    docs = discover_corpus(tmp_path)
+    assert [(d.document_id, d.order, d.path.name) for d in docs] == [
+        ("other", 0, "acme__other.md"),
+        ("policy", 0, "acme__policy__v2.txt"),
+        ("policy", 1, "acme__policy__v9.txt"),
+        ("policy", 2, "acme__policy__v10.txt"),
+    ]
+
+
+def test_flat_versions_prefer_sidecar_published_dates(tmp_path):
+    write(tmp_path / "acme__policy__a.txt")
+    write(tmp_path / "acme__policy__a.txt.meta.yaml", "published: 2025-06-01\ntitle: Second\n")
+    write(tmp_path / "acme__policy__b.html")
+    write(tmp_path / "acme__policy__b.html.meta.yaml", "published: 2024-03-04\nurl: https://example.org/b\n")
+    docs = discover_corpus(tmp_path)
+    assert [(d.path.name, d.order, d.published) for d in docs] == [
+        ("acme__policy__b.html", 0, date(2024, 3, 4)),
+        ("acme__policy__a.txt", 1, date(2025, 6, 1)),
+    ]
+    assert (docs[0].url, docs[1].title) == ("https://example.org/b", "Second")
+
+
+def test_flat_files_mix_with_lab_folders(tmp_path):
+    write(tmp_path / "acme" / "charter.txt")
+    write(tmp_path / "acme__policy__2025-02.pdf")
+    write(tmp_path / "beta__charter.txt")
+    docs = discover_corpus(tmp_path)
+    assert {(d.lab, d.document_id) for d in docs} == {
+        ("acme", "charter"), ("acme", "policy"), ("beta", "charter")}
+
+
+def test_flat_file_duplicating_a_lab_folder_document_is_an_error_naming_both(tmp_path):
+    placed = write(tmp_path / "Acme" / "policy" / "v1.txt")
+    flat = write(tmp_path / "acme__policy__v2.txt")
+    with pytest.raises(CorpusError, match="both") as err:
+        discover_corpus(tmp_path)
+    assert str(placed) in str(err.value) and str(flat) in str(err.value)
+
+
+def test_unplaced_files_lists_strays_but_not_corpus_bookkeeping(tmp_path):
+    write(tmp_path / "notes.txt")
+    write(tmp_path / "acme__policy.txt")
+    write(tmp_path / "acme__policy.txt.meta.yaml", "title: Policy\n")
+    write(tmp_path / "README.md")
+    write(tmp_path / "labs.yaml", "labs: []\n")
+    write(tmp_path / ".hidden.txt")
+    write(tmp_path / "acme" / "charter.txt")
+    assert unplaced_files(tmp_path) == [tmp_path / "notes.txt"]
+    assert [d.path.name for d in discover_corpus(tmp_path)] == ["charter.txt", "acme__policy.txt"]
+
+
+@pytest.mark.parametrize("name", [
+    "acme_policy.txt", "acme__policy__v1__extra.pdf", "__policy.html"])
+def test_names_not_following_the_flat_pattern_are_unplaced(tmp_path, name):
+    write(tmp_path / name)
+    assert discover_corpus(tmp_path) == []
+    assert unplaced_files(tmp_path) == [tmp_path / name]
+
+
+def test_data_files_beside_the_labs_are_neither_documents_nor_reported(tmp_path):
+    for name in ("gold.jsonl", "EXPECTED.yaml", "acme__policy", "scores.csv"):
+        write(tmp_path / name)
+    assert discover_corpus(tmp_path) == []
+    assert unplaced_files(tmp_path) == []
+    assert unplaced_files(bundled_corpus()) == []
+
+
+def test_folder_without_documents_is_an_empty_corpus(tmp_path):
+    write(tmp_path / "README.md")
+    write(tmp_path / "notes.txt")
+    (tmp_path / "empty-lab").mkdir()
+    assert discover_corpus(tmp_path) == []
+    assert unplaced_files(tmp_path) == [tmp_path / "notes.txt"]

@@ -103,3 +103,25 @@ def test_interactive_review_in_the_terminal(demo_copy):
     decided = sorted(r[0] for r in con.execute("SELECT decision FROM reviews WHERE reviewer = 'ana'").fetchall())
     con.close()
     assert decided == ["confirmed", "rejected"]
+
+
+def test_flat_folder_of_lab__document__version_files_is_read_and_strays_named(tmp_path):
+    corpus = tmp_path / "policies"
+    corpus.mkdir()
+    (corpus / "acme__safety-policy__v1.txt").write_text(
+        "# Safety policy\n\nWe will evaluate every model for cyber capabilities before release.\n")
+    (corpus / "acme__safety-policy__v2.txt").write_text(
+        "# Safety policy\n\nWe aim to evaluate most models for cyber capabilities before release.\n")
+    (corpus / "notes.txt").write_text("Reminder: ask the board about the new policy.\n")
+    result = invoke("run", "--no-prefect", "--corpus", corpus, "--db", tmp_path / "w.duckdb", "--format", "json")
+    summary = json.loads(result.stdout)
+    assert (summary["documents"], summary["new_versions"], summary["failed"]) == (2, 2, 0)
+    assert summary["views"]["commitment_changes"] >= 1  # v1 -> v2 weakened "will" to "aim to"
+    assert "skipped 1 file(s)" in result.stderr and "notes.txt" in result.stderr
+
+
+def test_a_corpus_without_documents_is_an_error_not_an_empty_run(tmp_path):
+    (tmp_path / "corpus" / "empty-lab").mkdir(parents=True)
+    result = invoke("run", "--no-prefect", "--corpus", tmp_path / "corpus", "--db", tmp_path / "w.duckdb", check=False)
+    assert result.exit_code != 0 and "no documents found" in result.stderr
+    assert not (tmp_path / "w.duckdb").exists()

@@ -1,0 +1,89 @@
+"""The derivation pipeline: extraction runs ahead in the worker, results equal batch by batch."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from labwatch.corpus.local import discover_corpus
+from labwatch.flows.pipeline import Deriver, batches, pending_corpus_items
+from labwatch.warehouse.db import Warehouse
+
+DOCS = {
+    "alder-ai/safety-policy.txt": (
+        "# Safety policy\n\n## Evaluations\n\nWe will evaluate every frontier model for cyber capabilities "
+        "before deployment. We aim to publish a summary within 30 days.\n\n## Governance\n\n"
+        "The board must approve any change to this policy.\n"),
+    "alder-ai/notes.txt": "# Notes\n\nAttackers could misuse open models. Peers should share results.\n",
+    "birch-labs/framework.txt": (
+        "# Framework\n\nWe commit to re-testing models after every 4x increase in effective compute. "
+        "External experts may receive early access for red-teaming.\n"),
+    "birch-labs/broken.pdf": "%PDF-1.7 this is not really a PDF at all",
+    "cedar-intelligence/policy.html": (
+        "<html><head><title>Policy</title></head><body><main><h1>Policy</h1><h2>Thresholds</h2>"
+        "<p>If a model crosses a critical threshold, we will pause training until safeguards are in place.</p>"
+        "<p>Staff can report concerns anonymously to the ethics office.</p></main></body></html>"),
+}
+
+
+def _corpus(root: Path) -> Path:
+    for rel, text in DOCS.items():
+        path = root / "corpus" / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    return root / "corpus"
+
+
+def _digest(result):
+    return ([(r.lab, r.document_id, [p.text for p in r.passages], [f.is_commitment for f in r.features],
+              [sorted((s.criterion_id, round(s.score, 5)) for s in ss) for ss in r.suggestions]) for r in result.records],
+            [(f.stage, f.source) for f in result.failures])
+
+
+@pytest.mark.model
+def test_pipelined_derivation_equals_batch_by_batch(tmp_path):
+    corpus = _corpus(tmp_path)
+    items, _ = pending_corpus_items(Warehouse(tmp_path / "w.duckdb"), discover_corpus(corpus), "sig")
+    groups = batches(items, 2)
+    assert len(groups) == 3
+    deriver = Deriver(None)
+    try:
+        ahead = [_digest(r) for r in deriver.derive_many(groups)]
+        one_by_one = [_digest(deriver.derive_batch(g)) for g in groups]
+    finally:
+        deriver.close()
+    assert ahead == one_by_one
+    records = [rec for recs, _ in ahead for rec in recs]
+    failures = [f for _, fs in ahead for f in fs]
+    assert {r[1] for r in records} == {"safety-policy", "notes", "framework", "policy"}
+    assert failures == [("parse", str(corpus / "birch-labs" / "broken.pdf"))]
+    assert any(any(r[3]) for r in records) and any(any(ss) for r in records for ss in r[4])
+
+
+@pytest.mark.model
+@pytest.mark.slow
+def test_spacy_loads_in_the_worker_not_in_the_run_process(tmp_path):
+    """Segmentation and feature detection run in the parser worker, so that the run process
+    spends its start-up loading the embedding model while the worker loads spaCy."""
+    corpus = _corpus(tmp_path)
+    code = ("import json, sys\nfrom pathlib import Path\n"
+            "from labwatch.flows.run import run_corpus\nfrom labwatch.warehouse.db import Warehouse\n"
+            "if __name__ == '__main__':\n"
+            "    s = run_corpus(Path(sys.argv[1]), Warehouse(Path(sys.argv[2])))\n"
+            "    print(json.dumps({'passages': s.passages, 'spacy': 'spacy' in sys.modules}))\n")
+    out = subprocess.run([sys.executable, "-c", code, str(corpus), str(tmp_path / "w.duckdb")],
+                         capture_output=True, text=True, timeout=300, env={"HF_HUB_OFFLINE": "1", **_env(tmp_path)})
+    assert out.returncode == 0, out.stderr[-2000:]
+    result = json.loads(out.stdout.strip().splitlines()[-1])
+    assert result["passages"] >= 8
+    assert result["spacy"] is False
+
+
+def _env(tmp_path):
+    import os
+
+    return {**os.environ, "LABWATCH_HOME": str(tmp_path / "home")}
