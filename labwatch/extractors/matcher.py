@@ -21,20 +21,44 @@ hand-set combination; scores are then its probabilities.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 
 from labwatch.extractors.embedding import Embedder
-from labwatch.extractors.records import Features, Passage, Suggestion, normalize_text
+from labwatch.extractors.records import Features, Passage, Suggestion, normalize_text, text_hash
 from labwatch.extractors.rubric import Criterion, Rubric
 
 MATCHER_VERSION = "matcher-2026.11.1"
 
 # Embedded rubric texts per (rubric, embedder): a new Matcher (one per CV fold) reuses them.
 _REFERENCE_VECTORS: dict[tuple, np.ndarray] = {}
+REFERENCE_VECTORS_FILE = Path(__file__).resolve().parent / "rubrics" / "reference-vectors.npz"
+
+
+def reference_texts(rubric: Rubric) -> list[str]:
+    """The texts a rubric is matched against, in bank order: background, then per criterion
+    its description, exemplars and negatives."""
+    texts: list[str] = list(rubric.background)
+    for c in rubric.criteria:
+        texts += [c.description, *c.exemplars, *c.negatives]
+    return texts
+
+
+@functools.cache
+def packaged_reference_vectors(model_id: str) -> dict[str, np.ndarray]:
+    """Shipped vectors of the bundled rubrics' reference texts for ``model_id``, by text hash
+    (built by ``scripts/build_reference_vectors.py``; a test checks them against the model)."""
+    if not model_id or not REFERENCE_VECTORS_FILE.exists():
+        return {}
+    with np.load(REFERENCE_VECTORS_FILE) as data:
+        if f"{model_id}__hashes" not in data.files:
+            return {}
+        return dict(zip(data[f"{model_id}__hashes"].tolist(), data[f"{model_id}__vectors"]))
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,15 +131,29 @@ class Matcher:
         first ``match`` (lets a caller overlap this with other start-up work)."""
         self._ensure_banks()
 
+    def _reference_vectors(self, texts: list[str]) -> np.ndarray:
+        """Vectors of the rubric's reference texts: shipped with the package for the bundled
+        rubrics and models (``rubrics/reference-vectors.npz``), else encoded (a cached
+        embedder may have them stored already)."""
+        if not texts:
+            return np.zeros((0, self.embedder.dim), np.float32)
+        shipped = packaged_reference_vectors(getattr(self.embedder, "model_id", ""))
+        hashes = [text_hash(t) for t in texts]
+        missing = list(dict.fromkeys(t for t, h in zip(texts, hashes) if h not in shipped))
+        if missing:
+            prefetch = getattr(self.embedder, "prefetch", None)
+            if prefetch is not None:
+                prefetch(missing)
+            shipped = {**shipped, **{text_hash(t): v for t, v in zip(missing, self.embedder.encode(missing))}}
+        return np.stack([np.asarray(shipped[h], dtype=np.float32) for h in hashes])
+
     def _ensure_banks(self) -> dict[str, _Bank]:
         if self._banks is not None:
             return self._banks
-        texts: list[str] = list(self.rubric.background)
-        for c in self._criteria:
-            texts += [c.description, *c.exemplars, *c.negatives]
+        texts = reference_texts(self.rubric)
         key = (self.rubric.id, self.rubric.version, self.rubric.source, getattr(self.embedder, "model_id", ""), id(self.embedder))
         if key not in _REFERENCE_VECTORS or len(_REFERENCE_VECTORS[key]) != len(texts):
-            _REFERENCE_VECTORS[key] = self.embedder.encode(texts) if texts else np.zeros((0, self.embedder.dim), np.float32)
+            _REFERENCE_VECTORS[key] = self._reference_vectors(texts)
         vecs = _REFERENCE_VECTORS[key].copy()
         pos = len(self.rubric.background)
         self._background = vecs[:pos]

@@ -1,5 +1,9 @@
 """Parsing untrusted bytes in a separate, limited worker process.
 
+The worker also runs the rest of the text stage (passages, commitment features) when asked
+(``ParserPool.extract``): spaCy then loads there, beside the run process that loads the
+embedding model, and the two work on different batches at once (docs/decisions/0005).
+
 A hostile or broken file (a decompression bomb inside a PDF, HTML nested tens of thousands of
 levels deep, a parser bug that loops) must not take down a run. Each document is parsed by a
 long-lived worker process with an address-space limit; a parse that exceeds its time is killed

@@ -165,7 +165,8 @@ class Deriver:
         return out
 
     def warm(self) -> None:
-        """Load the embedding model and encode the rubric's reference texts (seconds, once)."""
+        """Load the embedding model and the rubric's reference vectors (seconds, once)."""
+        self.embedder.inner.encode(["labwatch"])  # the model itself (reference vectors may be shipped)
         self.matcher.warm()
 
     def extract(self, items: Sequence[Item]) -> "Extracted":

@@ -87,3 +87,27 @@ def _env(tmp_path):
     import os
 
     return {**os.environ, "LABWATCH_HOME": str(tmp_path / "home")}
+
+
+@pytest.mark.model
+def test_reference_vectors_not_shipped_come_from_the_warehouse_after_the_first_run(tmp_path):
+    """Every run (and every crawl) matches against the rubric's reference texts. The bundled
+    rubric's vectors ship with the package; those of an edited or custom rubric are stored in
+    the warehouse by the first run and loaded, not encoded again, by the next process."""
+    import yaml
+
+    from labwatch.extractors.rubric import RUBRIC_DIR
+    from labwatch.flows.run import run_corpus
+
+    data = yaml.safe_load((RUBRIC_DIR / "risk-assessment.yaml").read_text(encoding="utf-8"))
+    data["background"].append("Our team wrote this background sentence for the test.")
+    custom = tmp_path / "custom-rubric.yaml"
+    custom.write_text(yaml.safe_dump(data), encoding="utf-8")
+    wh = Warehouse(tmp_path / "w.duckdb")
+    run_corpus(_corpus(tmp_path), wh, rubric_name=str(custom))
+    deriver = Deriver(wh, rubric_name=str(custom))
+    try:
+        deriver.warm()
+        assert (deriver.embedder.misses, deriver.embedder.hits) == (0, 1)
+    finally:
+        deriver.close()
