@@ -290,7 +290,7 @@ def store_batch(wh: Warehouse, run_id: str, result: BatchResult) -> dict[str, in
         keys, vecs = result.embeddings
         if len(keys):
             store.store_embeddings(con, result.records[0].model if result.records else "", keys, vecs)
-        buffer = store.RowBuffer()
+        buffer = store.RowBuffer.for_batch(con, result.records)  # one lookup query for the batch
         for rec, it in zip(result.records, result.items):
             outcome = store.store_version(con, rec, buffer)
             counts[outcome.status] += 1
@@ -298,7 +298,7 @@ def store_batch(wh: Warehouse, run_id: str, result: BatchResult) -> dict[str, in
                 touched.add((rec.lab, rec.document_id))
             if it.input_path:
                 store.record_input(con, it.input_path, it.size, it.mtime_ns or 0, it.sha256,
-                                   it.lab, it.document_id, rec.extractor_version)
+                                   it.lab, it.document_id, rec.extractor_version, buffer)
         buffer.flush(con)
         for f in result.failures:
             store.record_failure(con, run_id, f.stage, f.source, f.reason, f.lab, f.document_id)

@@ -76,17 +76,99 @@ def ensure_lab(con: duckdb.DuckDBPyConnection, lab: str, name: str | None = None
         con.execute("UPDATE labs SET name = ? WHERE lab = ? AND name = lab", [name, lab])
 
 
-class RowBuffer:
-    """Statement and match rows gathered over a batch and inserted in one go (through Arrow)."""
+class VersionIndex:
+    """The versions (and their snapshots) of a batch's documents, read in one query and kept
+    current while the batch is stored: answers the lookups ``_store_version`` makes for each
+    document (which version holds this snapshot, the latest version, one with the same text,
+    the next ordinal) without a query each. Same answers as the SQL it replaces
+    (tests/warehouse/test_store_batch.py)."""
 
-    def __init__(self) -> None:
+    def __init__(self, con: duckdb.DuckDBPyConnection, keys: set[tuple[str, str]]) -> None:
+        self.versions: dict[tuple[str, str], list[tuple]] = {k: [] for k in keys}
+        self.snapshots: dict[tuple[str, str, str], tuple[str, str]] = {}
+        self.labs: set[str] = set()
+        if not keys:
+            return
+        tbl = pa.table({"lab": pa.array([k[0] for k in keys]), "document_id": pa.array([k[1] for k in keys])})
+        con.register("_keys", tbl)
+        try:
+            rows = con.execute(
+                "SELECT v.lab, v.document_id, v.version_id, v.text_hash, v.published, v.seen_at, v.ordinal "
+                "FROM versions v JOIN _keys k USING (lab, document_id)").fetchall()
+            snaps = con.execute(
+                "SELECT vs.sha256, v.lab, v.document_id, v.version_id, v.text_hash FROM version_snapshots vs "
+                "JOIN versions v USING (version_id) JOIN _keys k ON k.lab = v.lab AND k.document_id = v.document_id"
+            ).fetchall()
+        finally:
+            con.unregister("_keys")
+        for lab, doc, vid, th, published, seen_at, ordinal in rows:
+            self.versions[(lab, doc)].append((vid, th, published, seen_at, ordinal))
+        for sha, lab, doc, vid, th in snaps:
+            self.snapshots[(sha, lab, doc)] = (vid, th)
+
+    def known(self, sha: str, lab: str, doc: str) -> tuple[str, str] | None:
+        return self.snapshots.get((sha, lab, doc))
+
+    def latest(self, lab: str, doc: str) -> tuple[str, str] | None:
+        rows = self.versions[(lab, doc)]
+        if not rows:
+            return None
+        best = max(rows, key=lambda r: (r[2] or r[3].date(), r[4]))
+        return best[0], best[1]
+
+    def same_text(self, lab: str, doc: str, text_hash_: str, published) -> tuple[str] | None:
+        rows = [r for r in self.versions[(lab, doc)]
+                if r[1] == text_hash_ and (published is None or r[2] == published)]
+        return (max(rows, key=lambda r: r[4])[0],) if rows else None
+
+    def next_ordinal(self, lab: str, doc: str) -> int:
+        return max((r[4] for r in self.versions[(lab, doc)]), default=0) + 1
+
+    def add_version(self, vid: str, rec: "VersionRecord", ordinal: int) -> None:
+        self.versions[(rec.lab, rec.document_id)].append((vid, rec.text_hash, rec.published, rec.seen_at, ordinal))
+
+    def add_snapshot(self, vid: str, rec: "VersionRecord", text_hash_: str) -> None:
+        self.snapshots[(rec.snapshot_sha, rec.lab, rec.document_id)] = (vid, text_hash_)
+
+
+class RowBuffer:
+    """Statement and match rows gathered over a batch and inserted in one go (through Arrow).
+
+    With an ``index`` (``RowBuffer.for_batch``), version lookups are answered from memory.
+    """
+
+    def __init__(self, index: VersionIndex | None = None) -> None:
         self.statements: list[dict] = []
         self.matches: list[dict] = []
+        self.index = index
+        # batch mode only: the rows of a batch's documents, snapshots, versions and inputs,
+        # keyed so that a repeat keeps the first (INSERT OR IGNORE) or last (inputs: REPLACE)
+        self.documents: dict[tuple, dict] = {}
+        self.snapshots: dict[str, dict] = {}
+        self.versions: dict[str, dict] = {}
+        self.version_snapshots: dict[tuple, dict] = {}
+        self.inputs: dict[str, dict] = {}
+
+    @classmethod
+    def for_batch(cls, con: duckdb.DuckDBPyConnection, records: Sequence["VersionRecord"]) -> "RowBuffer":
+        return cls(VersionIndex(con, {(r.lab, r.document_id) for r in records}))
 
     def flush(self, con: duckdb.DuckDBPyConnection) -> None:
+        _bulk_insert(con, "documents", list(self.documents.values()), verb="INSERT OR IGNORE")
+        _bulk_insert(con, "snapshots", list(self.snapshots.values()), verb="INSERT OR IGNORE")
+        _bulk_insert(con, "versions", list(self.versions.values()))
+        _bulk_insert(con, "version_snapshots", list(self.version_snapshots.values()), verb="INSERT OR IGNORE")
         _bulk_insert(con, "statements", self.statements, list_columns=("conditions", "numbers"))
         _bulk_insert(con, "matches", self.matches)
+        _bulk_insert(con, "inputs", list(self.inputs.values()), verb="INSERT OR REPLACE")
         self.statements, self.matches = [], []
+        self.documents, self.snapshots, self.versions, self.version_snapshots, self.inputs = {}, {}, {}, {}, {}
+
+    def drop_version(self, vid: str) -> None:
+        """Forget the queued rows of one version (it is being derived again in the same batch)."""
+        if any(r["version_id"] == vid for r in self.statements):
+            self.statements = [r for r in self.statements if r["version_id"] != vid]
+            self.matches = [r for r in self.matches if r["version_id"] != vid]
 
 
 def store_version(con: duckdb.DuckDBPyConnection, rec: VersionRecord, buffer: RowBuffer | None = None) -> StoreOutcome:
@@ -104,16 +186,26 @@ def store_version(con: duckdb.DuckDBPyConnection, rec: VersionRecord, buffer: Ro
 
 
 def _store_version(con: duckdb.DuckDBPyConnection, rec: VersionRecord, buffer: RowBuffer) -> StoreOutcome:
-    ensure_lab(con, rec.lab, rec.lab_name)
-    con.execute(
-        "INSERT OR IGNORE INTO documents (lab, document_id, title, source_url) VALUES (?, ?, ?, ?)",
-        [rec.lab, rec.document_id, rec.title, rec.source_url],
-    )
-    con.execute(
-        "INSERT OR IGNORE INTO snapshots VALUES (?, ?, ?, ?)",
-        [rec.snapshot_sha, rec.size, rec.content_type, rec.seen_at],
-    )
-    known = con.execute(
+    idx = buffer.index
+    if idx is None or rec.lab not in idx.labs:
+        ensure_lab(con, rec.lab, rec.lab_name)
+        if idx is not None:
+            idx.labs.add(rec.lab)
+    if idx is not None:  # batch mode: rows go out with the batch's bulk inserts
+        buffer.documents.setdefault((rec.lab, rec.document_id), {
+            "lab": rec.lab, "document_id": rec.document_id, "title": rec.title, "source_url": rec.source_url})
+        buffer.snapshots.setdefault(rec.snapshot_sha, {
+            "sha256": rec.snapshot_sha, "size": rec.size, "content_type": rec.content_type, "first_seen": rec.seen_at})
+    else:
+        con.execute(
+            "INSERT OR IGNORE INTO documents (lab, document_id, title, source_url) VALUES (?, ?, ?, ?)",
+            [rec.lab, rec.document_id, rec.title, rec.source_url],
+        )
+        con.execute(
+            "INSERT OR IGNORE INTO snapshots VALUES (?, ?, ?, ?)",
+            [rec.snapshot_sha, rec.size, rec.content_type, rec.seen_at],
+        )
+    known = idx.known(rec.snapshot_sha, rec.lab, rec.document_id) if idx else con.execute(
         "SELECT v.version_id, v.text_hash FROM version_snapshots vs JOIN versions v USING (version_id) "
         "WHERE vs.sha256 = ? AND v.lab = ? AND v.document_id = ?",
         [rec.snapshot_sha, rec.lab, rec.document_id],
@@ -121,38 +213,64 @@ def _store_version(con: duckdb.DuckDBPyConnection, rec: VersionRecord, buffer: R
     if known is not None:
         _rederive(con, known[0], rec, buffer)
         return StoreOutcome(known[0], "rederived")
-    latest = con.execute(
+    latest = idx.latest(rec.lab, rec.document_id) if idx else con.execute(
         "SELECT version_id, text_hash FROM versions WHERE lab = ? AND document_id = ? "
         "ORDER BY coalesce(published, CAST(seen_at AS DATE)) DESC, ordinal DESC LIMIT 1",
         [rec.lab, rec.document_id],
     ).fetchone()
-    same_text = con.execute(
+    same_text = idx.same_text(rec.lab, rec.document_id, rec.text_hash, rec.published) if idx else con.execute(
         "SELECT version_id FROM versions WHERE lab = ? AND document_id = ? AND text_hash = ? "
         "AND (published IS NOT DISTINCT FROM ? OR ? IS NULL) ORDER BY ordinal DESC LIMIT 1",
         [rec.lab, rec.document_id, rec.text_hash, rec.published, rec.published],
     ).fetchone()
     if (latest and latest[1] == rec.text_hash) or same_text:
         vid = latest[0] if latest and latest[1] == rec.text_hash else same_text[0]
-        con.execute("INSERT OR IGNORE INTO version_snapshots VALUES (?, ?, ?)", [vid, rec.snapshot_sha, rec.seen_at])
+        _version_snapshot(con, buffer, vid, rec)
+        if idx:
+            idx.add_snapshot(vid, rec, rec.text_hash)  # either way that version has this text
         return StoreOutcome(vid, "unchanged")
-    ordinal = con.execute(
+    ordinal = idx.next_ordinal(rec.lab, rec.document_id) if idx else con.execute(
         "SELECT coalesce(max(ordinal), 0) + 1 FROM versions WHERE lab = ? AND document_id = ?",
         [rec.lab, rec.document_id],
     ).fetchone()[0]
     vid = "v_" + _h(rec.lab, rec.document_id, rec.text_hash, rec.snapshot_sha)
-    con.execute(
-        "INSERT INTO versions VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        [vid, rec.lab, rec.document_id, ordinal, rec.text_hash, rec.snapshot_sha, rec.source, rec.format,
-         rec.title, rec.published, rec.seen_at, rec.n_pages, len(rec.passages), rec.parser,
-         rec.extractor_version, rec.text],
-    )
-    con.execute("INSERT OR IGNORE INTO version_snapshots VALUES (?, ?, ?)", [vid, rec.snapshot_sha, rec.seen_at])
+    row = [vid, rec.lab, rec.document_id, ordinal, rec.text_hash, rec.snapshot_sha, rec.source, rec.format,
+           rec.title, rec.published, rec.seen_at, rec.n_pages, len(rec.passages), rec.parser,
+           rec.extractor_version, rec.text]
+    if idx is not None:
+        buffer.versions[vid] = dict(zip(VERSION_COLUMNS, row))
+    else:
+        con.execute("INSERT INTO versions VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", row)
+    _version_snapshot(con, buffer, vid, rec)
+    if idx:
+        idx.add_version(vid, rec, ordinal)
+        idx.add_snapshot(vid, rec, rec.text_hash)
     _derived_rows(vid, rec, buffer)
     return StoreOutcome(vid, "new")
 
 
+VERSION_COLUMNS = ("version_id", "lab", "document_id", "ordinal", "text_hash", "snapshot_sha", "source", "format",
+                   "title", "published", "seen_at", "n_pages", "n_passages", "parser", "extractor_version", "text")
+
+
+def _version_snapshot(con: duckdb.DuckDBPyConnection, buffer: RowBuffer, vid: str, rec: VersionRecord) -> None:
+    if buffer.index is not None:
+        buffer.version_snapshots.setdefault((vid, rec.snapshot_sha), {
+            "version_id": vid, "sha256": rec.snapshot_sha, "seen_at": rec.seen_at})
+    else:
+        con.execute("INSERT OR IGNORE INTO version_snapshots VALUES (?, ?, ?)", [vid, rec.snapshot_sha, rec.seen_at])
+
+
 def _rederive(con: duckdb.DuckDBPyConnection, vid: str, rec: VersionRecord, buffer: RowBuffer) -> None:
     """Replace a version's derived rows (after an extractor, model or rubric upgrade)."""
+    buffer.drop_version(vid)  # the same snapshot twice in one batch: its rows may still be queued
+    queued = buffer.versions.get(vid)
+    if queued is not None:  # created earlier in this batch, not written yet
+        queued.update(parser=rec.parser, extractor_version=rec.extractor_version, n_passages=len(rec.passages),
+                      n_pages=rec.n_pages, title=rec.title or queued["title"],
+                      published=rec.published or queued["published"])
+        _derived_rows(vid, rec, buffer)
+        return
     con.execute("DELETE FROM matches WHERE version_id = ?", [vid])
     con.execute("DELETE FROM statements WHERE version_id = ?", [vid])
     con.execute(
@@ -186,7 +304,8 @@ def _derived_rows(vid: str, rec: VersionRecord, buffer: RowBuffer) -> None:
             })
 
 
-def _bulk_insert(con: duckdb.DuckDBPyConnection, table: str, rows: list[dict], list_columns=()) -> None:
+def _bulk_insert(con: duckdb.DuckDBPyConnection, table: str, rows: list[dict], list_columns=(),
+                 verb: str = "INSERT") -> None:
     """Insert through Arrow (row-by-row inserts cost ~22 ms a row in DuckDB)."""
     if not rows:
         return
@@ -198,7 +317,7 @@ def _bulk_insert(con: duckdb.DuckDBPyConnection, table: str, rows: list[dict], l
     tbl = pa.table(arrays)
     con.register("_bulk", tbl)
     try:
-        con.execute(f"INSERT INTO {table} ({', '.join(cols)}) SELECT {', '.join(cols)} FROM _bulk")
+        con.execute(f"{verb} INTO {table} ({', '.join(cols)}) SELECT {', '.join(cols)} FROM _bulk")
     finally:
         con.unregister("_bulk")
 
@@ -278,7 +397,12 @@ def store_rubric(con: duckdb.DuckDBPyConnection, rows: list[dict]) -> None:
 
 
 def record_input(con: duckdb.DuckDBPyConnection, path: str, size: int, mtime_ns: int, sha: str,
-                 lab: str, document_id: str, pipeline: str) -> None:
+                 lab: str, document_id: str, pipeline: str, buffer: RowBuffer | None = None) -> None:
+    """Remember a corpus file by size, mtime and hash (a re-run skips it unopened)."""
+    if buffer is not None and buffer.index is not None:
+        buffer.inputs[path] = {"path": path, "size": size, "mtime_ns": mtime_ns, "sha256": sha, "lab": lab,
+                               "document_id": document_id, "pipeline": pipeline, "seen_at": now()}
+        return
     con.execute(
         "INSERT OR REPLACE INTO inputs VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
         [path, size, mtime_ns, sha, lab, document_id, pipeline, now()],
