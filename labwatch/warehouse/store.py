@@ -17,7 +17,6 @@ from typing import Sequence
 
 import duckdb
 import numpy as np
-import pandas as pd
 import pyarrow as pa
 
 from labwatch.extractors.records import Features, Passage, Suggestion, make_match_id, text_hash
