@@ -32,15 +32,12 @@ from labwatch.extractors.alignment import (
     merge_statements,
     strip_numbering,
 )
+from labwatch.extractors.exceptions import DiffInputError
 from labwatch.extractors.records import Features, Statement
 
 CHANGES_VERSION = "changes-1"
 
 ChangeKind = str  # "added" | "removed" | "reworded" | "strengthened" | "weakened"
-
-
-class DiffInputError(ValueError):
-    """Inputs to ``diff_statements`` are inconsistent (the message says which and how)."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -15,12 +15,10 @@ from typing import Protocol, runtime_checkable
 
 import numpy as np
 
+from labwatch.extractors.exceptions import EmbedderError
+
 DEFAULT_EMBEDDER = "minilm"
 _DIM = 384
-
-
-class EmbedderError(RuntimeError):
-    """An embedding model could not be found or loaded (the message names which and why)."""
 
 
 @runtime_checkable

@@ -18,15 +18,12 @@ from typing import Any
 import numpy as np
 
 from labwatch.extractors.embedding import Embedder
+from labwatch.extractors.exceptions import EvalError
 from labwatch.extractors.matcher import LabeledExample, Matcher
 from labwatch.extractors.records import Passage
 
 BOOTSTRAP_SAMPLES = 1000
 BOOTSTRAP_SEED = 20261127
-
-
-class EvalError(ValueError):
-    """A gold or labeled row is malformed; the message names the source and the row."""
 
 
 @dataclass(frozen=True, slots=True)

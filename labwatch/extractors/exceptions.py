@@ -11,6 +11,16 @@ Hierarchy::
     └── UnsupportedFormat               a format we do not parse (images, archives, binary junk)
 
 Every message reads "<source>: <what was wrong>", so a log line names the document.
+
+The other steps' errors, each also importable from the module that raises it::
+
+    RubricError(ValueError)             a rubric file is missing or malformed (rubric.py)
+    EvalError(ValueError)               a gold or labeled eval row is malformed (evaluation.py)
+    EmbedderError(RuntimeError)         an embedding model cannot be found or loaded (embedding.py)
+    ModelUnavailableError(RuntimeError) the spaCy model or its components are missing (nlp.py)
+    DiffInputError(ValueError)          inconsistent inputs to a commitment diff (changes.py)
+
+This module imports nothing, so catching any of them loads no parser, model or spaCy.
 """
 
 from __future__ import annotations
@@ -46,3 +56,23 @@ class MalformedDocument(ParseError):
 
 class UnsupportedFormat(ParseError):
     """The bytes are in a format the parsers do not handle (binary data, images, archives)."""
+
+
+class RubricError(ValueError):
+    """A rubric file is missing or malformed; the message starts with the file's name."""
+
+
+class EvalError(ValueError):
+    """A gold or labeled row is malformed; the message names the source and the row."""
+
+
+class EmbedderError(RuntimeError):
+    """An embedding model could not be found or loaded (the message names which and why)."""
+
+
+class ModelUnavailableError(RuntimeError):
+    """The spaCy model package is not installed or does not provide the requested components."""
+
+
+class DiffInputError(ValueError):
+    """Inputs to ``diff_statements`` are inconsistent (the message says which and how)."""

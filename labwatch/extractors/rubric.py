@@ -17,13 +17,11 @@ from typing import Any
 
 import yaml
 
+from labwatch.extractors.exceptions import RubricError
+
 RUBRIC_DIR = Path(__file__).parent / "rubrics"
 DEFAULT_RUBRIC = "risk-assessment"
 _TOLERANCE = 1e-6
-
-
-class RubricError(ValueError):
-    """A rubric file is missing or malformed; the message starts with the file's name."""
 
 
 @dataclass(frozen=True, slots=True)
