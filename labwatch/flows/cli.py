@@ -126,6 +126,7 @@ def run(
             from labwatch.warehouse.db import Warehouse
 
             summary = run_corpus(corpus, Warehouse(db), model=model, progress=progress).as_dict()
+    summary.setdefault("prefect_flow_run", None)  # set when the run was a Prefect flow
     _print_run_summary(summary, db, fmt)
 
 

@@ -51,8 +51,11 @@ def run_flow(corpus: str, db: str, model: str = resources.DEFAULT_MODEL,
     thread runner (derivation reads the embedding cache, and DuckDB refuses a read-only and a
     read-write connection to one file inside one process); raise it with a process-based runner.
     """
-    return run_corpus(Path(corpus), Warehouse(db), model=model, rubric_name=rubric_name,
-                      derive_many=submit_ahead(db, model, rubric_name, window), progress=progress).as_dict()
+    from prefect.runtime import flow_run
+
+    summary = run_corpus(Path(corpus), Warehouse(db), model=model, rubric_name=rubric_name,
+                         derive_many=submit_ahead(db, model, rubric_name, window), progress=progress).as_dict()
+    return {**summary, "prefect_flow_run": flow_run.id}  # find the run in the Prefect UI
 
 
 def run_with_prefect(corpus: Path, db: Path, *, model: str = resources.DEFAULT_MODEL, progress=None) -> dict:

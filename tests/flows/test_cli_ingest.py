@@ -95,3 +95,4 @@ def test_prefect_flow_run(tmp_path, prefect_harness):
     assert state.is_completed()
     summary = state.result()
     assert summary["new_versions"] == 1 and summary["passages"] == 3  # the three sentences
+    assert summary["prefect_flow_run"] == str(state.state_details.flow_run_id)

@@ -125,3 +125,21 @@ def test_a_corpus_without_documents_is_an_error_not_an_empty_run(tmp_path):
     result = invoke("run", "--no-prefect", "--corpus", tmp_path / "corpus", "--db", tmp_path / "w.duckdb", check=False)
     assert result.exit_code != 0 and "no documents found" in result.stderr
     assert not (tmp_path / "w.duckdb").exists()
+
+
+def test_without_a_prefect_server_the_run_is_not_a_flow_and_with_one_it_is(tmp_path, monkeypatch, prefect_harness):
+    """No PREFECT_API_URL: the pipeline runs directly (a temporary API would only cost seconds);
+    with one, `labwatch run` is a flow run on that server, named in the summary."""
+    from prefect.settings import PREFECT_API_URL
+
+    corpus = tmp_path / "corpus" / "acme"
+    corpus.mkdir(parents=True)
+    (corpus / "policy.txt").write_text("# Policy\n\nWe will test every model before release.\n")
+    server = PREFECT_API_URL.value()  # the harness's running API
+    monkeypatch.delenv("PREFECT_API_URL", raising=False)
+    direct = invoke_json("run", "--corpus", corpus.parent, "--db", tmp_path / "a.duckdb")
+    assert direct["new_versions"] == 1 and direct["prefect_flow_run"] is None
+    monkeypatch.setenv("PREFECT_API_URL", server)
+    as_flow = invoke_json("run", "--corpus", corpus.parent, "--db", tmp_path / "b.duckdb")
+    assert as_flow["new_versions"] == 1 and as_flow["prefect_flow_run"]
+    assert as_flow["views"] == direct["views"]
