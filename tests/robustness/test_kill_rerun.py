@@ -76,21 +76,26 @@ def count_versions(db: Path) -> int | None:
 
 
 def kill_when(proc: subprocess.Popen, db: Path, ready, what: str) -> dict:
-    """Poll until ``ready(elapsed, versions, wal_exists)``; SIGKILL the run; its workers must die too.
+    """Poll until ``ready(elapsed, versions, wal_exists, writes)``; SIGKILL the run; its workers
+    must die too.
 
-    The WAL file is checked every 5 ms (cheap); the versions count every 0.2 s (it opens the file).
+    The WAL file is checked every 5 ms (cheap); it exists while a write transaction is open, so
+    ``writes`` counts the transactions this run has begun (its run row, then one per batch). The
+    versions count is read every 0.2 s (it opens the file, and fails while the writer holds it).
     """
     wal = db.with_name(db.name + ".wal")
     t0 = time.monotonic()
-    n, last_count, wal_seen = 0, 0.0, False
+    n, last_count, wal_seen, writes = 0, 0.0, wal.exists(), 0
     while True:
         assert proc.poll() is None, f"the run ended (exit {proc.returncode}) before the kill point {what!r}"
         elapsed = time.monotonic() - t0
         assert elapsed < RUN_LIMIT, f"kill point {what!r} not reached in {RUN_LIMIT} s"
-        wal_seen = wal.exists()
+        now_seen = wal.exists()
+        writes += now_seen and not wal_seen
+        wal_seen = now_seen
         if elapsed - last_count >= 0.2:
             n, last_count = count_versions(db) or n, elapsed
-        if ready(elapsed, n, wal_seen):
+        if ready(elapsed, n, wal_seen, writes):
             break
         time.sleep(0.005)
     children = psutil.Process(proc.pid).children(recursive=True)
@@ -148,16 +153,19 @@ def test_killed_runs_then_a_rerun_equal_a_clean_run(tmp_path):
     db = tmp_path / "killed" / "w.duckdb"
     kills = []
     # 1: early, before the models have loaded (the run row may or may not be written)
-    kills.append(kill_when(start_run(corpus, db), db, lambda t, n, w: t >= 0.5, "0.5 s after start"))
+    kills.append(kill_when(start_run(corpus, db), db, lambda t, n, w, k: t >= 0.5, "0.5 s after start"))
     # 2: as soon as the first batch of versions is committed
-    kills.append(kill_when(start_run(corpus, db), db, lambda t, n, w: n >= 1, "first versions committed"))
-    # 3: mid-run, two more batches into this run
+    kills.append(kill_when(start_run(corpus, db), db, lambda t, n, w, k: n >= 1, "first versions committed"))
+    # 3: mid-run, two more batches into this run (counted, or seen as two finished batch writes)
     start = committed_versions(db)
-    kills.append(kill_when(start_run(corpus, db), db, lambda t, n, w: n >= start + 4, "two batches into a re-run"))
-    # 4: while a batch write is in flight (its WAL file exists), else after one more batch
-    # (few documents are left by now: waiting for more could let the run finish first)
+    kills.append(kill_when(start_run(corpus, db), db, lambda t, n, w, k: n >= start + 4 or (k >= 3 and not w),
+                           "two batches into a re-run"))
+    # 4: while a batch write is in flight: the WAL of this run's second write (its first batch)
+    # or a later one exists; else after one more batch (few documents are left by now, and the
+    # version count cannot be read while the writer holds the file: the WAL is the reliable sign)
     start = committed_versions(db)
-    kills.append(kill_when(start_run(corpus, db), db, lambda t, n, w: (w and n > start) or n >= start + 2,
+    kills.append(kill_when(start_run(corpus, db), db,
+                           lambda t, n, w, k: (w and (k >= 2 or n > start)) or n >= start + 2,
                            "write in flight (WAL present)"))
     committed_versions(db)  # the killed writer's WAL is replayed by the next open...
     assert not db.with_name(db.name + ".wal").exists()  # ...and checkpointed into the file
