@@ -116,7 +116,7 @@ def _lab_names(root: Path) -> dict[str, str | None]:
     if (root / "labs.yaml").exists():
         for entry in _read_yaml(root / "labs.yaml").get("labs", []) or []:
             if isinstance(entry, dict) and entry.get("lab"):
-                names[str(entry["lab"])] = entry.get("name")
+                names[slugify(str(entry["lab"]))] = entry.get("name")  # matches the slugified folder name
     return names
 
 

@@ -168,3 +168,11 @@ def test_folder_without_documents_is_an_empty_corpus(tmp_path):
     (tmp_path / "empty-lab").mkdir()
     assert discover_corpus(tmp_path) == []
     assert unplaced_files(tmp_path) == [tmp_path / "notes.txt"]
+
+
+def test_labs_yaml_names_a_lab_however_its_id_is_spelled(tmp_path):
+    write(tmp_path / "labs.yaml", "labs:\n  - lab: Acme AI\n    name: Acme AI, Inc.\n")
+    write(tmp_path / "acme-ai" / "policy.txt")
+    write(tmp_path / "Acme AI__charter.txt")
+    docs = discover_corpus(tmp_path)
+    assert {(d.lab, d.lab_name) for d in docs} == {("acme-ai", "Acme AI, Inc.")}
