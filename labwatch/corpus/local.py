@@ -88,6 +88,7 @@ def discover_corpus(root: Path) -> list[LocalDocument]:
     root = _corpus_dir(root)
     names = _lab_names(root)
     in_folders = _lab_folder_docs(root, names)
+    _check_one_source_per_document(in_folders, root)
     flat = _flat_docs(root, names)
     _check_not_ambiguous(in_folders, flat)
     return in_folders + flat
@@ -173,6 +174,20 @@ def _flat_docs(root: Path, names: dict) -> list[LocalDocument]:
         out.extend(_document(lab, doc_id, path, meta, names.get(lab), order=i)
                    for i, (path, _, meta) in enumerate(sorted(files, key=oldest_first)))
     return out
+
+
+def _check_one_source_per_document(docs: list[LocalDocument], root: Path) -> None:
+    """Two files (or a file and a version folder) that name the same document of a lab, such as
+    ``acme/policy.txt`` beside ``acme/policy.pdf``, or ``Acme AI/`` beside ``acme-ai/``, would
+    silently become versions of one document: refuse them, naming both."""
+    sources: dict[tuple[str, str], Path] = {}
+    for d in docs:
+        source = d.path if d.path.parent.parent == root else d.path.parent  # a file, or a version folder
+        other = sources.setdefault((d.lab, d.document_id), source)
+        if other != source:
+            raise CorpusError(f"{other} and {source} are both document {d.document_id!r} of lab {d.lab!r}; "
+                              "rename one, or put successive versions in one folder "
+                              f"({d.lab}/{d.document_id}/<version files>)")
 
 
 def _check_not_ambiguous(in_folders: list[LocalDocument], flat: list[LocalDocument]) -> None:

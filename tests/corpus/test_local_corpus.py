@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from pathlib import Path
 
 import pytest
 
@@ -176,3 +177,23 @@ def test_labs_yaml_names_a_lab_however_its_id_is_spelled(tmp_path):
     write(tmp_path / "Acme AI__charter.txt")
     docs = discover_corpus(tmp_path)
     assert {(d.lab, d.lab_name) for d in docs} == {("acme-ai", "Acme AI, Inc.")}
+
+
+@pytest.mark.parametrize("files", [
+    ("acme/policy.txt", "acme/policy.pdf"),
+    ("Acme AI/charter.txt", "acme-ai/charter.txt"),
+    ("acme/policy.txt", "acme/policy/v1.txt"),
+])
+def test_two_sources_for_one_document_are_refused_naming_both(tmp_path, files):
+    for rel in files:
+        write(tmp_path / rel)
+    with pytest.raises(CorpusError, match="both document") as err:
+        discover_corpus(tmp_path)
+    message = str(err.value)
+    assert all(Path(rel).parts[-1] in message or str(Path(rel).parent) in message for rel in files)
+
+
+def test_versions_in_one_folder_are_one_document_not_a_conflict(tmp_path):
+    for rel in ("acme/policy/v1.txt", "acme/policy/v2.txt", "acme/charter.txt"):
+        write(tmp_path / rel)
+    assert [(d.document_id, d.order) for d in discover_corpus(tmp_path)] == [("charter", 0), ("policy", 0), ("policy", 1)]
