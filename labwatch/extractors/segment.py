@@ -16,8 +16,8 @@ from spacy.tokens import Doc
 
 from labwatch.extractors.nlp import get_blank
 from labwatch.extractors.records import Block, ParsedDocument, Passage
+from labwatch.extractors.versions import SEGMENTER_VERSION  # noqa: F401 - bump it there
 
-SEGMENTER_VERSION = "segment-1"
 LONG_ITEM_CHARS = 300  # list items longer than this are split into sentences
 LONG_SENTENCE_TOKENS = 150  # run-ons (flattened tables, missing periods) are cut at ";" or ":"
 

@@ -6,4 +6,5 @@ output changes for the same input.
 """
 
 PARSER_VERSION = "parse-1"  # extractors/parse.py and the format readers
+SEGMENTER_VERSION = "segment-1"  # extractors/segment.py (passage boundaries, sections, lead-ins)
 FEATURES_VERSION = "features-1"  # extractors/features.py and quantities.py

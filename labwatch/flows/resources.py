@@ -120,10 +120,11 @@ class Versions:
     model: str
     rubric: str
     rubric_version: str
+    segmenter: str
 
     @property
     def extractor(self) -> str:
-        return f"parse={self.parser};features={self.features}"
+        return f"parse={self.parser};segment={self.segmenter};features={self.features}"
 
     @property
     def signature(self) -> str:
@@ -133,7 +134,7 @@ class Versions:
 def versions(model: str = DEFAULT_MODEL, rubric_name: str = DEFAULT_RUBRIC) -> Versions:
     """Version strings, without loading any model."""
     from labwatch.extractors.matcher import MATCHER_VERSION
-    from labwatch.extractors.versions import FEATURES_VERSION, PARSER_VERSION  # no parser, no spaCy
+    from labwatch.extractors.versions import FEATURES_VERSION, PARSER_VERSION, SEGMENTER_VERSION  # no spaCy
 
     rb = rubric(rubric_name)
-    return Versions(PARSER_VERSION, FEATURES_VERSION, MATCHER_VERSION, model, rb.id, rb.version)
+    return Versions(PARSER_VERSION, FEATURES_VERSION, MATCHER_VERSION, model, rb.id, rb.version, SEGMENTER_VERSION)

@@ -111,3 +111,14 @@ def test_reference_vectors_not_shipped_come_from_the_warehouse_after_the_first_r
         assert (deriver.embedder.misses, deriver.embedder.hits) == (0, 1)
     finally:
         deriver.close()
+
+
+def test_every_extraction_step_is_in_the_signature_a_rerun_compares():
+    """A re-run re-derives stored documents when the signature differs (tests/flows/test_feeds.py);
+    so each step whose output can change must be in it."""
+    from labwatch.extractors import versions
+    from labwatch.flows.resources import versions as current
+
+    signature = current().signature
+    for step in (versions.PARSER_VERSION, versions.SEGMENTER_VERSION, versions.FEATURES_VERSION):
+        assert step in signature
