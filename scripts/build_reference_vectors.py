@@ -1,4 +1,4 @@
-"""Rebuild labwatch/extractors/rubrics/reference-vectors.npz after editing a bundled rubric.
+"""Rebuild extractors/matching/rubrics/reference-vectors.npz after editing a bundled rubric.
 
 The matcher compares every passage with the rubric's reference texts (descriptions, exemplars,
 negatives). Shipping their vectors for the bundled models saves each fresh process encoding
@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from labwatch.extractors.embedding import load_embedder
-from labwatch.extractors.matcher import REFERENCE_VECTORS_FILE, reference_texts
+from labwatch.extractors.matching.embeddings import load_embedder
+from labwatch.extractors.matching.matcher import REFERENCE_VECTORS_FILE, reference_texts
+from labwatch.extractors.matching.rubric import list_rubrics, load_rubric
 from labwatch.extractors.records import text_hash
-from labwatch.extractors.rubric import list_rubrics, load_rubric
 
 MODELS = ("minilm", "minilm-onnx")
 

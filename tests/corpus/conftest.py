@@ -51,8 +51,14 @@ class LoopbackServer:
             def _dispatch(self) -> None:
                 parts = urlsplit(self.path)
                 with owner._lock:
-                    owner.log.append(Seen(self.command, parts.path, parse_qs(parts.query),
-                                          {k.lower(): v for k, v in self.headers.items()}))
+                    owner.log.append(
+                        Seen(
+                            self.command,
+                            parts.path,
+                            parse_qs(parts.query),
+                            {k.lower(): v for k, v in self.headers.items()},
+                        )
+                    )
                     owner.in_flight += 1
                     owner.max_in_flight = max(owner.max_in_flight, owner.in_flight)
                 try:
@@ -83,8 +89,9 @@ class LoopbackServer:
     def route(self, path: str, handler: Handler) -> None:
         self.routes[path] = handler
 
-    def static(self, path: str, body: bytes, ctype: str = "text/html", status: int = 200,
-               headers: dict[str, str] | None = None) -> None:
+    def static(
+        self, path: str, body: bytes, ctype: str = "text/html", status: int = 200, headers: dict[str, str] | None = None
+    ) -> None:
         self.routes[path] = lambda h: respond(h, status, body, ctype, headers)
 
     def requests_to(self, path: str) -> list[Seen]:
@@ -96,8 +103,14 @@ class LoopbackServer:
         self.max_in_flight = 0
 
 
-def respond(h: BaseHTTPRequestHandler, status: int, body: bytes = b"", ctype: str | None = "text/plain",
-            headers: dict[str, str] | None = None, length: bool = True) -> None:
+def respond(
+    h: BaseHTTPRequestHandler,
+    status: int,
+    body: bytes = b"",
+    ctype: str | None = "text/plain",
+    headers: dict[str, str] | None = None,
+    length: bool = True,
+) -> None:
     """Write a complete response; ``length=False`` omits Content-Length (body ends at close)."""
     h.send_response(status)
     if ctype:
@@ -145,8 +158,16 @@ def client():
 @pytest.fixture
 def policy() -> FetchPolicy:
     """Fast, loopback-allowed policy for tests."""
-    return FetchPolicy(allow_private=True, host_delay=0.0, retries=2, backoff=0.01, max_backoff=0.05,
-                       connect_timeout=2.0, read_timeout=2.0, max_retry_after=2.0)
+    return FetchPolicy(
+        allow_private=True,
+        host_delay=0.0,
+        retries=2,
+        backoff=0.01,
+        max_backoff=0.05,
+        connect_timeout=2.0,
+        read_timeout=2.0,
+        max_retry_after=2.0,
+    )
 
 
 @pytest.fixture

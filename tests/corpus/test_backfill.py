@@ -10,6 +10,7 @@ import pytest
 from labwatch.corpus.backfill import backfill_source, list_captures
 from labwatch.corpus.exceptions import BackfillError
 from labwatch.corpus.records import Source
+
 from .conftest import make_pdf, respond
 
 ORIGINAL = "https://example.org/policies/framework.pdf"
@@ -34,8 +35,12 @@ def archive(server):
     server.route("/cdx/search/cdx", cdx)
     for ts, (_, body) in CAPTURES.items():
         if body is not None:
-            server.static(f"/web/{ts}id_/{ORIGINAL}", body, "text/html",
-                          headers={"X-Archive-Orig-Last-Modified": "Mon, 04 Mar 2024 10:00:00 GMT"})
+            server.static(
+                f"/web/{ts}id_/{ORIGINAL}",
+                body,
+                "text/html",
+                headers={"X-Archive-Orig-Last-Modified": "Mon, 04 Mar 2024 10:00:00 GMT"},
+            )
     return server
 
 
@@ -78,16 +83,18 @@ def test_backfill_resumes_from_seen(archive, client, policy, store):
 
 def test_limit_and_known_bytes(archive, client, policy, store):
     store.put(CAPTURES["20240304173919"][1])
-    results = backfill_source(client, source(), cdx_base=archive.url(""), policy=policy, store=store,
-                              seen=set(), limit=1)
+    results = backfill_source(
+        client, source(), cdx_base=archive.url(""), policy=policy, store=store, seen=set(), limit=1
+    )
     assert len(results) == 1 and results[0].outcome == "unchanged"
 
 
 def test_registry_archived_captures_are_included(archive, client, policy, store):
     extra = "/web/20230919120000id_/https://example.org/policies/framework.pdf"
     archive.static(extra, b"%PDF-1.4 the registry's capture")
-    results = backfill_source(client, source(archived=(archive.url(extra),)), cdx_base=archive.url(""),
-                              policy=policy, store=store, seen=set())
+    results = backfill_source(
+        client, source(archived=(archive.url(extra),)), cdx_base=archive.url(""), policy=policy, store=store, seen=set()
+    )
     assert results[0].archive_timestamp == "20230919120000" and results[0].published == dt.date(2023, 9, 19)
 
 

@@ -47,8 +47,10 @@ def entry(server, path, follow=r"^/policies/", **kw):
 def test_listing_page_links_on_same_host_matching_follow(server, client, policy):
     server.static("/news", LISTING)
     found = discover(client, entry(server, "/news"), policy)
-    assert [s.url for s in found] == [server.url("/policies/safety-framework-v2.pdf"),
-                                      server.url("/policies/responsible-use.pdf")]
+    assert [s.url for s in found] == [
+        server.url("/policies/safety-framework-v2.pdf"),
+        server.url("/policies/responsible-use.pdf"),
+    ]
     assert [s.document for s in found] == ["safety-framework-v2", "responsible-use"]
     assert {s.lab for s in found} == {"example-lab"}
 
@@ -61,11 +63,14 @@ def test_other_hosts_only_when_listed():
     assert "https://cdn.example.net/policies/elsewhere.pdf" in select_links(links, widened, plain.url)
 
 
-@pytest.mark.parametrize("body,path,expected", [
-    (SITEMAP, "/sitemap.xml", ["/policies/framework-2026.pdf"]),
-    (ATOM, "/feed.atom", ["/policies/updated-framework"]),
-    (RSS, "/rss.xml", ["/policies/rss-policy.html"]),
-])
+@pytest.mark.parametrize(
+    "body,path,expected",
+    [
+        (SITEMAP, "/sitemap.xml", ["/policies/framework-2026.pdf"]),
+        (ATOM, "/feed.atom", ["/policies/updated-framework"]),
+        (RSS, "/rss.xml", ["/policies/rss-policy.html"]),
+    ],
+)
 def test_sitemaps_and_feeds(server, client, policy, body, path, expected):
     server.static(path, body.replace(b"{base}", server.url("").encode()), "application/xml")
     found = discover(client, entry(server, path), policy)
@@ -75,8 +80,10 @@ def test_sitemaps_and_feeds(server, client, policy, body, path, expected):
 def test_external_entities_are_not_resolved(server, client, policy, tmp_path):
     secret = tmp_path / "secret.txt"
     secret.write_text("/policies/leaked")
-    body = (f'<?xml version="1.0"?><!DOCTYPE urlset [<!ENTITY x SYSTEM "file://{secret}">]>'
-            f'<urlset><url><loc>{server.url("")}&x;</loc></url></urlset>').encode()
+    body = (
+        f'<?xml version="1.0"?><!DOCTYPE urlset [<!ENTITY x SYSTEM "file://{secret}">]>'
+        f"<urlset><url><loc>{server.url('')}&x;</loc></url></urlset>"
+    ).encode()
     server.static("/evil.xml", body, "application/xml")
     found = discover(client, entry(server, "/evil.xml"), policy)
     assert all("leaked" not in s.url for s in found)

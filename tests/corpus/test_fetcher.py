@@ -11,6 +11,7 @@ import pytest
 
 from labwatch.corpus.fetcher import crawl, fetch_source, sniff_content_type
 from labwatch.corpus.records import DEFAULT_USER_AGENT, Source
+
 from .conftest import make_pdf, respond
 
 
@@ -113,7 +114,9 @@ def test_too_many_redirects(server, client, policy, store):
         server.static(f"/r{i}", b"", status=307, headers={"Location": f"/r{i + 1}"})
     result = fetch_source(client, src(server, "/r0"), store=store, policy=policy)
     assert result.outcome == "failed" and f"more than {policy.max_redirects} redirects" in result.error
-    assert len([s for s in server.log if s.path.startswith("/r") and s.path != "/robots.txt"]) == policy.max_redirects + 1
+    assert (
+        len([s for s in server.log if s.path.startswith("/r") and s.path != "/robots.txt"]) == policy.max_redirects + 1
+    )
 
 
 def test_pdf_served_as_html_is_sniffed_as_pdf(server, client, policy, store, policy_pdf):
@@ -151,10 +154,13 @@ def _validator_route(server, path, body, validator_header, value):
     server.route(path, handler)
 
 
-@pytest.mark.parametrize("validator,value", [
-    ("ETag", '"abc123"'),
-    ("Last-Modified", "Tue, 15 Oct 2024 08:00:00 GMT"),
-])
+@pytest.mark.parametrize(
+    "validator,value",
+    [
+        ("ETag", '"abc123"'),
+        ("Last-Modified", "Tue, 15 Oct 2024 08:00:00 GMT"),
+    ],
+)
 def test_unchanged_document_costs_a_304(server, client, policy, store, policy_pdf, validator, value):
     _validator_route(server, "/cond.pdf", policy_pdf, validator, value)
     source = src(server, "/cond.pdf")
@@ -252,14 +258,24 @@ def test_global_concurrency_is_bounded(server, client, policy, store):
 
     for i in range(6):
         server.route(f"/s{i}", slowish)
-    crawl([src(server, f"/s{i}", document=f"s{i}") for i in range(6)], client, {},
-          dataclasses.replace(policy, max_concurrency=2), store)
+    crawl(
+        [src(server, f"/s{i}", document=f"s{i}") for i in range(6)],
+        client,
+        {},
+        dataclasses.replace(policy, max_concurrency=2),
+        store,
+    )
     assert server.max_in_flight == 2
     server.reset()
     for i in range(6):
         server.route(f"/s{i}", slowish)
-    crawl([src(server, f"/s{i}", document=f"s{i}") for i in range(6)], client, {},
-          dataclasses.replace(policy, max_concurrency=4), store)
+    crawl(
+        [src(server, f"/s{i}", document=f"s{i}") for i in range(6)],
+        client,
+        {},
+        dataclasses.replace(policy, max_concurrency=4),
+        store,
+    )
     assert server.max_in_flight > 2
 
 
@@ -271,7 +287,11 @@ def test_injected_transport_faults_are_retried_then_reported(policy, store):
         raise httpx.ConnectError("connection refused", request=request)
 
     with httpx.Client(transport=httpx.MockTransport(refuse)) as mocked:
-        result = fetch_source(mocked, Source("lab", "https://policies.example/fw.pdf", "fw"), store=store,
-                              policy=dataclasses.replace(policy, respect_robots=False))
+        result = fetch_source(
+            mocked,
+            Source("lab", "https://policies.example/fw.pdf", "fw"),
+            store=store,
+            policy=dataclasses.replace(policy, respect_robots=False),
+        )
     assert result.outcome == "failed" and "connection failed" in result.error
     assert attempts == ["/fw.pdf"] * (policy.retries + 1)

@@ -35,7 +35,10 @@ def test_versions_yaml_orders_by_published_date(tmp_path):
     folder = tmp_path / "lab" / "policy"
     write(folder / "a.txt")
     write(folder / "b.txt")
-    write(folder / "versions.yaml", "versions:\n  - {file: a.txt, published: 2025-05-01}\n  - {file: b.txt, published: 2024-01-02, title: First}\n")
+    write(
+        folder / "versions.yaml",
+        "versions:\n  - {file: a.txt, published: 2025-05-01}\n  - {file: b.txt, published: 2024-01-02, title: First}\n",
+    )
     docs = discover_corpus(tmp_path)
     assert [(d.path.name, d.published) for d in docs] == [("b.txt", date(2024, 1, 2)), ("a.txt", date(2025, 5, 1))]
     assert docs[0].title == "First"
@@ -48,11 +51,14 @@ def test_sidecar_metadata(tmp_path):
     assert (d.published, d.title, d.url) == (date(2025, 2, 3), "Policy", "https://example.org/p")
 
 
-@pytest.mark.parametrize("content, message", [
-    ("versions:\n  - {file: missing.txt}\n", "missing.txt"),
-    ("versions:\n  - {file: a.txt, published: 'soon'}\n", "not a date"),
-    ("versions: [unclosed\n", "not readable YAML"),
-])
+@pytest.mark.parametrize(
+    "content, message",
+    [
+        ("versions:\n  - {file: missing.txt}\n", "missing.txt"),
+        ("versions:\n  - {file: a.txt, published: 'soon'}\n", "not a date"),
+        ("versions: [unclosed\n", "not readable YAML"),
+    ],
+)
 def test_bad_versions_file_names_the_file_and_problem(tmp_path, content, message):
     folder = tmp_path / "lab" / "policy"
     write(folder / "a.txt")
@@ -123,8 +129,7 @@ def test_flat_files_mix_with_lab_folders(tmp_path):
     write(tmp_path / "acme__policy__2025-02.pdf")
     write(tmp_path / "beta__charter.txt")
     docs = discover_corpus(tmp_path)
-    assert {(d.lab, d.document_id) for d in docs} == {
-        ("acme", "charter"), ("acme", "policy"), ("beta", "charter")}
+    assert {(d.lab, d.document_id) for d in docs} == {("acme", "charter"), ("acme", "policy"), ("beta", "charter")}
 
 
 def test_flat_file_duplicating_a_lab_folder_document_is_an_error_naming_both(tmp_path):
@@ -147,8 +152,7 @@ def test_unplaced_files_lists_strays_but_not_corpus_bookkeeping(tmp_path):
     assert [d.path.name for d in discover_corpus(tmp_path)] == ["charter.txt", "acme__policy.txt"]
 
 
-@pytest.mark.parametrize("name", [
-    "acme_policy.txt", "acme__policy__v1__extra.pdf", "__policy.html"])
+@pytest.mark.parametrize("name", ["acme_policy.txt", "acme__policy__v1__extra.pdf", "__policy.html"])
 def test_names_not_following_the_flat_pattern_are_unplaced(tmp_path, name):
     write(tmp_path / name)
     assert discover_corpus(tmp_path) == []
@@ -179,11 +183,14 @@ def test_labs_yaml_names_a_lab_however_its_id_is_spelled(tmp_path):
     assert {(d.lab, d.lab_name) for d in docs} == {("acme-ai", "Acme AI, Inc.")}
 
 
-@pytest.mark.parametrize("files", [
-    ("acme/policy.txt", "acme/policy.pdf"),
-    ("Acme AI/charter.txt", "acme-ai/charter.txt"),
-    ("acme/policy.txt", "acme/policy/v1.txt"),
-])
+@pytest.mark.parametrize(
+    "files",
+    [
+        ("acme/policy.txt", "acme/policy.pdf"),
+        ("Acme AI/charter.txt", "acme-ai/charter.txt"),
+        ("acme/policy.txt", "acme/policy/v1.txt"),
+    ],
+)
 def test_two_sources_for_one_document_are_refused_naming_both(tmp_path, files):
     for rel in files:
         write(tmp_path / rel)
@@ -196,4 +203,8 @@ def test_two_sources_for_one_document_are_refused_naming_both(tmp_path, files):
 def test_versions_in_one_folder_are_one_document_not_a_conflict(tmp_path):
     for rel in ("acme/policy/v1.txt", "acme/policy/v2.txt", "acme/charter.txt"):
         write(tmp_path / rel)
-    assert [(d.document_id, d.order) for d in discover_corpus(tmp_path)] == [("charter", 0), ("policy", 0), ("policy", 1)]
+    assert [(d.document_id, d.order) for d in discover_corpus(tmp_path)] == [
+        ("charter", 0),
+        ("policy", 0),
+        ("policy", 1),
+    ]

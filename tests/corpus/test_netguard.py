@@ -15,25 +15,28 @@ from labwatch.corpus.records import Source
 PUBLIC_V4 = "93.184.215.14"
 
 
-@pytest.mark.parametrize("address,reason", [
-    ("127.0.0.1", "loopback"),
-    ("::1", "loopback"),
-    ("::ffff:127.0.0.1", "loopback"),
-    ("::ffff:10.1.2.3", "private"),
-    ("10.0.0.5", "private"),
-    ("192.168.1.1", "private"),
-    ("172.16.0.1", "private"),
-    ("fc00::1", "private"),
-    ("169.254.169.254", "link-local"),
-    ("fe80::1%eth0", "link-local"),
-    ("224.0.0.251", "multicast"),
-    ("ff02::1", "multicast"),
-    ("0.0.0.0", "unspecified"),
-    ("::", "unspecified"),
-    ("240.0.0.1", "private"),  # reserved range; Python also files it under private
-    ("100.64.0.1", "not globally routable"),
-    ("64:ff9b::7f00:1", "loopback"),  # NAT64 of 127.0.0.1
-])
+@pytest.mark.parametrize(
+    "address,reason",
+    [
+        ("127.0.0.1", "loopback"),
+        ("::1", "loopback"),
+        ("::ffff:127.0.0.1", "loopback"),
+        ("::ffff:10.1.2.3", "private"),
+        ("10.0.0.5", "private"),
+        ("192.168.1.1", "private"),
+        ("172.16.0.1", "private"),
+        ("fc00::1", "private"),
+        ("169.254.169.254", "link-local"),
+        ("fe80::1%eth0", "link-local"),
+        ("224.0.0.251", "multicast"),
+        ("ff02::1", "multicast"),
+        ("0.0.0.0", "unspecified"),
+        ("::", "unspecified"),
+        ("240.0.0.1", "private"),  # reserved range; Python also files it under private
+        ("100.64.0.1", "not globally routable"),
+        ("64:ff9b::7f00:1", "loopback"),  # NAT64 of 127.0.0.1
+    ],
+)
 def test_non_public_addresses_are_blocked(address, reason):
     assert blocked_reason(address).startswith(reason)
 
@@ -49,10 +52,16 @@ def test_only_http_and_https(url):
         check_url(url, allow_private=True)
 
 
-@pytest.mark.parametrize("url", [
-    "http://127.0.0.1/", "http://[::1]:8080/", "http://[::ffff:127.0.0.1]/x", "http://2130706433/",
-    "http://localhost/",
-])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://127.0.0.1/",
+        "http://[::1]:8080/",
+        "http://[::ffff:127.0.0.1]/x",
+        "http://2130706433/",
+        "http://localhost/",
+    ],
+)
 def test_loopback_refused_without_allow_private(url):
     with pytest.raises(BlockedAddress, match="refused"):
         check_url(url)
@@ -83,17 +92,23 @@ def test_fetch_of_loopback_refused_without_allow_private(server, client, policy,
     assert server.log == []  # refused before any request, robots.txt included
 
 
-@pytest.mark.parametrize("target", ["http://127.0.0.1:{port}/secret", "http://[::ffff:127.0.0.1]:{port}/secret",
-                                    "file:///etc/passwd"])
+@pytest.mark.parametrize(
+    "target", ["http://127.0.0.1:{port}/secret", "http://[::ffff:127.0.0.1]:{port}/secret", "file:///etc/passwd"]
+)
 def test_redirect_from_allowed_host_to_private_address_is_refused(server, client, policy, store, target):
     # "localhost" plays a public host: the guard's resolver says it is public, the socket
     # still reaches the loopback server, which redirects to a private address.
     server.static("/go", b"", status=302, headers={"Location": target.format(port=server.port)})
     server.static("/secret", b"internal data")
-    public_dns = dataclasses.replace(policy, allow_private=False, check_peer=False, resolve=lambda h, p: (
-        [PUBLIC_V4] if h == "localhost" else [a[4][0] for a in socket.getaddrinfo(h, p)]))
-    result = fetch_source(client, Source("lab", server.url("/go", host="localhost"), "doc"),
-                          store=store, policy=public_dns)
+    public_dns = dataclasses.replace(
+        policy,
+        allow_private=False,
+        check_peer=False,
+        resolve=lambda h, p: [PUBLIC_V4] if h == "localhost" else [a[4][0] for a in socket.getaddrinfo(h, p)],
+    )
+    result = fetch_source(
+        client, Source("lab", server.url("/go", host="localhost"), "doc"), store=store, policy=public_dns
+    )
     assert server.requests_to("/go"), "the first hop was allowed"
     assert result.outcome == "failed" and ("refused" in result.error or "not allowed" in result.error)
     assert server.requests_to("/secret") == []
@@ -109,10 +124,10 @@ def test_dns_rebinding_is_caught_at_the_connection(server, client, policy, store
     # The guard's lookup says public, the socket lands on loopback: the peer check refuses
     # the response before its body is read or stored.
     server.static("/doc", b"internal data")
-    rebinding = dataclasses.replace(policy, allow_private=False, respect_robots=False,
-                                    resolve=lambda h, p: [PUBLIC_V4])
-    result = fetch_source(client, Source("lab", server.url("/doc", host="localhost"), "doc"),
-                          store=store, policy=rebinding)
+    rebinding = dataclasses.replace(policy, allow_private=False, respect_robots=False, resolve=lambda h, p: [PUBLIC_V4])
+    result = fetch_source(
+        client, Source("lab", server.url("/doc", host="localhost"), "doc"), store=store, policy=rebinding
+    )
     assert result.outcome == "failed" and "connection reached 127.0.0.1" in result.error
     assert not [p for p in store.root.rglob("*") if p.is_file()]
 

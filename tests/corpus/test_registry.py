@@ -8,17 +8,30 @@ import textwrap
 import pytest
 
 from labwatch.corpus.exceptions import RegistryError
+from labwatch.corpus.records import Source
 from labwatch.corpus.registry import (
     check_registry_online,
     default_document,
     load_lab_file,
     load_registry,
 )
-from labwatch.corpus.records import Source
+
 from .conftest import respond
 
-BUNDLED_LABS = {"anthropic", "openai", "google-deepmind", "meta", "microsoft", "amazon", "xai",
-                "naver", "nvidia", "cohere", "g42", "magic"}
+BUNDLED_LABS = {
+    "anthropic",
+    "openai",
+    "google-deepmind",
+    "meta",
+    "microsoft",
+    "amazon",
+    "xai",
+    "naver",
+    "nvidia",
+    "cohere",
+    "g42",
+    "magic",
+}
 
 
 def test_bundled_registry_covers_every_lab_with_sources_and_discovery():
@@ -69,29 +82,51 @@ def test_valid_file_becomes_records(tmp_path):
     assert lab.discover[0].follow == "/policies/.*" and lab.discover[0].lab == "example-lab"
 
 
-@pytest.mark.parametrize("broken,expected", [
-    (GOOD.replace("https://example.org/docs/", "ftp://example.org/docs/"),
-     "bad.yaml: sources[2].url: scheme 'ftp' not allowed"),
-    (GOOD.replace("    lab: example-lab\n", ""), "bad.yaml: lab: missing"),
-    (GOOD.replace("lab: example-lab", "lab: Example Lab"), "bad.yaml: lab: 'Example Lab' is not a lab id"),
-    (GOOD.replace("kind: html", "kind: docx"), "bad.yaml: sources[1].kind: unknown kind 'docx'"),
-    (GOOD.replace("follow: '/policies/.*'", "follow: '/policies/(.*'"), "bad.yaml: discover[0].follow: bad regex"),
-    (GOOD.replace("follow: '/policies/.*'", "follow: '/x'\n        kind: podcast"), "bad.yaml: discover[0].kind: unknown kind 'podcast'"),
-    (GOOD.replace("published: 2025-01-31", "published: last spring"), "bad.yaml: sources[0].published: 'last spring' is not a date"),
-    (GOOD.replace("https://example.org/news", "file:///etc/passwd"), "bad.yaml: discover[0].url: scheme 'file' not allowed"),
-    (GOOD.replace("      - url: https://example.org/docs/Responsible%20Use%20Policy.PDF",
-                  "      - url: https://example.org/policies/safety-framework.pdf\n        document: other"),
-     "bad.yaml: sources[2].url: https://example.org/policies/safety-framework.pdf is already sources[0] with a conflicting"),
-    (GOOD.replace("      - url: https://example.org/docs/Responsible%20Use%20Policy.PDF",
-                  "      - url: https://example.org/policies/safety-framework\n        document: safety-framework"),
-     "bad.yaml: sources[2].url: duplicate of sources[1]"),
-    ("lab: x\nsources: {url: https://example.org}\n", "bad.yaml: sources: expected a list"),
-    ("lab: x\nsources:\n  - https://example.org/a.pdf\n", "bad.yaml: sources[0]: expected a mapping"),
-    ("lab: x\n", "bad.yaml: sources: no sources and nothing to discover"),
-    ("- just\n- a list\n", "bad.yaml: expected a mapping"),
-    ("lab: [unclosed\n", "bad.yaml: invalid YAML"),
-    ("lab: x\nsources:\n  - url: https://\n", "bad.yaml: sources[0].url: no host"),
-])
+@pytest.mark.parametrize(
+    "broken,expected",
+    [
+        (
+            GOOD.replace("https://example.org/docs/", "ftp://example.org/docs/"),
+            "bad.yaml: sources[2].url: scheme 'ftp' not allowed",
+        ),
+        (GOOD.replace("    lab: example-lab\n", ""), "bad.yaml: lab: missing"),
+        (GOOD.replace("lab: example-lab", "lab: Example Lab"), "bad.yaml: lab: 'Example Lab' is not a lab id"),
+        (GOOD.replace("kind: html", "kind: docx"), "bad.yaml: sources[1].kind: unknown kind 'docx'"),
+        (GOOD.replace("follow: '/policies/.*'", "follow: '/policies/(.*'"), "bad.yaml: discover[0].follow: bad regex"),
+        (
+            GOOD.replace("follow: '/policies/.*'", "follow: '/x'\n        kind: podcast"),
+            "bad.yaml: discover[0].kind: unknown kind 'podcast'",
+        ),
+        (
+            GOOD.replace("published: 2025-01-31", "published: last spring"),
+            "bad.yaml: sources[0].published: 'last spring' is not a date",
+        ),
+        (
+            GOOD.replace("https://example.org/news", "file:///etc/passwd"),
+            "bad.yaml: discover[0].url: scheme 'file' not allowed",
+        ),
+        (
+            GOOD.replace(
+                "      - url: https://example.org/docs/Responsible%20Use%20Policy.PDF",
+                "      - url: https://example.org/policies/safety-framework.pdf\n        document: other",
+            ),
+            "bad.yaml: sources[2].url: https://example.org/policies/safety-framework.pdf is already sources[0] with a conflicting",
+        ),
+        (
+            GOOD.replace(
+                "      - url: https://example.org/docs/Responsible%20Use%20Policy.PDF",
+                "      - url: https://example.org/policies/safety-framework\n        document: safety-framework",
+            ),
+            "bad.yaml: sources[2].url: duplicate of sources[1]",
+        ),
+        ("lab: x\nsources: {url: https://example.org}\n", "bad.yaml: sources: expected a list"),
+        ("lab: x\nsources:\n  - https://example.org/a.pdf\n", "bad.yaml: sources[0]: expected a mapping"),
+        ("lab: x\n", "bad.yaml: sources: no sources and nothing to discover"),
+        ("- just\n- a list\n", "bad.yaml: expected a mapping"),
+        ("lab: [unclosed\n", "bad.yaml: invalid YAML"),
+        ("lab: x\nsources:\n  - url: https://\n", "bad.yaml: sources[0].url: no host"),
+    ],
+)
 def test_invalid_files_name_file_key_and_problem(tmp_path, broken, expected):
     with pytest.raises(RegistryError) as info:
         load_lab_file(write(tmp_path, "bad.yaml", broken))
@@ -112,12 +147,15 @@ def test_empty_or_missing_directory(tmp_path):
         load_registry(tmp_path / "absent")
 
 
-@pytest.mark.parametrize("url,document", [
-    ("https://example.org/policies/safety-framework.pdf", "safety-framework"),
-    ("https://example.org/a/Frontier%20Safety%20Framework%202.0.pdf", "frontier-safety-framework-2-0"),
-    ("https://example.org/static-resource/meta-frontier-ai-framework/", "meta-frontier-ai-framework"),
-    ("https://example.org/", "example-org"),
-])
+@pytest.mark.parametrize(
+    "url,document",
+    [
+        ("https://example.org/policies/safety-framework.pdf", "safety-framework"),
+        ("https://example.org/a/Frontier%20Safety%20Framework%202.0.pdf", "frontier-safety-framework-2-0"),
+        ("https://example.org/static-resource/meta-frontier-ai-framework/", "meta-frontier-ai-framework"),
+        ("https://example.org/", "example-org"),
+    ],
+)
 def test_default_document_is_the_last_path_segment(url, document):
     assert default_document(url) == document
 

@@ -32,10 +32,20 @@ def test_same_content_is_stored_once_and_never_rewritten(tmp_path):
     assert not os.access(store.path(sha), os.W_OK) or os.geteuid() == 0
 
 
-@pytest.mark.parametrize("bad", [
-    "../../etc/passwd", "/etc/passwd", "ab/../../../../tmp/x", "a" * 63, "g" * 64,
-    "..%2f..%2fetc%2fpasswd", "", "0" * 62 + "/.", "https://example.org/policy.pdf",
-])
+@pytest.mark.parametrize(
+    "bad",
+    [
+        "../../etc/passwd",
+        "/etc/passwd",
+        "ab/../../../../tmp/x",
+        "a" * 63,
+        "g" * 64,
+        "..%2f..%2fetc%2fpasswd",
+        "",
+        "0" * 62 + "/.",
+        "https://example.org/policy.pdf",
+    ],
+)
 def test_ids_that_are_not_hashes_cannot_name_a_path(tmp_path, bad):
     store = SnapshotStore(tmp_path)
     with pytest.raises(SnapshotError, match="invalid snapshot id"):

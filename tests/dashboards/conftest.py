@@ -17,16 +17,31 @@ from labwatch.extractors.records import Features, Passage, Suggestion
 from labwatch.warehouse import store
 from labwatch.warehouse.db import Warehouse
 
-APP = Path(__file__).resolve().parents[2] / "labwatch" / "dashboards" / "app.py"
+APP = Path(__file__).resolve().parents[2] / "dashboards" / "app.py"
 RUBRIC = "test-rubric"
 SCRIPT = "<script>alert(1)</script> We publish evaluation notes <img src=x onerror=alert(2)>."
 
 
-def _criterion(cid: str, category: str, category_weight: float, weight: float, description: str,
-               parent: str | None = None, scored: bool = True) -> dict:
-    return {"rubric": RUBRIC, "rubric_version": "1", "criterion_id": cid, "category": category,
-            "category_weight": category_weight, "weight": weight, "parent": parent, "scored": scored,
-            "description": description}
+def _criterion(
+    cid: str,
+    category: str,
+    category_weight: float,
+    weight: float,
+    description: str,
+    parent: str | None = None,
+    scored: bool = True,
+) -> dict:
+    return {
+        "rubric": RUBRIC,
+        "rubric_version": "1",
+        "criterion_id": cid,
+        "category": category,
+        "category_weight": category_weight,
+        "weight": weight,
+        "parent": parent,
+        "scored": scored,
+        "description": description,
+    }
 
 
 RUBRIC_ROWS = [
@@ -40,28 +55,69 @@ FIRM = Features(is_commitment=True, strength="firm", category="commitment", moda
 HEDGED = Features(is_commitment=False, strength="hedged", category="hedge", modality="aim to", why="hedge 'aim to'")
 
 
-def _version(lab: str, doc: str, sha: str, texts: list[tuple[str, Features, list[tuple[str, float]]]], *,
-             published: date, fmt: str = "pdf", source: str | None = None) -> store.VersionRecord:
+def _version(
+    lab: str,
+    doc: str,
+    sha: str,
+    texts: list[tuple[str, Features, list[tuple[str, float]]]],
+    *,
+    published: date,
+    fmt: str = "pdf",
+    source: str | None = None,
+) -> store.VersionRecord:
     passages, features, suggestions = [], [], []
     for seq, (text, feat, crits) in enumerate(texts):
-        passages.append(Passage(seq=seq, text=text, page=seq // 2 + 1, section=("Evaluations",),
-                                context=texts[seq - 1][0] if seq else None))
+        passages.append(
+            Passage(
+                seq=seq,
+                text=text,
+                page=seq // 2 + 1,
+                section=("Evaluations",),
+                context=texts[seq - 1][0] if seq else None,
+            )
+        )
         features.append(feat)
-        suggestions.append([Suggestion(c, s, rank=i + 1, suggested=s >= 0.4, why=f"close to {c} ({s:.2f})")
-                            for i, (c, s) in enumerate(crits)])
+        suggestions.append(
+            [
+                Suggestion(c, s, rank=i + 1, suggested=s >= 0.4, why=f"close to {c} ({s:.2f})")
+                for i, (c, s) in enumerate(crits)
+            ]
+        )
     return store.VersionRecord(
-        lab=lab, document_id=doc, snapshot_sha=sha, text="\n\n".join(t for t, _, _ in texts), format=fmt,
-        parser="hand", extractor_version="test", passages=passages, features=features, suggestions=suggestions,
-        title=doc.replace("-", " ").title(), source=source, source_url=source, published=published,
-        n_pages=3, model="none", rubric=RUBRIC, rubric_version="1", matcher_version="test")
+        lab=lab,
+        document_id=doc,
+        snapshot_sha=sha,
+        text="\n\n".join(t for t, _, _ in texts),
+        format=fmt,
+        parser="hand",
+        extractor_version="test",
+        passages=passages,
+        features=features,
+        suggestions=suggestions,
+        title=doc.replace("-", " ").title(),
+        source=source,
+        source_url=source,
+        published=published,
+        n_pages=3,
+        model="none",
+        rubric=RUBRIC,
+        rubric_version="1",
+        matcher_version="test",
+    )
 
 
 ALPHA_V2 = [
     ("Our team writes down the risks we study.", HEDGED, []),
-    ("We will test every new model for cyber offence and self-replication skills.", FIRM,
-     [("measuring.names_capabilities", 0.62), ("measuring.third_party_access", 0.20)]),
-    ("We will give independent evaluators access to models before release.", FIRM,
-     [("measuring.third_party_access", 0.55)]),
+    (
+        "We will test every new model for cyber offence and self-replication skills.",
+        FIRM,
+        [("measuring.names_capabilities", 0.62), ("measuring.third_party_access", 0.20)],
+    ),
+    (
+        "We will give independent evaluators access to models before release.",
+        FIRM,
+        [("measuring.third_party_access", 0.55)],
+    ),
     ("We aim to run evaluations every six months.", HEDGED, []),
     (SCRIPT, FIRM, [("accountability.change_control", 0.48)]),
     ("Our board approves every change to this policy.", FIRM, []),
@@ -71,27 +127,83 @@ ALPHA_V2 = [
 def build_warehouse(path: Path) -> Warehouse:
     """Write the fixture warehouse at ``path``."""
     wh = Warehouse(path, timeout=10)
-    alpha_v1 = [(t if "six months" not in t else "We will run evaluations every three months.", f, c)
-                for t, f, c in ALPHA_V2]
+    alpha_v1 = [
+        (t if "six months" not in t else "We will run evaluations every three months.", f, c) for t, f, c in ALPHA_V2
+    ]
     with wh.write() as con:
         store.store_rubric(con, RUBRIC_ROWS)
-        store.store_version(con, _version("alpha-lab", "frontier-policy", "a1", alpha_v1, published=date(2025, 1, 10),
-                                          source="https://alpha.example/policy.pdf"))
-        store.store_version(con, _version("alpha-lab", "frontier-policy", "a2", ALPHA_V2, published=date(2025, 6, 1),
-                                          source="https://alpha.example/policy.pdf"))
-        store.store_version(con, _version("beta-lab", "safety-page", "b1", [
-            ("Beta Lab shares models with outside testers.", FIRM, [("measuring.third_party_access", 0.71)]),
-            ("An oversight committee reviews each policy update.", FIRM, [("accountability.change_control", 0.45)]),
-        ], published=date(2025, 3, 1), fmt="html", source="https://beta.example/safety"))
-        store.replace_changes(con, "alpha-lab", "frontier-policy", [{
-            "change_id": "c1", "lab": "alpha-lab", "document_id": "frontier-policy", "old_version_id": "v_old",
-            "new_version_id": "v_new", "kind": "weakened", "reason": "modality will -> aim to; 3 months -> 6 months",
-            "old_text": "We will run evaluations every three months.",
-            "new_text": "We aim to run evaluations every six months.", "criteria": ["measuring.names_capabilities"],
-            "published": date(2025, 6, 1), "changes_version": "test"}])
+        store.store_version(
+            con,
+            _version(
+                "alpha-lab",
+                "frontier-policy",
+                "a1",
+                alpha_v1,
+                published=date(2025, 1, 10),
+                source="https://alpha.example/policy.pdf",
+            ),
+        )
+        store.store_version(
+            con,
+            _version(
+                "alpha-lab",
+                "frontier-policy",
+                "a2",
+                ALPHA_V2,
+                published=date(2025, 6, 1),
+                source="https://alpha.example/policy.pdf",
+            ),
+        )
+        store.store_version(
+            con,
+            _version(
+                "beta-lab",
+                "safety-page",
+                "b1",
+                [
+                    ("Beta Lab shares models with outside testers.", FIRM, [("measuring.third_party_access", 0.71)]),
+                    (
+                        "An oversight committee reviews each policy update.",
+                        FIRM,
+                        [("accountability.change_control", 0.45)],
+                    ),
+                ],
+                published=date(2025, 3, 1),
+                fmt="html",
+                source="https://beta.example/safety",
+            ),
+        )
+        store.replace_changes(
+            con,
+            "alpha-lab",
+            "frontier-policy",
+            [
+                {
+                    "change_id": "c1",
+                    "lab": "alpha-lab",
+                    "document_id": "frontier-policy",
+                    "old_version_id": "v_old",
+                    "new_version_id": "v_new",
+                    "kind": "weakened",
+                    "reason": "modality will -> aim to; 3 months -> 6 months",
+                    "old_text": "We will run evaluations every three months.",
+                    "new_text": "We aim to run evaluations every six months.",
+                    "criteria": ["measuring.names_capabilities"],
+                    "published": date(2025, 6, 1),
+                    "changes_version": "test",
+                }
+            ],
+        )
         run_id = store.start_run(con, "run", {"corpus": "fixture"})
-        store.record_failure(con, run_id, "parse", "corpus/gamma/broken.pdf", "not a PDF: header missing",
-                             lab="gamma", document_id="broken")
+        store.record_failure(
+            con,
+            run_id,
+            "parse",
+            "corpus/gamma/broken.pdf",
+            "not a PDF: header missing",
+            lab="gamma",
+            document_id="broken",
+        )
         store.finish_run(con, run_id, "partial", {"documents": 3}, 1)
     return wh
 

@@ -34,7 +34,9 @@ def _score(wh, lab: str) -> float:
 
 def _events(wh) -> list[tuple]:
     with wh.read() as con:
-        return con.execute("SELECT match_id, reviewer, decision, credit, origin FROM reviews ORDER BY created_at").fetchall()
+        return con.execute(
+            "SELECT match_id, reviewer, decision, credit, origin FROM reviews ORDER BY created_at"
+        ).fetchall()
 
 
 def _shown_criterion(at) -> str:
@@ -171,8 +173,10 @@ def test_filters_narrow_the_queue(app, warehouse):
     assert escape_text(only[0]["text"]) in _markdown(at)
     at.selectbox(key="f_lab").select("alpha-lab").run()
     at.selectbox(key="f_document").select("frontier-policy").run()
-    assert any(f"{len(_queue(warehouse, lab='alpha-lab', criterion='measuring.third_party_access'))} undecided"
-               in c.value for c in at.caption)
+    assert any(
+        f"{len(_queue(warehouse, lab='alpha-lab', criterion='measuring.third_party_access'))} undecided" in c.value
+        for c in at.caption
+    )
 
 
 def test_bulk_decision_needs_the_confirmation_tick(app, warehouse):
@@ -316,14 +320,24 @@ def test_a_decision_made_while_another_process_writes_is_kept_in_the_journal(app
     first = _queue(warehouse)[0]
     at = app()
     holder = subprocess.Popen(
-        [sys.executable, "-c", "import duckdb, sys, time; c = duckdb.connect(sys.argv[1]); c.execute('BEGIN'); "
-         "print('ready', flush=True); time.sleep(12)", str(warehouse.path)], stdout=subprocess.PIPE, text=True)
+        [
+            sys.executable,
+            "-c",
+            "import duckdb, sys, time; c = duckdb.connect(sys.argv[1]); c.execute('BEGIN'); "
+            "print('ready', flush=True); time.sleep(12)",
+            str(warehouse.path),
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     try:
         assert holder.stdout.readline().strip() == "ready"
         at.button(key="confirm").click().run(timeout=60)
     finally:
         holder.wait(timeout=30)
-    assert any("saved in the journal" in s.value for s in at.success), [(e.type, e.value) for e in (*at.success, *at.error, *at.warning, *at.exception)]
+    assert any("saved in the journal" in s.value for s in at.success), [
+        (e.type, e.value) for e in (*at.success, *at.error, *at.warning, *at.exception)
+    ]
     assert len(list(warehouse.journal_dir.glob("*.json"))) == 1
     warehouse.ensure()  # the next write of any labwatch process loads the journal
     assert _decisions(warehouse)[first["match_id"]][:3] == ("confirmed", 1.0, "ada")

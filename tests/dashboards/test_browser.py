@@ -23,9 +23,17 @@ from labwatch.warehouse import queries
 from .conftest import APP
 
 CHROMIUM = Path("/usr/bin/chromium")
-FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-         "--disable-background-networking", "--disable-component-update", "--disable-sync",
-         "--window-size=1400,1800"]
+FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--window-size=1400,1800",
+]
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -80,8 +88,10 @@ class DevTools:
 
     def key(self, name: str, code: int) -> None:
         for kind in ("keyDown", "keyUp"):
-            self.send("Input.dispatchKeyEvent", {"type": kind, "key": name, "code": name,
-                                                 "windowsVirtualKeyCode": code, "nativeVirtualKeyCode": code})
+            self.send(
+                "Input.dispatchKeyEvent",
+                {"type": kind, "key": name, "code": name, "windowsVirtualKeyCode": code, "nativeVirtualKeyCode": code},
+            )
 
     def close(self) -> None:
         self._ws.close()
@@ -94,9 +104,27 @@ def server(warehouse, tmp_path):
     env = {**os.environ, "LABWATCH_DB": str(warehouse.path), "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false"}
     log = (tmp_path / "streamlit.log").open("w")
     proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", str(APP), "--server.port", str(port),
-         "--server.address", "127.0.0.1", "--server.headless", "true", "--server.fileWatcherType", "none",
-         "--browser.gatherUsageStats", "false"], env=env, stdout=log, stderr=subprocess.STDOUT)
+        [
+            sys.executable,
+            "-m",
+            "streamlit",
+            "run",
+            str(APP),
+            "--server.port",
+            str(port),
+            "--server.address",
+            "127.0.0.1",
+            "--server.headless",
+            "true",
+            "--server.fileWatcherType",
+            "none",
+            "--browser.gatherUsageStats",
+            "false",
+        ],
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
     base = f"http://127.0.0.1:{port}"
     try:
         _wait(lambda: _get(base + "/_stcore/health") == "ok", "the Streamlit health check", timeout=90)
@@ -117,14 +145,25 @@ def browser(tmp_path):
         pytest.skip("/usr/bin/chromium is absent: `apt-get install -y chromium chromium-driver` to run this test")
     profile = tmp_path / "chromium-profile"
     profile.mkdir()
-    proc = subprocess.Popen([str(CHROMIUM), *FLAGS, f"--user-data-dir={profile}", "--remote-debugging-port=0",
-                             "--remote-debugging-address=127.0.0.1", "about:blank"],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        [
+            str(CHROMIUM),
+            *FLAGS,
+            f"--user-data-dir={profile}",
+            "--remote-debugging-port=0",
+            "--remote-debugging-address=127.0.0.1",
+            "about:blank",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         port_file = profile / "DevToolsActivePort"
         port = int(_wait(lambda: port_file.exists() and port_file.read_text().split()[0], "DevToolsActivePort"))
-        pages = _wait(lambda: [t for t in json.loads(_get(f"http://127.0.0.1:{port}/json/list"))
-                               if t.get("type") == "page"], "a Chromium page")
+        pages = _wait(
+            lambda: [t for t in json.loads(_get(f"http://127.0.0.1:{port}/json/list")) if t.get("type") == "page"],
+            "a Chromium page",
+        )
         tools = DevTools(pages[0]["webSocketDebuggerUrl"])
         yield tools
         tools.close()
@@ -157,8 +196,11 @@ def test_reviewer_confirms_a_suggestion_in_a_real_browser(server, browser, wareh
         first = queries.review_queue(con, order="useful", limit=1)[0]
     browser.send("Page.enable")
     browser.send("Page.navigate", {"url": server})
-    _wait(lambda: browser.js("!!document.querySelector('input[aria-label=\"Reviewer name\"]')"),
-          "the reviewer name box", timeout=60)
+    _wait(
+        lambda: browser.js("!!document.querySelector('input[aria-label=\"Reviewer name\"]')"),
+        "the reviewer name box",
+        timeout=60,
+    )
     assert not browser.js(BUTTON.format(label="Confirm")), "Confirm is offered before a name is given"
     browser.js("document.querySelector('input[aria-label=\"Reviewer name\"]').focus()")
     browser.send("Input.insertText", {"text": "browser-reviewer"})
@@ -171,14 +213,18 @@ def test_reviewer_confirms_a_suggestion_in_a_real_browser(server, browser, wareh
 
     def decided():
         with warehouse.read() as con:
-            return con.execute("SELECT decision, reviewer FROM decisions WHERE match_id = ?",
-                               [first["match_id"]]).fetchone()
+            return con.execute(
+                "SELECT decision, reviewer FROM decisions WHERE match_id = ?", [first["match_id"]]
+            ).fetchone()
 
     assert _wait(decided, "the decision in the warehouse", timeout=30) == ("confirmed", "browser-reviewer")
     with warehouse.read() as con:
         left = len(queries.review_queue(con, limit=None))
-    _wait(lambda: _settled(browser, "Confirmed", f"{left} undecided suggestions", "Suggested criterion"),
-          "the next suggestion", timeout=30)
+    _wait(
+        lambda: _settled(browser, "Confirmed", f"{left} undecided suggestions", "Suggested criterion"),
+        "the next suggestion",
+        timeout=30,
+    )
     time.sleep(0.5)
     png = _screenshot(browser, tmp_path / "dashboard.png")
     assert png.stat().st_size > 10_000

@@ -12,6 +12,6 @@ FIXTURES = Path(__file__).parent / "fixtures"
 @pytest.fixture(scope="session")
 def spacy_tagger():
     """The statistical tagger pipeline, loaded once per test session."""
-    from labwatch.extractors.nlp import get_nlp
+    from labwatch.extractors.statements.spacy_models import get_nlp
 
     return get_nlp(("tagger",))

@@ -51,11 +51,18 @@ class _PolicyPDF(FPDF):
             self.cell(0, 4, f"Page {self.page_no()} of {{nb}}", align="C")
 
 
-def make_policy_pdf(path: str | Path | None, pages: list[list[str]], *,
-                    header: str | None = "Northwind Labs | Frontier Safety Policy",
-                    footer: str | None = None, footer_page_numbers: bool = True,
-                    two_column_pages: tuple[int, ...] | set[int] = (), title: str | None = None,
-                    user_password: str | None = None, column_ratio: float = 0.5) -> bytes:
+def make_policy_pdf(
+    path: str | Path | None,
+    pages: list[list[str]],
+    *,
+    header: str | None = "Northwind Labs | Frontier Safety Policy",
+    footer: str | None = None,
+    footer_page_numbers: bool = True,
+    two_column_pages: tuple[int, ...] | set[int] = (),
+    title: str | None = None,
+    user_password: str | None = None,
+    column_ratio: float = 0.5,
+) -> bytes:
     """PDF bytes for ``pages`` (see the module docstring); also written to ``path`` if given.
 
     ``user_password`` encrypts the file so it cannot be opened without it. ``column_ratio`` is
@@ -148,8 +155,7 @@ def _paragraph(pdf: FPDF, text: str, x: float, width: float) -> None:
 def _table(pdf: FPDF, rows: list[list[str]], x: float, width: float) -> None:
     pdf.set_font("Helvetica", "", BODY_SIZE - 1)
     pdf.set_x(x)
-    with pdf.table(width=width, align="LEFT", first_row_as_headings=False,
-                   line_height=LINE_H + 1) as table:
+    with pdf.table(width=width, align="LEFT", first_row_as_headings=False, line_height=LINE_H + 1) as table:
         for cells in rows:
             row = table.row()
             for cell in cells:
@@ -176,16 +182,46 @@ def make_image_only_pdf(path: str | Path | None = None, n_pages: int = 2) -> byt
     return data
 
 
-_SUBJECTS = ["The safety team", "Our board", "The risk committee", "Northwind Labs", "Each model team",
-             "The evaluation group", "An external reviewer", "The security office"]
-_VERBS = ["will assess", "reviews", "will document", "commits to publish", "must approve",
-          "will test", "shall record", "aims to measure"]
-_OBJECTS = ["dangerous capabilities in every frontier model", "the results of each red-team exercise",
-            "changes to the responsible scaling policy", "incidents reported by staff",
-            "access granted to outside evaluators", "thresholds for autonomous replication",
-            "the effective compute used in each training run", "safeguards before deployment"]
-_TAILS = ["before release", "every three months", "within thirty days", "at each checkpoint",
-          "with the board's approval", "after each major update", "in a public report", "without delay"]
+_SUBJECTS = [
+    "The safety team",
+    "Our board",
+    "The risk committee",
+    "Northwind Labs",
+    "Each model team",
+    "The evaluation group",
+    "An external reviewer",
+    "The security office",
+]
+_VERBS = [
+    "will assess",
+    "reviews",
+    "will document",
+    "commits to publish",
+    "must approve",
+    "will test",
+    "shall record",
+    "aims to measure",
+]
+_OBJECTS = [
+    "dangerous capabilities in every frontier model",
+    "the results of each red-team exercise",
+    "changes to the responsible scaling policy",
+    "incidents reported by staff",
+    "access granted to outside evaluators",
+    "thresholds for autonomous replication",
+    "the effective compute used in each training run",
+    "safeguards before deployment",
+]
+_TAILS = [
+    "before release",
+    "every three months",
+    "within thirty days",
+    "at each checkpoint",
+    "with the board's approval",
+    "after each major update",
+    "in a public report",
+    "without delay",
+]
 
 
 def sample_sentences(n: int, seed: int = 7) -> list[str]:
@@ -204,9 +240,10 @@ def make_long_policy_pdf(n_pages: int = 40, *, seed: int = 7) -> tuple[bytes, li
     sentences = sample_sentences(n_pages * 9, seed)
     pages, two_col = [], set()
     for p in range(n_pages):
-        chunk = sentences[p * 9:(p + 1) * 9]
-        pages.append([f"## Part {p + 1} Oversight Duties", " ".join(chunk[:3]), " ".join(chunk[3:6]),
-                      " ".join(chunk[6:9])])
+        chunk = sentences[p * 9 : (p + 1) * 9]
+        pages.append(
+            [f"## Part {p + 1} Oversight Duties", " ".join(chunk[:3]), " ".join(chunk[3:6]), " ".join(chunk[6:9])]
+        )
         if p % 4 == 3:
             two_col.add(p)
     return make_policy_pdf(None, pages, two_column_pages=two_col, title="Northwind Safety Policy"), sentences

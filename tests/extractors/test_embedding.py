@@ -8,7 +8,7 @@ import sys
 import numpy as np
 import pytest
 
-from labwatch.extractors.embedding import EmbedderError, load_embedder
+from labwatch.extractors.matching.embeddings import EmbedderError, load_embedder
 
 SENTENCES = [
     "We evaluate each model for cyber offense before release.",
@@ -20,7 +20,7 @@ SENTENCES = [
 
 
 def test_importing_the_module_does_not_load_torch():
-    code = "import sys, labwatch.extractors.embedding as e; e.load_embedder('minilm'); print('torch' in sys.modules)"
+    code = "import sys, labwatch.extractors.matching.embeddings as e; e.load_embedder('minilm'); print('torch' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "False"
@@ -64,7 +64,11 @@ def test_onnx_reproduces_the_torch_vectors(torch_embedder, onnx_embedder):
 @pytest.mark.model
 def test_similar_sentences_are_closer_than_unrelated_ones(torch_embedder):
     a, b, c = torch_embedder.encode(
-        ["Staff can raise concerns without giving their name.", "Employees may report problems anonymously.", "We rent servers in three regions."]
+        [
+            "Staff can raise concerns without giving their name.",
+            "Employees may report problems anonymously.",
+            "We rent servers in three regions.",
+        ]
     )
     assert a @ b > a @ c + 0.2
 

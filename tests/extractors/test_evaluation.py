@@ -7,7 +7,14 @@ from pathlib import Path
 
 import pytest
 
-from labwatch.extractors.evaluation import EvalError, Prediction, cross_validate_by_lab, evaluate, run_matching_eval, validate_rows
+from labwatch.extractors.matching.evaluation import (
+    EvalError,
+    Prediction,
+    cross_validate_by_lab,
+    evaluate,
+    run_matching_eval,
+    validate_rows,
+)
 
 FIXTURE = Path(__file__).parent / "fixtures" / "matching.jsonl"
 
@@ -102,7 +109,7 @@ def test_prediction_count_mismatch_is_an_error():
 
 @pytest.fixture(scope="session")
 def embedder():
-    from labwatch.extractors.embedding import load_embedder
+    from labwatch.extractors.matching.embeddings import load_embedder
 
     return load_embedder("minilm")
 
@@ -113,8 +120,8 @@ def fixture_rows():
 
 
 def make_matcher(embedder):
-    from labwatch.extractors.matcher import Matcher
-    from labwatch.extractors.rubric import load_rubric
+    from labwatch.extractors.matching.matcher import Matcher
+    from labwatch.extractors.matching.rubric import load_rubric
 
     return Matcher(load_rubric(), embedder)
 
@@ -148,7 +155,9 @@ def test_learned_decisions_are_applied_to_the_same_statements_elsewhere(embedder
     # must reproduce those decisions.
     reviewed = [{**r, "id": "seen-" + r["id"]} for r in fixture_rows]
     plain = run_matching_eval(fixture_rows, make_matcher(embedder), embedder, features_fn=lambda t: None)
-    learned = run_matching_eval(fixture_rows, make_matcher(embedder), embedder, features_fn=lambda t: None, learn_rows=reviewed)
+    learned = run_matching_eval(
+        fixture_rows, make_matcher(embedder), embedder, features_fn=lambda t: None, learn_rows=reviewed
+    )
     assert learned["learned_from"] == len(fixture_rows)
     assert learned["matching"]["f1"] >= 0.95 > plain["matching"]["f1"]
     assert learned["matching"]["false_match_rate"] == 0.0
@@ -156,7 +165,9 @@ def test_learned_decisions_are_applied_to_the_same_statements_elsewhere(embedder
 
 @pytest.mark.model
 def test_rows_also_in_gold_are_not_learned_from(embedder, fixture_rows):
-    result = run_matching_eval(fixture_rows[:4], make_matcher(embedder), embedder, features_fn=lambda t: None, learn_rows=fixture_rows[:4])
+    result = run_matching_eval(
+        fixture_rows[:4], make_matcher(embedder), embedder, features_fn=lambda t: None, learn_rows=fixture_rows[:4]
+    )
     assert result["learned_from"] == 0
 
 

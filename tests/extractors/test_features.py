@@ -10,8 +10,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from labwatch.extractors.features import FEATURES_VERSION, detect_features, detect_text
 from labwatch.extractors.records import Passage
+from labwatch.extractors.statements.features import FEATURES_VERSION, detect_features, detect_text
 
 FIXTURE = Path(__file__).parent / "fixtures" / "commitments.jsonl"
 # the real dev passages sit in shared/ beside the repository; absent on a user's clone (then the test skips)
@@ -52,12 +52,15 @@ def test_fixture_covers_every_category():
     assert len(rows) >= 80
 
 
-@pytest.mark.parametrize("text, modality", [
-    ("We will publish a capability report for every frontier model.", "will"),
-    ("Borealis Labs shall notify the board within two days.", "shall"),
-    ("Every policy change must be approved by the board.", "must"),
-    ("We commit to independent audits of our evaluations.", "commit"),
-])
+@pytest.mark.parametrize(
+    "text, modality",
+    [
+        ("We will publish a capability report for every frontier model.", "will"),
+        ("Borealis Labs shall notify the board within two days.", "shall"),
+        ("Every policy change must be approved by the board.", "must"),
+        ("We commit to independent audits of our evaluations.", "commit"),
+    ],
+)
 def test_firm_modals_with_the_lab_as_subject_are_commitments(text, modality):
     f = one(text)
     assert f.is_commitment and f.strength == "firm" and f.category == "commitment"
@@ -71,45 +74,57 @@ def test_passive_and_present_tense_practice_are_commitments():
     assert practice.is_commitment and "conduct" in practice.modality
 
 
-@pytest.mark.parametrize("text, word", [
-    ("We aim to evaluate models every six months.", "aim"),
-    ("We intend to involve outside experts.", "intend"),
-    ("We may share results with partners.", "may"),
-    ("We typically red-team models before launch.", "typically"),
-    ("Our goal is to detect dangerous capabilities early.", "goal"),
-    ("We will also explore ways to give researchers access.", "explore"),
-])
+@pytest.mark.parametrize(
+    "text, word",
+    [
+        ("We aim to evaluate models every six months.", "aim"),
+        ("We intend to involve outside experts.", "intend"),
+        ("We may share results with partners.", "may"),
+        ("We typically red-team models before launch.", "typically"),
+        ("Our goal is to detect dangerous capabilities early.", "goal"),
+        ("We will also explore ways to give researchers access.", "explore"),
+    ],
+)
 def test_aims_and_hedges_are_hedged_not_commitments(text, word):
     f = one(text)
     assert not f.is_commitment and f.strength == "hedged" and f.category == "hedge"
     assert word in f.modality
 
 
-@pytest.mark.parametrize("text", [
-    "The model may attempt to deceive its evaluators.",
-    "Attackers could use open models to write malware.",
-    "AI at this level will be capable of finding new vulnerabilities.",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "The model may attempt to deceive its evaluators.",
+        "Attackers could use open models to write malware.",
+        "AI at this level will be capable of finding new vulnerabilities.",
+    ],
+)
 def test_what_models_and_attackers_might_do_is_description_not_hedge(text):
     f = one(text)
     assert not f.is_commitment and f.category == "description" and f.strength == "none"
 
 
-@pytest.mark.parametrize("text", [
-    "Effective compute is a measure that combines compute with algorithmic progress.",
-    "Critical capability level: the point at which a model can run a cyberattack unaided.",
-    "We believe transparency builds trust.",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Effective compute is a measure that combines compute with algorithmic progress.",
+        "Critical capability level: the point at which a model can run a cyberattack unaided.",
+        "We believe transparency builds trust.",
+    ],
+)
 def test_definitions_and_beliefs_are_descriptions(text):
     f = one(text)
     assert not f.is_commitment and f.category == "description"
 
 
-@pytest.mark.parametrize("text", [
-    "Labs should share information about dangerous capabilities.",
-    "Developers ought to commission external audits.",
-    "Frontier developers must secure their model weights.",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Labs should share information about dangerous capabilities.",
+        "Developers ought to commission external audits.",
+        "Frontier developers must secure their model weights.",
+    ],
+)
 def test_recommendations_to_others_are_not_commitments(text):
     f = one(text)
     assert not f.is_commitment and f.category == "recommendation"
@@ -123,8 +138,10 @@ def test_negation_is_flagged_on_commitments():
 
 
 def test_conditions_and_triggers_are_short_phrases():
-    f = one("If a threshold is reached, we will pause training until safeguards are ready, "
-            "and we will re-evaluate prior to release unless the board decides otherwise.")
+    f = one(
+        "If a threshold is reached, we will pause training until safeguards are ready, "
+        "and we will re-evaluate prior to release unless the board decides otherwise."
+    )
     assert f.conditions[0] == "If a threshold is reached"
     assert "until safeguards are ready" in f.conditions
     assert any(c.startswith("prior to release") for c in f.conditions)
@@ -133,8 +150,10 @@ def test_conditions_and_triggers_are_short_phrases():
 
 
 def test_numbers_are_normalised():
-    f = one("We will evaluate after every 4x increase in effective compute, every six months, "
-            "and within 30 days of release, keeping the refusal failure rate under 1%.")
+    f = one(
+        "We will evaluate after every 4x increase in effective compute, every six months, "
+        "and within 30 days of release, keeping the refusal failure rate under 1%."
+    )
     assert f.numbers == ("4x effective compute", "every 6 months", "30 days", "1%")
     assert one("Results are reported quarterly.").numbers == ("every 3 months",)
     assert one("Models are re-tested every 3 months.").numbers == ("every 3 months",)
@@ -145,11 +164,13 @@ def _item(text: str, lead_in: str | None, seq: int = 1) -> Passage:
 
 
 def test_list_items_inherit_the_modality_of_their_lead_in():
-    firm, hedged, own = detect_features([
-        _item("(a) an evaluation of cyber capabilities every 3 months", "We will carry out:"),
-        _item("(b) an evaluation of cyber capabilities every 3 months", "We may carry out:"),
-        _item("(c) we may also publish the results", "We will:"),
-    ])
+    firm, hedged, own = detect_features(
+        [
+            _item("(a) an evaluation of cyber capabilities every 3 months", "We will carry out:"),
+            _item("(b) an evaluation of cyber capabilities every 3 months", "We may carry out:"),
+            _item("(c) we may also publish the results", "We will:"),
+        ]
+    )
     assert firm.is_commitment and firm.modality == "will" and "lead-in" in firm.why
     assert firm.numbers == ("every 3 months",)
     assert not hedged.is_commitment and hedged.strength == "hedged"
@@ -177,10 +198,13 @@ def test_version_is_recorded():
 @pytest.mark.slow
 def test_segmentation_and_features_keep_pace_with_the_embedder():
     from labwatch.extractors.records import Block, ParsedDocument
-    from labwatch.extractors.segment import segment_many
+    from labwatch.extractors.statements.segmentation import segment_many
 
-    sentences = [f"Model {i} will be evaluated by the board every {i % 9 + 1} months, e.g. before "
-                 f"release. We may share results with partners if the risk is low." for i in range(600)]
+    sentences = [
+        f"Model {i} will be evaluated by the board every {i % 9 + 1} months, e.g. before "
+        f"release. We may share results with partners if the risk is low."
+        for i in range(600)
+    ]
     text = "\n\n".join(sentences)
     blocks, pos = [], 0
     for s in sentences:
@@ -196,13 +220,16 @@ def test_segmentation_and_features_keep_pace_with_the_embedder():
     assert rate >= 750, f"{rate:.0f} passages/s"  # measured ~3,000/s; 2 shared cores
 
 
-@pytest.mark.parametrize("text", [
-    "In this section, we describe the thresholds that trigger a review.",
-    "As we develop more capable models, security becomes more important.",
-    "Third parties will likely discover new jailbreaks after release.",
-    "For example, an evaluator must give the model a code interpreter.",
-    "Because these thresholds are exploratory, we do not yet tie them to responses.",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "In this section, we describe the thresholds that trigger a review.",
+        "As we develop more capable models, security becomes more important.",
+        "Third parties will likely discover new jailbreaks after release.",
+        "For example, an evaluator must give the model a code interpreter.",
+        "Because these thresholds are exploratory, we do not yet tie them to responses.",
+    ],
+)
 def test_document_talk_subordinate_practice_predictions_and_examples_are_not_commitments(text):
     assert not one(text).is_commitment
 
@@ -212,10 +239,12 @@ def test_a_note_can_still_carry_the_labs_own_commitment():
 
 
 def test_an_imperative_item_takes_a_hedged_lead_in():
-    hedged, firm = detect_features([
-        _item("Share benchmark results with partners.", "We may do the following:"),
-        _item("Share benchmark results with partners.", "We will do the following:"),
-    ])
+    hedged, firm = detect_features(
+        [
+            _item("Share benchmark results with partners.", "We may do the following:"),
+            _item("Share benchmark results with partners.", "We will do the following:"),
+        ]
+    )
     assert not hedged.is_commitment and hedged.modality == "may"
     assert firm.is_commitment and firm.modality == "will"
 

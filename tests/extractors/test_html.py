@@ -6,9 +6,9 @@ import time
 
 import pytest
 
-from labwatch.extractors import html as html_parser
 from labwatch.extractors.exceptions import EmptyDocument, ParseError
-from labwatch.extractors.parse import parse_document
+from labwatch.extractors.parsing import html as html_parser
+from labwatch.extractors.parsing.formats import parse_document
 
 PAGE = """<!doctype html>
 <html><head><meta charset="utf-8"><title>Safety Commitments | Northwind Labs</title>
@@ -37,8 +37,18 @@ release. The board reviews the page every year.</p>
 <script>console.log("second script body");</script>
 </body></html>"""
 
-BOILERPLATE = ["Research Areas", "Join Our Team", "cookies", "Accept", "analytics beacon", "font-family",
-               "All rights reserved", "Privacy notice", "second script", "hiring announcement"]
+BOILERPLATE = [
+    "Research Areas",
+    "Join Our Team",
+    "cookies",
+    "Accept",
+    "analytics beacon",
+    "font-family",
+    "All rights reserved",
+    "Privacy notice",
+    "second script",
+    "hiring announcement",
+]
 
 
 @pytest.fixture(scope="module")
@@ -56,10 +66,11 @@ def test_boilerplate_never_becomes_text(doc):
 
 
 def test_main_content_sentences_intact(doc):
-    for sentence in ["The board reviews the page every year.",
-                     "Independent experts help us design the tests.",
-                     "The board approves every change to this policy, and we announce each change "
-                     "publicly within thirty days."]:
+    for sentence in [
+        "The board reviews the page every year.",
+        "Independent experts help us design the tests.",
+        "The board approves every change to this policy, and we announce each change publicly within thirty days.",
+    ]:
         assert sentence in doc.text
 
 
@@ -85,23 +96,29 @@ def test_table_rows(doc):
 
 
 def test_offsets(doc):
-    assert all(doc.text[b.start:b.end] == b.text for b in doc.blocks)
+    assert all(doc.text[b.start : b.end] == b.text for b in doc.blocks)
 
 
 def test_latin1_without_charset_decodes():
-    page = ("<html><head><title>Politique</title></head><body><main><h1>Engagements</h1>"
-            "<p>Le comit\u00e9 de s\u00e9curit\u00e9 \u00e0 Z\u00fcrich examine chaque mod\u00e8le avant "
-            "sa diffusion et publie un r\u00e9sum\u00e9 des r\u00e9sultats chaque trimestre.</p>"
-            "</main></body></html>").encode("latin-1")
+    page = (
+        "<html><head><title>Politique</title></head><body><main><h1>Engagements</h1>"
+        "<p>Le comit\u00e9 de s\u00e9curit\u00e9 \u00e0 Z\u00fcrich examine chaque mod\u00e8le avant "
+        "sa diffusion et publie un r\u00e9sum\u00e9 des r\u00e9sultats chaque trimestre.</p>"
+        "</main></body></html>"
+    ).encode("latin-1")
     doc = parse_document(page, source="fr.html")
     assert "Le comit\u00e9 de s\u00e9curit\u00e9 \u00e0 Z\u00fcrich examine chaque mod\u00e8le" in doc.text
     assert "\ufffd" not in doc.text
 
 
-@pytest.mark.parametrize("encoding,declare", [("cp1252", '<meta charset="windows-1252">'),
-                                              ("iso-8859-1", '<meta http-equiv="Content-Type" '
-                                               'content="text/html; charset=iso-8859-1">'),
-                                              ("utf-8-sig", "")])
+@pytest.mark.parametrize(
+    "encoding,declare",
+    [
+        ("cp1252", '<meta charset="windows-1252">'),
+        ("iso-8859-1", '<meta http-equiv="Content-Type" content="text/html; charset=iso-8859-1">'),
+        ("utf-8-sig", ""),
+    ],
+)
 def test_declared_charset_or_bom(encoding, declare):
     text = "Na\u00efve \u00e9valuation r\u00e9sum\u00e9s are never enough for the board of Northwind."
     page = f"<html><head>{declare}<title>T</title></head><body><main><p>{text}</p></main></body></html>"
@@ -110,9 +127,11 @@ def test_declared_charset_or_bom(encoding, declare):
 
 
 def test_short_page_keeps_no_navigation():
-    page = (b"<html><head><title>Contact</title></head><body><nav><a href='/'>Home</a> "
-            b"<a href='/about'>About us</a></nav><div>We will reply to every safety report within "
-            b"two days.</div><footer>Copyright Northwind</footer></body></html>")
+    page = (
+        b"<html><head><title>Contact</title></head><body><nav><a href='/'>Home</a> "
+        b"<a href='/about'>About us</a></nav><div>We will reply to every safety report within "
+        b"two days.</div><footer>Copyright Northwind</footer></body></html>"
+    )
     doc = parse_document(page, source="contact.html")
     assert doc.text == "We will reply to every safety report within two days."
 
@@ -138,8 +157,9 @@ def test_fallback_when_trafilatura_drops_most_of_the_page(monkeypatch):
 
 def test_page_without_text_is_empty_document():
     with pytest.raises(EmptyDocument, match=r"^blank\.html: "):
-        parse_document(b"<html><head><script>var a = 1;</script></head><body><nav>Home</nav></body></html>",
-                       source="blank.html")
+        parse_document(
+            b"<html><head><script>var a = 1;</script></head><body><nav>Home</nav></body></html>", source="blank.html"
+        )
 
 
 def test_html_named_txt_is_parsed_as_html():
@@ -148,8 +168,12 @@ def test_html_named_txt_is_parsed_as_html():
 
 
 def test_malformed_markup_never_crashes():
-    for junk in [b"<html><body><p>Unclosed <b>bold <i>text</p></div></span>", b"<p>" * 500 + b"We will test.",
-                 b"<html>\x00\x01<body>", b"<?xml version='1.0' encoding='utf-8'?><html><body><p>We audit.</p></body></html>"]:
+    for junk in [
+        b"<html><body><p>Unclosed <b>bold <i>text</p></div></span>",
+        b"<p>" * 500 + b"We will test.",
+        b"<html>\x00\x01<body>",
+        b"<?xml version='1.0' encoding='utf-8'?><html><body><p>We audit.</p></body></html>",
+    ]:
         try:
             parse_document(junk, source="junk.html")
         except ParseError:
@@ -169,11 +193,13 @@ def test_html_speed_per_page():
 def test_nested_list_items_and_markdown_residue(monkeypatch, use_fallback):
     if use_fallback:
         monkeypatch.setattr(html_parser.trafilatura, "extract", lambda *a, **k: None)
-    page = ("<html><body><main><h1>Policy</h1><p>Our commitments are listed below in full:</p>"
-            "<ol><li>We will evaluate <em>every</em> model.</li><li>We will publish results:<ul>"
-            "<li>within 30 days;</li><li>in full.</li></ul></li><li>We will keep logs.</li></ol>"
-            "<p>Read <a href='/r'>our full report</a>. We use the <code>evals</code> kit; ratio 4*3*2.</p>"
-            "</main></body></html>").encode()
+    page = (
+        b"<html><body><main><h1>Policy</h1><p>Our commitments are listed below in full:</p>"
+        b"<ol><li>We will evaluate <em>every</em> model.</li><li>We will publish results:<ul>"
+        b"<li>within 30 days;</li><li>in full.</li></ul></li><li>We will keep logs.</li></ol>"
+        b"<p>Read <a href='/r'>our full report</a>. We use the <code>evals</code> kit; ratio 4*3*2.</p>"
+        b"</main></body></html>"
+    )
     doc = parse_document(page, source="nested.html")
     assert [(b.text, b.lead_in) for b in doc.blocks if b.kind == "list_item"] == [
         ("We will evaluate every model.", "Our commitments are listed below in full:"),

@@ -8,10 +8,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from labwatch.extractors.embedding import load_embedder
-from labwatch.extractors.matcher import MATCHER_VERSION, LabeledExample, Matcher
+from labwatch.extractors.matching.embeddings import load_embedder
+from labwatch.extractors.matching.matcher import MATCHER_VERSION, LabeledExample, Matcher
+from labwatch.extractors.matching.rubric import load_rubric
 from labwatch.extractors.records import Features, Passage
-from labwatch.extractors.rubric import load_rubric
 
 FIXTURE = Path(__file__).parent / "fixtures" / "matching.jsonl"
 
@@ -80,7 +80,10 @@ def test_clear_passages_rank_their_criterion_first(matcher):
 def test_recall_at_three_on_fixture_passages(matcher, rows):
     labeled = [r for r in rows if r["criteria"]]
     result = run(matcher, [r["text"] for r in labeled])
-    shares = [len(set(r["criteria"]) & {s.criterion_id for s in row[:3]}) / len(r["criteria"]) for r, row in zip(labeled, result)]
+    shares = [
+        len(set(r["criteria"]) & {s.criterion_id for s in row[:3]}) / len(r["criteria"])
+        for r, row in zip(labeled, result)
+    ]
     assert np.mean(shares) >= 0.85
 
 
@@ -109,8 +112,17 @@ def test_commitment_feature_is_a_mild_prior_not_a_filter(matcher):
 
 
 def test_context_texts_carry_heading_lead_in_and_previous_sentence(matcher):
-    p = Passage(seq=3, text="the board, every quarter", section=("Governance", "Reporting"), lead_in="We report to:", context="Reports are written by the safety team.")
-    assert matcher.context_texts([p, Passage(seq=4, text="alone")]) == ["Reporting | We report to: | Reports are written by the safety team.", ""]
+    p = Passage(
+        seq=3,
+        text="the board, every quarter",
+        section=("Governance", "Reporting"),
+        lead_in="We report to:",
+        context="Reports are written by the safety team.",
+    )
+    assert matcher.context_texts([p, Passage(seq=4, text="alone")]) == [
+        "Reporting | We report to: | Reports are written by the safety team.",
+        "",
+    ]
     row = matcher.match([p], None, matcher.embedder.encode([p.text]))[0]
     assert row
 
@@ -120,11 +132,23 @@ def test_confirmed_reviews_become_exemplars(rubric, embedder):
     probe = "A consultancy we hire reads our safety handbook and tells the public whether we follow it."
     before = Matcher(rubric, embedder)
     after = Matcher(rubric, embedder)
-    after.learn([
-        LabeledExample("An outside consultancy inspects whether we follow our safety handbook and publishes its verdict.", target, True),
-        LabeledExample("Each year a hired firm checks our compliance with the handbook and makes its findings public.", target, True),
-        LabeledExample("We commissioned an outside assessment of our practices and released the findings online.", target, True),
-    ])
+    after.learn(
+        [
+            LabeledExample(
+                "An outside consultancy inspects whether we follow our safety handbook and publishes its verdict.",
+                target,
+                True,
+            ),
+            LabeledExample(
+                "Each year a hired firm checks our compliance with the handbook and makes its findings public.",
+                target,
+                True,
+            ),
+            LabeledExample(
+                "We commissioned an outside assessment of our practices and released the findings online.", target, True
+            ),
+        ]
+    )
     assert score_of(after, probe, target) > score_of(before, probe, target) + 0.03
     top = run(after, [probe])[0][0]
     assert top.criterion_id == target and "learned example" in top.why
@@ -152,7 +176,7 @@ def test_mismatched_vectors_are_an_error(matcher):
 
 
 def test_enough_reviews_fit_a_review_model_that_scores_probabilities(rubric, embedder, rows):
-    from labwatch.extractors.matcher import MatcherConfig
+    from labwatch.extractors.matching.matcher import MatcherConfig
 
     m = Matcher(rubric, embedder, MatcherConfig(min_confirmed_for_model=10, min_passages_for_model=15))
     examples = [LabeledExample(r["text"], c, True) for r in rows for c in r["criteria"]]

@@ -8,12 +8,14 @@ import random
 import pytest
 
 from labwatch.extractors import exceptions as exc
-from labwatch.extractors.parse import PARSER_VERSION, parse_document, sniff_format
+from labwatch.extractors.parsing.formats import PARSER_VERSION, parse_document, sniff_format
 from labwatch.extractors.records import ParsedDocument
 from tests.extractors.pdfgen import make_policy_pdf
 
-HTML = b"<!DOCTYPE html><html><head><title>Pledges</title></head><body><main><h1>Pledges</h1>" \
-       b"<p>Northwind Labs will share evaluation results with the board every quarter.</p></main></body></html>"
+HTML = (
+    b"<!DOCTYPE html><html><head><title>Pledges</title></head><body><main><h1>Pledges</h1>"
+    b"<p>Northwind Labs will share evaluation results with the board every quarter.</p></main></body></html>"
+)
 TEXT = b"Northwind Labs will share evaluation results with the board every quarter.\n"
 
 
@@ -54,7 +56,8 @@ def test_formats_and_parser_names(pdf):
     assert parse_document(TEXT, source="a.html").format == "text"
     assert parse_document(TEXT, source="a").parser == f"{PARSER_VERSION}/text"
     assert parse_document(pdf, source="a.pdf", pdf_engine="pdfplumber").parser.startswith(
-        PARSER_VERSION + "/pdfplumber-")
+        PARSER_VERSION + "/pdfplumber-"
+    )
 
 
 def test_kind_forces_the_parser():
@@ -67,14 +70,17 @@ def test_kind_forces_the_parser():
         parse_document(TEXT, source="a.txt", kind="docx")
 
 
-@pytest.mark.parametrize("data,source,error", [
-    (b"", "a.pdf", exc.EmptyDocument),
-    (b"\n \n", "a.html", exc.EmptyDocument),
-    (b"\x89PNG\r\n\x1a\n" + bytes(range(256)), "chart.png", exc.UnsupportedFormat),
-    (b"PK\x03\x04" + bytes(300), "policy.docx", exc.UnsupportedFormat),
-    (bytes(range(256)) * 4, "notes.txt", exc.UnsupportedFormat),
-    (bytes(range(256)) * 4, "policy.pdf", exc.MalformedDocument),
-])
+@pytest.mark.parametrize(
+    "data,source,error",
+    [
+        (b"", "a.pdf", exc.EmptyDocument),
+        (b"\n \n", "a.html", exc.EmptyDocument),
+        (b"\x89PNG\r\n\x1a\n" + bytes(range(256)), "chart.png", exc.UnsupportedFormat),
+        (b"PK\x03\x04" + bytes(300), "policy.docx", exc.UnsupportedFormat),
+        (bytes(range(256)) * 4, "notes.txt", exc.UnsupportedFormat),
+        (bytes(range(256)) * 4, "policy.pdf", exc.MalformedDocument),
+    ],
+)
 def test_named_errors_with_source_in_message(data, source, error):
     with pytest.raises(error) as caught:
         parse_document(data, source=source)
@@ -88,19 +94,53 @@ def test_errors_survive_pickling():
     assert isinstance(err, exc.EncryptedPDF) and str(err) == "x.pdf: needs a password"
 
 
-_WORDS = ["board", "will", "evaluate", "models", "commit\u00adment", "third-party", "caf\u00e9",
-          "\u201cquoted\u201d", "4x", "compute", "Northwind", "  ", "\t", "risk", "shall", "(a)", "*"]
+_WORDS = [
+    "board",
+    "will",
+    "evaluate",
+    "models",
+    "commit\u00adment",
+    "third-party",
+    "caf\u00e9",
+    "\u201cquoted\u201d",
+    "4x",
+    "compute",
+    "Northwind",
+    "  ",
+    "\t",
+    "risk",
+    "shall",
+    "(a)",
+    "*",
+]
 
 
 def _random_markdown(rng: random.Random) -> str:
     lines = []
     for _ in range(rng.randrange(1, 25)):
         words = " ".join(rng.choice(_WORDS) for _ in range(rng.randrange(1, 14)))
-        lines.append(rng.choice([
-            words, words + ".", words + ":", "# " + words, "3.1 " + words.title(), "- " + words,
-            "  * " + words, "(b) " + words, "| " + words + " | " + words + " |", "", "", "  ", words.upper(),
-            "|---|---|", "1. " + words + ".", "=====",
-        ]))
+        lines.append(
+            rng.choice(
+                [
+                    words,
+                    words + ".",
+                    words + ":",
+                    "# " + words,
+                    "3.1 " + words.title(),
+                    "- " + words,
+                    "  * " + words,
+                    "(b) " + words,
+                    "| " + words + " | " + words + " |",
+                    "",
+                    "",
+                    "  ",
+                    words.upper(),
+                    "|---|---|",
+                    "1. " + words + ".",
+                    "=====",
+                ]
+            )
+        )
     return rng.choice(["\n", "\r\n"]).join(lines)
 
 
@@ -108,7 +148,7 @@ def _check_offsets(doc: ParsedDocument) -> None:
     assert doc.text == "\n\n".join(b.text for b in doc.blocks)
     previous_end = -2
     for b in doc.blocks:
-        assert doc.text[b.start:b.end] == b.text and b.text == b.text.strip() and b.text
+        assert doc.text[b.start : b.end] == b.text and b.text == b.text.strip() and b.text
         assert b.start == previous_end + 2
         previous_end = b.end
 
@@ -130,10 +170,19 @@ def test_offsets_hold_for_many_random_text_documents():
 def test_offsets_hold_for_random_html_documents():
     rng = random.Random(7)
     for _ in range(40):
-        body = "".join(rng.choice(["<p>{}</p>", "<h2>{}</h2>", "<ul><li>{}</li><li>{}</li></ul>",
-                                   "<nav>{}</nav>", "<div>{}<br>{}</div>", "<table><tr><td>{}</td></tr></table>"])
-                       .format(*(_random_markdown(rng).replace("\n", " ") for _ in range(2)))
-                       for _ in range(rng.randrange(1, 8)))
+        body = "".join(
+            rng.choice(
+                [
+                    "<p>{}</p>",
+                    "<h2>{}</h2>",
+                    "<ul><li>{}</li><li>{}</li></ul>",
+                    "<nav>{}</nav>",
+                    "<div>{}<br>{}</div>",
+                    "<table><tr><td>{}</td></tr></table>",
+                ]
+            ).format(*(_random_markdown(rng).replace("\n", " ") for _ in range(2)))
+            for _ in range(rng.randrange(1, 8))
+        )
         try:
             doc = parse_document(f"<html><body><main>{body}</main></body></html>".encode(), source="r.html")
         except exc.EmptyDocument:

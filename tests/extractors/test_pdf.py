@@ -8,46 +8,54 @@ import time
 
 import pytest
 
-from labwatch.extractors.exceptions import (EmptyDocument, EncryptedPDF, MalformedDocument, NoTextLayer,
-                                            ParseError)
-from labwatch.extractors.parse import parse_document
+from labwatch.extractors.exceptions import EmptyDocument, EncryptedPDF, MalformedDocument, NoTextLayer, ParseError
+from labwatch.extractors.parsing.formats import parse_document
 from tests.extractors.pdfgen import make_image_only_pdf, make_long_policy_pdf, make_policy_pdf
 
 HEADER = "Northwind Labs - Responsible Scaling Series"
 FOOTER = "Internal draft for discussion only"
 PAGES = [
-    ["# Frontier Safety Policy",
-     "Northwind Labs trains large language models and publishes this policy so that outsiders can hold "
-     "it to account. We describe how we measure risk before and during training.",
-     "## 1. Risk Assessment",
-     "Before each training run we estimate the effective compute^4 that the run will use. We will pause "
-     "a run if its spending commit-\nment is exceeded and the board has not approved the overrun.",
-     "Our evaluation team has a fixed remit. We will run the following evaluations:",
-     "- a test of autonomous replication in a sealed sandbox;",
-     "- a test of offensive cyber skills with expert red teams and a long description that wraps onto a "
-     "second line of the page;",
-     "- a check for situational awareness across long tasks.",
-     "| Tier | Trigger | Response |", "| One | Four times compute | Full evaluation |",
-     "| Two | New modality | Board review |"],
-    ["## 2. Governance",
-     "The board approves every change to this policy. Each change is announced publicly within thirty "
-     "days of approval, together with a short note on the reasons for it.",
-     "Staff may raise concerns anonymously with the board through an independent channel that "
-     "management cannot read.",
-     "External reviewers examine the policy once a year and their report is published in full."],
-    ["## 3. Third Party Access",
-     "Independent evaluators receive access to our models before deployment, including fine-tuning "
-     "access and the ability to use tools during their tests. They may publish their findings after a "
-     "short review period.",
-     "We keep records of every evaluation for at least five years so that later audits can trace each "
-     "decision back to its evidence.",
-     "Our security team protects model weights with controls that match the capability tier of the "
-     "model, and it reviews those controls each quarter.",
-     "Where a model crosses a capability threshold we will harden security before any further training "
-     "and notify our board within one day."],
-    ["## 4. Reporting",
-     "We publish a capability report for every frontier model within sixty days of its release.",
-     "The report names the evaluations we ran and the results we obtained."],
+    [
+        "# Frontier Safety Policy",
+        "Northwind Labs trains large language models and publishes this policy so that outsiders can hold "
+        "it to account. We describe how we measure risk before and during training.",
+        "## 1. Risk Assessment",
+        "Before each training run we estimate the effective compute^4 that the run will use. We will pause "
+        "a run if its spending commit-\nment is exceeded and the board has not approved the overrun.",
+        "Our evaluation team has a fixed remit. We will run the following evaluations:",
+        "- a test of autonomous replication in a sealed sandbox;",
+        "- a test of offensive cyber skills with expert red teams and a long description that wraps onto a "
+        "second line of the page;",
+        "- a check for situational awareness across long tasks.",
+        "| Tier | Trigger | Response |",
+        "| One | Four times compute | Full evaluation |",
+        "| Two | New modality | Board review |",
+    ],
+    [
+        "## 2. Governance",
+        "The board approves every change to this policy. Each change is announced publicly within thirty "
+        "days of approval, together with a short note on the reasons for it.",
+        "Staff may raise concerns anonymously with the board through an independent channel that "
+        "management cannot read.",
+        "External reviewers examine the policy once a year and their report is published in full.",
+    ],
+    [
+        "## 3. Third Party Access",
+        "Independent evaluators receive access to our models before deployment, including fine-tuning "
+        "access and the ability to use tools during their tests. They may publish their findings after a "
+        "short review period.",
+        "We keep records of every evaluation for at least five years so that later audits can trace each "
+        "decision back to its evidence.",
+        "Our security team protects model weights with controls that match the capability tier of the "
+        "model, and it reviews those controls each quarter.",
+        "Where a model crosses a capability threshold we will harden security before any further training "
+        "and notify our board within one day.",
+    ],
+    [
+        "## 4. Reporting",
+        "We publish a capability report for every frontier model within sixty days of its release.",
+        "The report names the evaluations we ran and the results we obtained.",
+    ],
 ]
 TWO_COLUMN = {2}
 
@@ -68,8 +76,9 @@ def _sentences():
 
 @pytest.fixture(scope="module")
 def pdf_bytes():
-    return make_policy_pdf(None, PAGES, header=HEADER, footer=FOOTER, two_column_pages=TWO_COLUMN,
-                           title="Northwind Frontier Safety Policy")
+    return make_policy_pdf(
+        None, PAGES, header=HEADER, footer=FOOTER, two_column_pages=TWO_COLUMN, title="Northwind Frontier Safety Policy"
+    )
 
 
 @pytest.fixture(scope="module", params=["pypdfium2", "pdfplumber"])
@@ -119,8 +128,11 @@ def test_list_items_with_lead_in(doc):
 
 def test_table_rows(doc):
     rows = [b.text for b in doc.blocks if b.kind == "table_row"]
-    assert rows == ["Tier | Trigger | Response", "One | Four times compute | Full evaluation",
-                    "Two | New modality | Board review"]
+    assert rows == [
+        "Tier | Trigger | Response",
+        "One | Four times compute | Full evaluation",
+        "Two | New modality | Board review",
+    ]
 
 
 def test_headings_give_sections_and_pages(doc):
@@ -133,7 +145,7 @@ def test_headings_give_sections_and_pages(doc):
 
 
 def test_offsets(doc):
-    assert all(doc.text[b.start:b.end] == b.text for b in doc.blocks)
+    assert all(doc.text[b.start : b.end] == b.text for b in doc.blocks)
 
 
 @pytest.mark.parametrize("engine", ["pypdfium2", "pdfplumber"])
@@ -179,12 +191,12 @@ def test_corrupted_pdfs_never_crash_or_hang(pdf_bytes):
     for _ in range(25):
         data = bytearray(pdf_bytes)
         start = rng.randrange(200, len(data) - 200)
-        data[start:start + rng.randrange(1, 200)] = rng.randbytes(rng.randrange(1, 200))
+        data[start : start + rng.randrange(1, 200)] = rng.randbytes(rng.randrange(1, 200))
         try:
             doc = parse_document(bytes(data), source="fuzz.pdf")
         except ParseError:
             continue
-        assert all(doc.text[b.start:b.end] == b.text for b in doc.blocks)
+        assert all(doc.text[b.start : b.end] == b.text for b in doc.blocks)
 
 
 def test_pdf_served_as_html_is_parsed_as_pdf(pdf_bytes):
@@ -210,8 +222,17 @@ def test_forty_pages_fast_and_intact():
 
 def test_paragraph_across_a_page_break_stays_one_block():
     sentences = [f"The oversight board will review finding number {n} before the next release." for n in range(70)]
-    data = make_policy_pdf(None, [["# Review Duties", " ".join(sentences), "2.1 Follow Up",
-                                   "Each finding is closed only when the board signs it off."]])
+    data = make_policy_pdf(
+        None,
+        [
+            [
+                "# Review Duties",
+                " ".join(sentences),
+                "2.1 Follow Up",
+                "Each finding is closed only when the board signs it off.",
+            ]
+        ],
+    )
     doc = parse_document(data, source="long.pdf")
     assert doc.n_pages >= 2
     para = _block(doc, "finding number 0 ")
@@ -221,8 +242,11 @@ def test_paragraph_across_a_page_break_stays_one_block():
 
 
 def test_single_page_small_print_at_the_edges_is_dropped():
-    data = make_policy_pdf(None, [["We will:", "- publish our evaluation results", "- explain each decision",
-                                   "The list ends here.^3"]], footer="Confidential working copy")
+    data = make_policy_pdf(
+        None,
+        [["We will:", "- publish our evaluation results", "- explain each decision", "The list ends here.^3"]],
+        footer="Confidential working copy",
+    )
     doc = parse_document(data, source="one.pdf")
     assert [(b.kind, b.text, b.lead_in) for b in doc.blocks] == [
         ("paragraph", "We will:", None),
@@ -233,8 +257,9 @@ def test_single_page_small_print_at_the_edges_is_dropped():
 
 
 def test_glued_same_size_footnote_digits_are_dropped():
-    data = make_policy_pdf(None, [["We track dangerous capabilities7, including cyber offence.12 Results are "
-                                   "shared with the board."]])
+    data = make_policy_pdf(
+        None, [["We track dangerous capabilities7, including cyber offence.12 Results are shared with the board."]]
+    )
     doc = parse_document(data, source="fn.pdf")
     assert "We track dangerous capabilities, including cyber offence. Results are shared" in doc.text
 
@@ -259,8 +284,13 @@ def test_nested_bullets_take_the_parent_item_as_lead_in():
     pdf.add_page()
     pdf.set_font("Helvetica", size=11)
     pdf.multi_cell(0, 6, "Before each release we will:", new_x="LMARGIN", new_y="NEXT")
-    for x, text in [(15, "run our evaluations;"), (15, "publish the results:"), (25, "within thirty days;"),
-                    (25.5, "in full;"), (15.3, "keep the logs.")]:
+    for x, text in [
+        (15, "run our evaluations;"),
+        (15, "publish the results:"),
+        (25, "within thirty days;"),
+        (25.5, "in full;"),
+        (15.3, "keep the logs."),
+    ]:
         pdf.set_x(x)
         pdf.cell(5, 6, "\u2022")
         pdf.multi_cell(150, 6, text, new_x="LMARGIN", new_y="NEXT")
@@ -275,7 +305,7 @@ def test_nested_bullets_take_the_parent_item_as_lead_in():
 
 
 def test_fast_text_slicing_matches_pdfium_bounded_text(pdf_bytes, monkeypatch):
-    from labwatch.extractors import pdf as pdf_module
+    from labwatch.extractors.parsing import pdf as pdf_module
 
     sliced = parse_document(pdf_bytes, source="policy.pdf")
     monkeypatch.setattr(pdf_module, "SLICE_TEXT", False)
@@ -284,8 +314,11 @@ def test_fast_text_slicing_matches_pdfium_bounded_text(pdf_bytes, monkeypatch):
 
 
 def test_placeholder_metadata_title_falls_back_to_first_heading():
-    data = make_policy_pdf(None, [["# Scaling Commitments", "We will pause training when a threshold is met."]],
-                           title="Microsoft Word - policy_v3.docx")
+    data = make_policy_pdf(
+        None,
+        [["# Scaling Commitments", "We will pause training when a threshold is met."]],
+        title="Microsoft Word - policy_v3.docx",
+    )
     assert parse_document(data, source="t.pdf").title == "Scaling Commitments"
 
 
@@ -294,10 +327,18 @@ def test_bold_body_size_headings_become_sections():
 
     pdf = FPDF()
     pdf.add_page()
-    for heading, body in [("Model Evaluations", "We evaluate each model for dangerous capabilities before it is "
-                           "deployed to any customer or partner, and we repeat the tests after major updates."),
-                          ("Security Controls", "Model weights are stored in a restricted environment that only "
-                           "a small team can reach, and every access is logged for later review.")]:
+    for heading, body in [
+        (
+            "Model Evaluations",
+            "We evaluate each model for dangerous capabilities before it is "
+            "deployed to any customer or partner, and we repeat the tests after major updates.",
+        ),
+        (
+            "Security Controls",
+            "Model weights are stored in a restricted environment that only "
+            "a small team can reach, and every access is logged for later review.",
+        ),
+    ]:
         pdf.set_font("Helvetica", "B", 11)
         pdf.multi_cell(0, 5.5, heading, new_x="LMARGIN", new_y="NEXT")
         pdf.set_font("Helvetica", "", 11)
@@ -305,8 +346,11 @@ def test_bold_body_size_headings_become_sections():
     for engine in ("pypdfium2", "pdfplumber"):
         doc = parse_document(bytes(pdf.output()), source="bold.pdf", pdf_engine=engine)
         assert [(b.kind, b.section) for b in doc.blocks] == [
-            ("heading", ()), ("paragraph", ("Model Evaluations",)),
-            ("heading", ()), ("paragraph", ("Security Controls",))], engine
+            ("heading", ()),
+            ("paragraph", ("Model Evaluations",)),
+            ("heading", ()),
+            ("paragraph", ("Security Controls",)),
+        ], engine
         assert _block(doc, "restricted environment").text.endswith("logged for later review.")
 
 
@@ -326,25 +370,30 @@ def test_unequal_columns_are_read_column_by_column(ratio):
         "Every decision of this kind is recorded together with the evidence behind it, so that later "
         "reviews can check whether the policy was followed.",
     ]
-    data = make_policy_pdf(None, [paragraphs, ["Closing remarks follow on this page."]],
-                           two_column_pages={0}, column_ratio=ratio)
+    data = make_policy_pdf(
+        None, [paragraphs, ["Closing remarks follow on this page."]], two_column_pages={0}, column_ratio=ratio
+    )
     doc = parse_document(data, source="cols.pdf")
     positions = [doc.text.find(p) for p in paragraphs]
     assert -1 not in positions and positions == sorted(positions)
 
 
 def test_table_on_a_single_column_page_is_not_mistaken_for_columns():
-    rows = [f"| {name} | {desc} |" for name, desc in [
-        ("Autonomy evaluation", "Measures whether the model can copy itself to new servers"),
-        ("Cyber evaluation", "Measures skill at finding and exploiting software flaws"),
-        ("Persuasion evaluation", "Measures how well the model changes the views of testers"),
-        ("Planning evaluation", "Measures success on tasks that take many hours of work"),
-    ]]
-    intro = ("We run the evaluations in the table below before each deployment, and we publish a summary "
-             "of their results in the system card of the model.")
+    rows = [
+        f"| {name} | {desc} |"
+        for name, desc in [
+            ("Autonomy evaluation", "Measures whether the model can copy itself to new servers"),
+            ("Cyber evaluation", "Measures skill at finding and exploiting software flaws"),
+            ("Persuasion evaluation", "Measures how well the model changes the views of testers"),
+            ("Planning evaluation", "Measures success on tasks that take many hours of work"),
+        ]
+    ]
+    intro = (
+        "We run the evaluations in the table below before each deployment, and we publish a summary "
+        "of their results in the system card of the model."
+    )
     doc = parse_document(make_policy_pdf(None, [[intro] + rows]), source="table.pdf")
-    assert [b.text for b in doc.blocks if b.kind == "table_row"] == [
-        r.strip("| ").replace(" | ", " | ") for r in rows]
+    assert [b.text for b in doc.blocks if b.kind == "table_row"] == [r.strip("| ").replace(" | ", " | ") for r in rows]
     assert _block(doc, "We run the evaluations").text == intro
 
 
@@ -353,16 +402,29 @@ def test_table_on_a_single_column_page_is_not_mistaken_for_columns():
 def test_table_cells_that_wrap_stay_in_their_row(v_align, engine):
     from fpdf import FPDF
 
-    rows = [("Threshold", "What we will do", "Who decides"),
-            ("Replication level one", "Pause further training until the weights are held under the strongest "
-             "security tier we run", "The chief scientist with the board"),
-            ("Cyber level one", "Deploy only with misuse classifiers and monitoring of every account that uses "
-             "the model", "The safety committee")]
+    rows = [
+        ("Threshold", "What we will do", "Who decides"),
+        (
+            "Replication level one",
+            "Pause further training until the weights are held under the strongest security tier we run",
+            "The chief scientist with the board",
+        ),
+        (
+            "Cyber level one",
+            "Deploy only with misuse classifiers and monitoring of every account that uses the model",
+            "The safety committee",
+        ),
+    ]
     pdf = FPDF()
     pdf.add_page()
     pdf.set_font("Helvetica", size=9)
-    pdf.multi_cell(0, 5, "The thresholds below decide what we do when an evaluation result comes in.",
-                   new_x="LMARGIN", new_y="NEXT")
+    pdf.multi_cell(
+        0,
+        5,
+        "The thresholds below decide what we do when an evaluation result comes in.",
+        new_x="LMARGIN",
+        new_y="NEXT",
+    )
     pdf.ln(3)
     with pdf.table(col_widths=(30, 70, 50), v_align=v_align, line_height=4.5) as table:
         for cells in rows:

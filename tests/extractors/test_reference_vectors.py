@@ -7,10 +7,10 @@ import dataclasses
 import numpy as np
 import pytest
 
-from labwatch.extractors.embedding import load_embedder
-from labwatch.extractors.matcher import Matcher, packaged_reference_vectors, reference_texts
+from labwatch.extractors.matching.embeddings import load_embedder
+from labwatch.extractors.matching.matcher import Matcher, packaged_reference_vectors, reference_texts
+from labwatch.extractors.matching.rubric import list_rubrics, load_rubric
 from labwatch.extractors.records import text_hash
-from labwatch.extractors.rubric import list_rubrics, load_rubric
 
 pytestmark = pytest.mark.model
 REBUILD = "stale: run scripts/build_reference_vectors.py after editing a bundled rubric"

@@ -8,7 +8,7 @@ import textwrap
 import pytest
 import yaml
 
-from labwatch.extractors.rubric import RUBRIC_DIR, RubricError, list_rubrics, load_rubric, parse_rubric
+from labwatch.extractors.matching.rubric import RUBRIC_DIR, RubricError, list_rubrics, load_rubric, parse_rubric
 
 CONTRACT_WEIGHTS = {
     "measuring.pretraining_assessment": 0 / 26,
@@ -84,7 +84,16 @@ def test_to_rows_gives_one_table_row_per_criterion(rubric):
     assert row["weight"] == pytest.approx(6 / 26)
     assert row["parent"] == "measuring.names_capabilities"
     assert row["scored"] is True
-    assert {"rubric", "criterion_id", "category", "category_weight", "weight", "parent", "scored", "description"} <= set(row)
+    assert {
+        "rubric",
+        "criterion_id",
+        "category",
+        "category_weight",
+        "weight",
+        "parent",
+        "scored",
+        "description",
+    } <= set(row)
 
 
 SMALL = """
@@ -124,7 +133,10 @@ def test_packaged_rubrics_are_listed():
     [
         (lambda d: d["criteria"][1].update(parent="a.zero"), "tiny.yaml: criterion a.two names unknown parent a.zero"),
         (lambda d: d["categories"][1].update(weight=0.4), "tiny.yaml: category weights add up to 0.9, expected 1"),
-        (lambda d: d["criteria"][1].update(weight="1/3"), "criterion weights in category a add up to 0.666667, expected 1"),
+        (
+            lambda d: d["criteria"][1].update(weight="1/3"),
+            "criterion weights in category a add up to 0.666667, expected 1",
+        ),
         (lambda d: d["criteria"][2].update(id="a.one"), "duplicate criterion id a.one"),
         (lambda d: d["criteria"][0].update(cues=["(unclosed"]), "criterion a.one has an invalid cue regex"),
         (lambda d: d["criteria"][0].update(weight="six"), "criterion a.one has weight 'six'"),

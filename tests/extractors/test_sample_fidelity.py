@@ -18,8 +18,8 @@ def _norm(t: str) -> str:
 
 @pytest.fixture(scope="module")
 def passages_by_lab():
-    from labwatch.extractors.parse import parse_document
-    from labwatch.extractors.segment import segment_many
+    from labwatch.extractors.parsing.formats import parse_document
+    from labwatch.extractors.statements.segmentation import segment_many
 
     docs = discover_corpus(bundled_corpus())
     parsed = [parse_document(d.path.read_bytes(), source=str(d.path)) for d in docs]
@@ -47,5 +47,11 @@ def test_labeled_sentences_come_back_as_passages(passages_by_lab):
 
 def test_no_boilerplate_in_passages(passages_by_lab):
     all_text = " ".join(p for ps in passages_by_lab.values() for p in ps).lower()
-    for junk in ("accept all cookies", "page 1 of 6", "datalayer", "function (", "lumenfield ai | frontier hazard protocol"):
+    for junk in (
+        "accept all cookies",
+        "page 1 of 6",
+        "datalayer",
+        "function (",
+        "lumenfield ai | frontier hazard protocol",
+    ):
         assert junk not in all_text, junk

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from labwatch.extractors.exceptions import EmptyDocument, UnsupportedFormat
-from labwatch.extractors.parse import parse_document
-from labwatch.extractors.text import join_hyphenated, rejoin_lines
+from labwatch.extractors.parsing.formats import parse_document
+from labwatch.extractors.parsing.text import join_hyphenated, rejoin_lines
 
 POLICY_MD = """# Northwind Safety Framework
 
@@ -54,8 +54,13 @@ def _block(doc, fragment):
 
 def test_headings_become_section_paths(doc):
     headings = [b.text for b in doc.blocks if b.kind == "heading"]
-    assert headings == ["Northwind Safety Framework", "INTRODUCTION", "3. Governance", "3.1 Reviews",
-                        "Incident Reporting"]
+    assert headings == [
+        "Northwind Safety Framework",
+        "INTRODUCTION",
+        "3. Governance",
+        "3.1 Reviews",
+        "Incident Reporting",
+    ]
     assert _block(doc, "general-purpose models").section == ("Northwind Safety Framework", "INTRODUCTION")
     assert _block(doc, "reviews this framework").section == ("3. Governance", "3.1 Reviews")
     assert _block(doc, "Staff can report").section[-1] == "Incident Reporting"
@@ -65,8 +70,9 @@ def test_headings_become_section_paths(doc):
 def test_paragraph_lines_are_rejoined(doc):
     para = _block(doc, "Staff can report")
     assert para.kind == "paragraph"
-    assert para.text == ("Staff can report concerns to the board without revealing their names. "
-                         "Reports are answered within two weeks.")
+    assert para.text == (
+        "Staff can report concerns to the board without revealing their names. Reports are answered within two weeks."
+    )
 
 
 def test_list_items_carry_the_lead_in(doc):
@@ -90,7 +96,7 @@ def test_markdown_table_rows(doc):
 
 def test_offsets_point_into_text(doc):
     for b in doc.blocks:
-        assert doc.text[b.start:b.end] == b.text
+        assert doc.text[b.start : b.end] == b.text
 
 
 def test_number_at_line_start_mid_sentence_is_not_a_list_item():
@@ -129,12 +135,14 @@ def test_empty_text_is_named(data):
 
 
 def test_nested_text_list_lead_ins():
-    text = ("We will:\n- evaluate every model;\n- publish results:\n  - within 30 days;\n  - in full;\n"
-            "- keep logs.\n")
+    text = "We will:\n- evaluate every model;\n- publish results:\n  - within 30 days;\n  - in full;\n- keep logs.\n"
     doc = parse_document(text.encode(), source="nested.txt")
     assert [(b.text, b.lead_in) for b in doc.blocks if b.kind == "list_item"] == [
-        ("evaluate every model;", "We will:"), ("publish results:", "We will:"),
-        ("within 30 days;", "publish results:"), ("in full;", "publish results:"), ("keep logs.", "We will:"),
+        ("evaluate every model;", "We will:"),
+        ("publish results:", "We will:"),
+        ("within 30 days;", "publish results:"),
+        ("in full;", "publish results:"),
+        ("keep logs.", "We will:"),
     ]
 
 

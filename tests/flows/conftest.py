@@ -18,7 +18,9 @@ def invoke(*args, check=True, input=None):
 
     result = CliRunner().invoke(app, [str(a) for a in args], catch_exceptions=False, input=input)
     if check and result.exit_code != 0:
-        raise AssertionError(f"labwatch {' '.join(map(str, args))} exited {result.exit_code}:\n{result.stdout}\n{result.stderr}")
+        raise AssertionError(
+            f"labwatch {' '.join(map(str, args))} exited {result.exit_code}:\n{result.stdout}\n{result.stderr}"
+        )
     return result
 
 

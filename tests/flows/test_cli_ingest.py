@@ -21,21 +21,27 @@ We will repeat these evaluations at least every three months while a model is de
 
 Changes to this policy are approved by our board and announced on our website.
 """
-POLICY_V2 = POLICY_V1.replace("We will repeat these evaluations at least every three months",
-                              "We aim to repeat these evaluations every six months")
+POLICY_V2 = POLICY_V1.replace(
+    "We will repeat these evaluations at least every three months",
+    "We aim to repeat these evaluations every six months",
+)
 
 
 def test_ingest_adds_versions_only_when_text_changes(tmp_path):
     db = tmp_path / "w.duckdb"
     f = tmp_path / "policy.txt"
     f.write_text(POLICY_V1)
-    first = invoke_json("ingest", f, "--lab", "harbor-light", "--document", "policy", "--published", "2025-01-01", "--db", db)
+    first = invoke_json(
+        "ingest", f, "--lab", "harbor-light", "--document", "policy", "--published", "2025-01-01", "--db", db
+    )
     assert first["new_versions"] == 1
     f.write_text(POLICY_V1.replace("\n\n", "\n\n\n"))  # reflowed: same text
     same = invoke_json("ingest", f, "--lab", "harbor-light", "--document", "policy", "--db", db)
     assert same["new_versions"] == 0
     f.write_text(POLICY_V2)
-    second = invoke_json("ingest", f, "--lab", "harbor-light", "--document", "policy", "--published", "2025-06-01", "--db", db)
+    second = invoke_json(
+        "ingest", f, "--lab", "harbor-light", "--document", "policy", "--published", "2025-06-01", "--db", db
+    )
     assert second["new_versions"] == 1
     changes = invoke_json("changes", "--lab", "harbor-light", "--db", db)["changes"]
     weakened = [c for c in changes if c["kind"] == "weakened"]
@@ -48,9 +54,16 @@ def test_ingest_pdf_generated_here(tmp_path):
     from tests.extractors.pdfgen import make_policy_pdf
 
     pdf = tmp_path / "framework.pdf"
-    data = make_policy_pdf(None, [["We will give external evaluators access to models before deployment.",
-                                   "Evaluators may fine-tune the model and use tools during their tests."],
-                                  ["Our board approves every change to this framework."]])
+    data = make_policy_pdf(
+        None,
+        [
+            [
+                "We will give external evaluators access to models before deployment.",
+                "Evaluators may fine-tune the model and use tools during their tests.",
+            ],
+            ["Our board approves every change to this framework."],
+        ],
+    )
     pdf.write_bytes(data)
     db = tmp_path / "w.duckdb"
     out = invoke_json("ingest", pdf, "--lab", "Harbor Light", "--db", db)

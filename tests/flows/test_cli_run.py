@@ -34,8 +34,17 @@ def test_review_confirm_moves_score_and_reject_empties_queue(demo_copy):
     items = invoke_json("review", "list", "--db", demo_copy, "--limit", "0")["items"]
     assert items and {"id", "lab", "document_id", "criterion_id", "score", "text", "why"} <= set(items[0])
     assert all(i["why"] for i in items)
-    scored = [i for i in items if i["criterion_id"] in ("measuring.third_party_access", "commitments.assessment_frequency",
-                                                          "accountability.change_control", "measuring.elicitation_details")]
+    scored = [
+        i
+        for i in items
+        if i["criterion_id"]
+        in (
+            "measuring.third_party_access",
+            "commitments.assessment_frequency",
+            "accountability.change_control",
+            "measuring.elicitation_details",
+        )
+    ]
     pick = scored[0]
     before = {l["lab"]: l["score"] for l in invoke_json("score", "--db", demo_copy)["labs"]}
     invoke("review", "confirm", pick["id"], "--reviewer", "ana", "--db", demo_copy)
@@ -77,12 +86,15 @@ def test_score_markdown_quotes_evidence(demo_copy):
     assert " ".join(item["text"].split())[:40] in md
 
 
-@pytest.mark.parametrize("args, message", [
-    (("run", "--no-prefect", "--corpus", "/nonexistent/corpus"), "not found"),
-    (("review", "confirm", "m_doesnotexist", "--reviewer", "x"), "no suggestion"),
-    (("score", "--as-of", "yesterday"), "not a date"),
-    (("review", "confirm", "X", "--reviewer", "x", "--credit", "3"), "outside 0..1"),
-])
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (("run", "--no-prefect", "--corpus", "/nonexistent/corpus"), "not found"),
+        (("review", "confirm", "m_doesnotexist", "--reviewer", "x"), "no suggestion"),
+        (("score", "--as-of", "yesterday"), "not a date"),
+        (("review", "confirm", "X", "--reviewer", "x", "--credit", "3"), "outside 0..1"),
+    ],
+)
 def test_bad_input_is_one_line_and_non_zero(demo_copy, args, message):
     result = invoke(*args, "--db", demo_copy, check=False)
     assert result.exit_code != 0
@@ -109,9 +121,11 @@ def test_flat_folder_of_lab__document__version_files_is_read_and_strays_named(tm
     corpus = tmp_path / "policies"
     corpus.mkdir()
     (corpus / "acme__safety-policy__v1.txt").write_text(
-        "# Safety policy\n\nWe will evaluate every model for cyber capabilities before release.\n")
+        "# Safety policy\n\nWe will evaluate every model for cyber capabilities before release.\n"
+    )
     (corpus / "acme__safety-policy__v2.txt").write_text(
-        "# Safety policy\n\nWe aim to evaluate most models for cyber capabilities before release.\n")
+        "# Safety policy\n\nWe aim to evaluate most models for cyber capabilities before release.\n"
+    )
     (corpus / "notes.txt").write_text("Reminder: ask the board about the new policy.\n")
     result = invoke("run", "--no-prefect", "--corpus", corpus, "--db", tmp_path / "w.duckdb", "--format", "json")
     summary = json.loads(result.stdout)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from labwatch.corpus.records import FetchPolicy
-from labwatch.flows.crawl_glue import crawl_sources
+from labwatch.flows.crawling import crawl_sources
 from labwatch.warehouse.db import Warehouse
 from labwatch.warehouse.queries import changes
 from tests.corpus.conftest import LoopbackServer, make_pdf, respond
@@ -29,8 +29,11 @@ def site():
     srv.thread.start()
     srv.static("/robots.txt", b"User-agent: *\nDisallow: /private/\n", "text/plain")
     srv.static("/policy.html", PAGE.format(months=3).encode(), "text/html")
-    srv.static("/framework.pdf", make_pdf("We will give external evaluators access to base models before deployment."),
-               "text/html")  # served with the wrong type: still a PDF
+    srv.static(
+        "/framework.pdf",
+        make_pdf("We will give external evaluators access to base models before deployment."),
+        "text/html",
+    )  # served with the wrong type: still a PDF
     srv.static("/gone.pdf", b"missing", "text/plain", status=404)
     srv.static("/private/notes.html", b"<p>secret</p>", "text/html")
     yield srv
@@ -44,17 +47,18 @@ def registry(tmp_path, srv):
     (folder / "harbor-light.yaml").write_text(f"""lab: harbor-light
 name: Harbor Light
 sources:
-  - url: {srv.url('/policy.html')}
+  - url: {srv.url("/policy.html")}
     document: safety-policy
-  - url: {srv.url('/framework.pdf')}
-  - url: {srv.url('/gone.pdf')}
-  - url: {srv.url('/private/notes.html')}
+  - url: {srv.url("/framework.pdf")}
+  - url: {srv.url("/gone.pdf")}
+  - url: {srv.url("/private/notes.html")}
 """)
     return folder
 
 
-FAST = FetchPolicy(allow_private=True, host_delay=0.0, retries=1, backoff=0.01, max_backoff=0.05,
-                   connect_timeout=2.0, read_timeout=2.0)
+FAST = FetchPolicy(
+    allow_private=True, host_delay=0.0, retries=1, backoff=0.01, max_backoff=0.05, connect_timeout=2.0, read_timeout=2.0
+)
 
 
 def test_crawl_versions_failures_idempotence_and_change(tmp_path, site):
@@ -109,8 +113,9 @@ def test_backfill_adds_archived_captures_as_dated_versions_and_resumes(tmp_path,
     first = crawl_sources(wh, sources_dir=sources, policy=FAST, backfill=True, cdx_base=site.url(""))
     assert first["archived_captures"] == 1
     with wh.read() as con:
-        versions = con.execute("SELECT published FROM versions WHERE document_id = 'safety-policy' "
-                               "ORDER BY ordinal").fetchall()
+        versions = con.execute(
+            "SELECT published FROM versions WHERE document_id = 'safety-policy' ORDER BY ordinal"
+        ).fetchall()
         found = changes(con, lab="harbor-light")
     assert [str(v[0]) for v in versions] == ["2024-01-15", "None"]  # the archived capture, dated; today's page
     # history reads in date order: monthly (2024 capture) -> every 3 months (today) is a change

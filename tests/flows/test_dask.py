@@ -21,10 +21,10 @@ def test_run_flow_on_a_local_dask_cluster(tmp_path, prefect_harness, monkeypatch
         lab.mkdir(parents=True)
         (lab / "policy.txt").write_text(POLICY_V1.replace("Harbor Light", f"Harbor Light {i}"))
     db = tmp_path / "w.duckdb"
-    runner = DaskTaskRunner(cluster_kwargs={"n_workers": 1, "threads_per_worker": 1, "processes": True,
-                                            "dashboard_address": None})
+    runner = DaskTaskRunner(
+        cluster_kwargs={"n_workers": 1, "threads_per_worker": 1, "processes": True, "dashboard_address": None}
+    )
     state = run_flow.with_options(task_runner=runner)(str(corpus), str(db), window=1, return_state=True)
     assert state.is_completed(), state
     summary = state.result()
     assert summary["new_versions"] == 3 and summary["failed"] == 0, summary
-

@@ -89,8 +89,9 @@ class Hook:
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self):
                 body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
-                owner.posts.append({"path": self.path, "type": self.headers.get("Content-Type"),
-                                    "json": json.loads(body)})
+                owner.posts.append(
+                    {"path": self.path, "type": self.headers.get("Content-Type"), "json": json.loads(body)}
+                )
                 self.send_response(owner.status)
                 self.send_header("Content-Length", "0")
                 self.end_headers()
@@ -122,12 +123,23 @@ def no_webhook_env(monkeypatch):
 
 
 def change_row(lab: str, doc: str, i: int, *, announced: bool | None, detected: datetime, text: str = "") -> dict:
-    return {"change_id": f"c_{lab}_{i:04d}", "lab": lab, "document_id": doc, "old_version_id": f"v_{i}a",
-            "new_version_id": f"v_{i}b", "kind": "weakened" if i % 2 else "added", "reason": f"reason {i}",
-            "old_text": None if i % 2 == 0 else f"We will do thing {i}. {text}", "new_text": f"We may do thing {i}. {text}",
-            "criteria": ["accountability.verification"], "published": date(2025, 1, 1) + timedelta(days=i),
-            "changes_version": "test", "announced": announced,
-            "changelog_entry": f"Entry {i}" if announced else None, "detected_at": detected + timedelta(seconds=i)}
+    return {
+        "change_id": f"c_{lab}_{i:04d}",
+        "lab": lab,
+        "document_id": doc,
+        "old_version_id": f"v_{i}a",
+        "new_version_id": f"v_{i}b",
+        "kind": "weakened" if i % 2 else "added",
+        "reason": f"reason {i}",
+        "old_text": None if i % 2 == 0 else f"We will do thing {i}. {text}",
+        "new_text": f"We may do thing {i}. {text}",
+        "criteria": ["accountability.verification"],
+        "published": date(2025, 1, 1) + timedelta(days=i),
+        "changes_version": "test",
+        "announced": announced,
+        "changelog_entry": f"Entry {i}" if announced else None,
+        "detected_at": detected + timedelta(seconds=i),
+    }
 
 
 def seeded(tmp_path: Path, per_lab: dict[str, int], *, text: str = "") -> Warehouse:
@@ -137,8 +149,10 @@ def seeded(tmp_path: Path, per_lab: dict[str, int], *, text: str = "") -> Wareho
     with wh.write() as con:
         for lab, n in per_lab.items():
             store.ensure_lab(con, lab)
-            con.execute("INSERT INTO documents (lab, document_id, source_url) VALUES (?, 'policy', ?)",
-                        [lab, f"https://{lab}.example/policy?a=1&b=2"])
+            con.execute(
+                "INSERT INTO documents (lab, document_id, source_url) VALUES (?, 'policy', ?)",
+                [lab, f"https://{lab}.example/policy?a=1&b=2"],
+            )
             rows = [change_row(lab, "policy", i, announced=i % 3 != 0, detected=t0, text=text) for i in range(n)]
             store.replace_changes(con, lab, "policy", rows)
     return wh
@@ -185,14 +199,18 @@ def test_feeds_are_atom_with_one_entry_per_change_and_silent_marked(tmp_path):
     aurora = atom(tmp_path / "feeds" / "aurora-labs.atom")
     entries = aurora.findall(f"{A}entry")
     assert len(entries) == 6
-    assert {e.findtext(f"{A}id") for e in entries} == {f"tag:labwatch,2026:change/c_aurora-labs_{i:04d}" for i in range(6)}
+    assert {e.findtext(f"{A}id") for e in entries} == {
+        f"tag:labwatch,2026:change/c_aurora-labs_{i:04d}" for i in range(6)
+    }
     silent = silent_entries(aurora)
     assert len(silent) == 2  # i = 0 and 3 were not announced
     assert all(e.findtext(f"{A}title").startswith("[silent] ") for e in silent)
     loud = [e for e in entries if e not in silent]
     assert all("[silent]" not in e.findtext(f"{A}title") for e in loud)
     titles = {e.findtext(f"{A}title") for e in entries}
-    assert "aurora-labs weakened a commitment in policy" in titles and "aurora-labs added a commitment in policy" in titles
+    assert (
+        "aurora-labs weakened a commitment in policy" in titles and "aurora-labs added a commitment in policy" in titles
+    )
     assert len(atom(tmp_path / "feeds" / "all.atom").findall(f"{A}entry")) == 8
     # newest detection first
     stamps = [e.findtext(f"{A}updated") for e in entries]
@@ -200,7 +218,7 @@ def test_feeds_are_atom_with_one_entry_per_change_and_silent_marked(tmp_path):
 
 
 def test_feed_content_carries_old_new_reason_and_survives_hostile_text(tmp_path):
-    nasty = "</content><script>alert(1)</script> & \"quotes\" \x0c\x01 \u00e9"
+    nasty = '</content><script>alert(1)</script> & "quotes" \x0c\x01 \u00e9'
     wh = seeded(tmp_path, {"aurora-labs": 2}, text=nasty)
     write_feeds(wh)
     root = atom(tmp_path / "feeds" / "aurora-labs.atom")  # parses: the text was escaped
@@ -208,7 +226,7 @@ def test_feed_content_carries_old_new_reason_and_survives_hostile_text(tmp_path)
     content = entry.find(f"{A}content")
     assert content.get("type") == "text"
     assert "reason 1" in content.text and "We will do thing 1." in content.text and "We may do thing 1." in content.text
-    assert "</content><script>alert(1)</script> & \"quotes\"" in content.text and "\u00e9" in content.text
+    assert '</content><script>alert(1)</script> & "quotes"' in content.text and "\u00e9" in content.text
     assert entry.find(f"{A}link").get("href") == "https://aurora-labs.example/policy?a=1&b=2"
 
 
@@ -333,7 +351,7 @@ def test_two_of_three_changes_are_announced_and_the_third_is_silent(aurora):
 @pytest.mark.model
 @pytest.mark.slow
 def test_a_parser_upgrade_is_never_a_lab_change(aurora, tmp_path, monkeypatch):
-    from labwatch.flows import resources, run
+    from labwatch.flows import models, run
 
     src, _, receiver = aurora
     shutil.copy(src / "w.duckdb", tmp_path / "w.duckdb")
@@ -344,13 +362,13 @@ def test_a_parser_upgrade_is_never_a_lab_change(aurora, tmp_path, monkeypatch):
     before = invoke_json("changes", "--db", wh.path)["changes"]
     posts_before = len(receiver.posts)
 
-    real = resources.versions
+    real = models.versions
 
     def bumped(*args, **kwargs):
         v = real(*args, **kwargs)
         return dataclasses.replace(v, parser=v.parser + "+upgraded")
 
-    monkeypatch.setattr(resources, "versions", bumped)
+    monkeypatch.setattr(models, "versions", bumped)
     monkeypatch.setattr(run, "_derivers", {})  # a fresh Deriver picks up the new signature
     again = invoke_json("run", "--no-prefect", "--corpus", src / "corpus", "--db", wh.path)
     assert again["rederived"] == 2 and again["new_versions"] == 0 and again["notifications"] == {}
@@ -377,7 +395,7 @@ POLICY_PAGE = """<html><body><main><h1>Aurora Labs safety policy</h1><h2>Evaluat
 @pytest.mark.slow
 def test_a_change_log_page_named_in_the_registry_announces_a_change(tmp_path):
     from labwatch.corpus.records import FetchPolicy
-    from labwatch.flows.crawl_glue import crawl_sources
+    from labwatch.flows.crawling import crawl_sources
     from labwatch.flows.feeds import change_rows
     from tests.corpus.conftest import LoopbackServer
 
@@ -391,21 +409,26 @@ def test_a_change_log_page_named_in_the_registry_announces_a_change(tmp_path):
         (tmp_path / "sources" / "aurora-labs.yaml").write_text(f"""lab: aurora-labs
 name: Aurora Labs
 sources:
-  - url: {site.url('/policy.html')}
+  - url: {site.url("/policy.html")}
     document: safety-policy
-    changelog: {site.url('/updates.html')}
-  - url: {site.url('/updates.html')}
+    changelog: {site.url("/updates.html")}
+  - url: {site.url("/updates.html")}
     document: policy-updates
 """)
         wh = Warehouse(tmp_path / "w.duckdb")
         fast = FetchPolicy(allow_private=True, host_delay=0.0, retries=1, backoff=0.01, max_backoff=0.05)
         assert crawl_sources(wh, sources_dir=tmp_path / "sources", policy=fast)["new_versions"] == 2
-        site.static("/policy.html", POLICY_PAGE.format(months=6, tail=" unless a deadline prevents it").encode(),
-                    "text/html")
-        site.static("/updates.html", CHANGELOG_PAGE.format(
-            items="<li>First publication.</li>"
-                  "<li>We now repeat dangerous-capability evaluations every six months instead of every three months.</li>"
-        ).encode(), "text/html")
+        site.static(
+            "/policy.html", POLICY_PAGE.format(months=6, tail=" unless a deadline prevents it").encode(), "text/html"
+        )
+        site.static(
+            "/updates.html",
+            CHANGELOG_PAGE.format(
+                items="<li>First publication.</li>"
+                "<li>We now repeat dangerous-capability evaluations every six months instead of every three months.</li>"
+            ).encode(),
+            "text/html",
+        )
         second = crawl_sources(wh, sources_dir=tmp_path / "sources", policy=fast)
     finally:
         site.httpd.shutdown()
@@ -416,7 +439,8 @@ sources:
     policy = {r["new"].split()[2]: r for r in every if r["document_id"] == "safety-policy"}
     assert set(policy) == {"repeat", "share"}
     assert policy["repeat"]["changelog_entry"] == (
-        "We now repeat dangerous-capability evaluations every six months instead of every three months.")
+        "We now repeat dangerous-capability evaluations every six months instead of every three months."
+    )
     assert policy["share"]["announced"] is False  # the added condition is nowhere in the change log
     # the page's own new entry reads like a commitment: as an edit of the change log it is never silent
     page = [r for r in every if r["document_id"] == "policy-updates"]

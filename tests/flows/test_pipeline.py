@@ -17,16 +17,19 @@ DOCS = {
     "alder-ai/safety-policy.txt": (
         "# Safety policy\n\n## Evaluations\n\nWe will evaluate every frontier model for cyber capabilities "
         "before deployment. We aim to publish a summary within 30 days.\n\n## Governance\n\n"
-        "The board must approve any change to this policy.\n"),
+        "The board must approve any change to this policy.\n"
+    ),
     "alder-ai/notes.txt": "# Notes\n\nAttackers could misuse open models. Peers should share results.\n",
     "birch-labs/framework.txt": (
         "# Framework\n\nWe commit to re-testing models after every 4x increase in effective compute. "
-        "External experts may receive early access for red-teaming.\n"),
+        "External experts may receive early access for red-teaming.\n"
+    ),
     "birch-labs/broken.pdf": "%PDF-1.7 this is not really a PDF at all",
     "cedar-intelligence/policy.html": (
         "<html><head><title>Policy</title></head><body><main><h1>Policy</h1><h2>Thresholds</h2>"
         "<p>If a model crosses a critical threshold, we will pause training until safeguards are in place.</p>"
-        "<p>Staff can report concerns anonymously to the ethics office.</p></main></body></html>"),
+        "<p>Staff can report concerns anonymously to the ethics office.</p></main></body></html>"
+    ),
 }
 
 
@@ -39,9 +42,19 @@ def _corpus(root: Path) -> Path:
 
 
 def _digest(result):
-    return ([(r.lab, r.document_id, [p.text for p in r.passages], [f.is_commitment for f in r.features],
-              [sorted((s.criterion_id, round(s.score, 5)) for s in ss) for ss in r.suggestions]) for r in result.records],
-            [(f.stage, f.source) for f in result.failures])
+    return (
+        [
+            (
+                r.lab,
+                r.document_id,
+                [p.text for p in r.passages],
+                [f.is_commitment for f in r.features],
+                [sorted((s.criterion_id, round(s.score, 5)) for s in ss) for ss in r.suggestions],
+            )
+            for r in result.records
+        ],
+        [(f.stage, f.source) for f in result.failures],
+    )
 
 
 @pytest.mark.model
@@ -70,13 +83,20 @@ def test_spacy_loads_in_the_worker_not_in_the_run_process(tmp_path):
     """Segmentation and feature detection run in the parser worker, so that the run process
     spends its start-up loading the embedding model while the worker loads spaCy."""
     corpus = _corpus(tmp_path)
-    code = ("import json, sys\nfrom pathlib import Path\n"
-            "from labwatch.flows.run import run_corpus\nfrom labwatch.warehouse.db import Warehouse\n"
-            "if __name__ == '__main__':\n"
-            "    s = run_corpus(Path(sys.argv[1]), Warehouse(Path(sys.argv[2])))\n"
-            "    print(json.dumps({'passages': s.passages, 'spacy': 'spacy' in sys.modules}))\n")
-    out = subprocess.run([sys.executable, "-c", code, str(corpus), str(tmp_path / "w.duckdb")],
-                         capture_output=True, text=True, timeout=300, env={"HF_HUB_OFFLINE": "1", **_env(tmp_path)})
+    code = (
+        "import json, sys\nfrom pathlib import Path\n"
+        "from labwatch.flows.run import run_corpus\nfrom labwatch.warehouse.db import Warehouse\n"
+        "if __name__ == '__main__':\n"
+        "    s = run_corpus(Path(sys.argv[1]), Warehouse(Path(sys.argv[2])))\n"
+        "    print(json.dumps({'passages': s.passages, 'spacy': 'spacy' in sys.modules}))\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code, str(corpus), str(tmp_path / "w.duckdb")],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={"HF_HUB_OFFLINE": "1", **_env(tmp_path)},
+    )
     assert out.returncode == 0, out.stderr[-2000:]
     result = json.loads(out.stdout.strip().splitlines()[-1])
     assert result["passages"] >= 8
@@ -96,7 +116,7 @@ def test_reference_vectors_not_shipped_come_from_the_warehouse_after_the_first_r
     the warehouse by the first run and loaded, not encoded again, by the next process."""
     import yaml
 
-    from labwatch.extractors.rubric import RUBRIC_DIR
+    from labwatch.extractors.matching.rubric import RUBRIC_DIR
     from labwatch.flows.run import run_corpus
 
     data = yaml.safe_load((RUBRIC_DIR / "risk-assessment.yaml").read_text(encoding="utf-8"))
@@ -117,7 +137,7 @@ def test_every_extraction_step_is_in_the_signature_a_rerun_compares():
     """A re-run re-derives stored documents when the signature differs (tests/flows/test_feeds.py);
     so each step whose output can change must be in it."""
     from labwatch.extractors import versions
-    from labwatch.flows.resources import versions as current
+    from labwatch.flows.models import versions as current
 
     signature = current().signature
     for step in (versions.PARSER_VERSION, versions.SEGMENTER_VERSION, versions.FEATURES_VERSION):

@@ -35,22 +35,48 @@ def _wait(url: str, seconds: float) -> None:
 def test_schedule_registers_a_cron_deployment(tmp_path):
     port = _free_port()
     api = f"http://127.0.0.1:{port}/api"
-    env = {**os.environ, "PREFECT_HOME": str(tmp_path / "prefect"), "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
-           "DO_NOT_TRACK": "1", "PREFECT_API_URL": api, "PREFECT_SERVER_API_HOST": "127.0.0.1",
-           "PREFECT_SERVER_API_PORT": str(port), "PREFECT_UI_ENABLED": "false"}
+    env = {
+        **os.environ,
+        "PREFECT_HOME": str(tmp_path / "prefect"),
+        "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+        "DO_NOT_TRACK": "1",
+        "PREFECT_API_URL": api,
+        "PREFECT_SERVER_API_HOST": "127.0.0.1",
+        "PREFECT_SERVER_API_PORT": str(port),
+        "PREFECT_UI_ENABLED": "false",
+    }
     prefect = os.path.join(os.path.dirname(sys.executable), "prefect")
-    server = subprocess.Popen([prefect, "server", "start", "--host", "127.0.0.1", "--port", str(port)],
-                              env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    server = subprocess.Popen(
+        [prefect, "server", "start", "--host", "127.0.0.1", "--port", str(port)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     serve = None
     try:
         _wait(f"{api}/health", 120)
         sources = tmp_path / "sources"
         sources.mkdir()
         (sources / "harbor-light.yaml").write_text(
-            "lab: harbor-light\nname: Harbor Light\nsources:\n  - url: https://example.org/policy.pdf\n")
-        serve = subprocess.Popen([sys.executable, "-m", "labwatch.flows.cli", "schedule", "--cron", "15 4 * * *",
-                                  "--sources", str(sources), "--db", str(tmp_path / "w.duckdb")],
-                                 env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+            "lab: harbor-light\nname: Harbor Light\nsources:\n  - url: https://example.org/policy.pdf\n"
+        )
+        serve = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "labwatch.flows.cli",
+                "schedule",
+                "--cron",
+                "15 4 * * *",
+                "--sources",
+                str(sources),
+                "--db",
+                str(tmp_path / "w.duckdb"),
+            ],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+        )
         deadline = time.monotonic() + 120
         found = []
         while time.monotonic() < deadline and not found:

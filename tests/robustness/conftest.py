@@ -32,8 +32,10 @@ def invoke(*args):
 def invoke_json(*args, expect_exit: int | None = 0) -> dict:
     result = invoke(*args, "--format", "json")
     if expect_exit is not None and result.exit_code != expect_exit:
-        raise AssertionError(f"labwatch {' '.join(map(str, args))} exited {result.exit_code}, "
-                             f"not {expect_exit}:\n{result.stdout}\n{result.stderr}")
+        raise AssertionError(
+            f"labwatch {' '.join(map(str, args))} exited {result.exit_code}, "
+            f"not {expect_exit}:\n{result.stdout}\n{result.stderr}"
+        )
     return {"exit_code": result.exit_code, **json.loads(result.stdout)}
 
 

@@ -36,7 +36,7 @@ def good_text(title: str, seed: int) -> bytes:
     rng = random.Random(seed)
     picked = rng.sample(SENTENCES, 6)
     body = "\n\n".join(picked)
-    return f"# {title}\n\n## Commitments\n\n{body}\n".encode("utf-8")
+    return f"# {title}\n\n## Commitments\n\n{body}\n".encode()
 
 
 def good_pdf(lines: list[str], *, user_password: str | None = None) -> bytes:
@@ -75,15 +75,21 @@ def random_bytes(n: int = 20_000, seed: int = 7) -> bytes:
 
 def html_page(title: str, paragraphs: list[str], *, extra_head: str = "", extra_body: str = "") -> bytes:
     paras = "\n".join(f"<p>{p}</p>" for p in paragraphs)
-    return (f"<!DOCTYPE html><html><head><title>{title}</title>{extra_head}</head><body><article>"
-            f"<h1>{title}</h1>{extra_body}{paras}</article></body></html>").encode("utf-8")
+    return (
+        f"<!DOCTYPE html><html><head><title>{title}</title>{extra_head}</head><body><article>"
+        f"<h1>{title}</h1>{extra_body}{paras}</article></body></html>"
+    ).encode()
 
 
 def nested_html(depth: int = 50_000) -> bytes:
     """HTML with ``depth`` nested <div>s around one sentence."""
-    return (b"<!DOCTYPE html><html><head><title>Deep</title></head><body>" + b"<div>" * depth
-            + b"<p>We will evaluate models deep inside this page.</p>" + b"</div>" * depth
-            + b"</body></html>")
+    return (
+        b"<!DOCTYPE html><html><head><title>Deep</title></head><body>"
+        + b"<div>" * depth
+        + b"<p>We will evaluate models deep inside this page.</p>"
+        + b"</div>" * depth
+        + b"</body></html>"
+    )
 
 
 LATIN1_WORDS = ("sécurité", "évaluation", "contrôle", "données", "préalable")
@@ -97,16 +103,17 @@ def latin1_html() -> bytes:
         "Tout lancement exige une autorisation préalable du conseil de sécurité.",
     ]
     body = "".join(f"<p>{p}</p>" for p in paras)
-    page = (f"<html><head><title>Politique de sécurité</title></head><body><article>"
-            f"<h1>Politique de sécurité</h1>{body}</article></body></html>")
+    page = (
+        f"<html><head><title>Politique de sécurité</title></head><body><article>"
+        f"<h1>Politique de sécurité</h1>{body}</article></body></html>"
+    )
     return page.encode("latin-1")
 
 
 def binary_blob(n: int = 8_000, seed: int = 11) -> bytes:
     """Binary junk with NUL bytes and control characters (a .txt that is not text)."""
     rng = random.Random(seed)
-    return bytes(rng.choice((0, 1, 2, 3, 0xFF, 0x7F, 0x1B)) if i % 3 == 0 else rng.randrange(256)
-                 for i in range(n))
+    return bytes(rng.choice((0, 1, 2, 3, 0xFF, 0x7F, 0x1B)) if i % 3 == 0 else rng.randrange(256) for i in range(n))
 
 
 def big_text(megabytes: float = 5.0, seed: int = 3) -> bytes:
@@ -114,18 +121,27 @@ def big_text(megabytes: float = 5.0, seed: int = 3) -> bytes:
     rng = random.Random(seed)
     subjects = ["The lab", "Our team", "The board", "Each evaluator", "The company", "An auditor"]
     verbs = ["will review", "must test", "may publish", "commits to assess", "should report", "will restrict"]
-    objects = ["model weights", "training runs", "deployment plans", "red-team findings", "access logs",
-               "capability thresholds", "incident records", "third-party audits"]
-    tails = ["every quarter", "before release", "within thirty days", "on request", "each year",
-             "after any incident"]
+    objects = [
+        "model weights",
+        "training runs",
+        "deployment plans",
+        "red-team findings",
+        "access logs",
+        "capability thresholds",
+        "incident records",
+        "third-party audits",
+    ]
+    tails = ["every quarter", "before release", "within thirty days", "on request", "each year", "after any incident"]
     target = int(megabytes * 1024 * 1024)
     out, size, section = [], 0, 0
     while size < target:
         section += 1
         # a few thousand distinct sentences, repeated in varied order (like boilerplate-heavy
         # filings): large to parse and segment, while the embedder's cache keeps encoding small
-        para = " ".join(f"{rng.choice(subjects)} {rng.choice(verbs)} {rng.choice(objects)} "
-                        f"{rng.choice(tails)}." for _ in range(rng.randint(3, 8)))
+        para = " ".join(
+            f"{rng.choice(subjects)} {rng.choice(verbs)} {rng.choice(objects)} {rng.choice(tails)}."
+            for _ in range(rng.randint(3, 8))
+        )
         chunk = (f"## Section {section}\n\n" if section % 25 == 1 else "") + para + "\n\n"
         out.append(chunk)
         size += len(chunk)
@@ -134,13 +150,17 @@ def big_text(megabytes: float = 5.0, seed: int = 3) -> bytes:
 
 def scripted_html() -> bytes:
     """A page with inline scripts, event handlers and a javascript: link around real text."""
-    head = (f"<script>var {SCRIPT_MARKER} = function() {{ document.location = 'x' + document.cookie; }};"
-            f"</script><style>body {{ color: red }} .{SCRIPT_MARKER}Style {{}}</style>")
-    body = (f"<script type='text/javascript'>{SCRIPT_MARKER}();</script>"
-            f"<noscript>{SCRIPT_MARKER} fallback</noscript>"
-            f"<div onclick=\"{HANDLER_MARKER}()\" onmouseover=\"{HANDLER_MARKER}(1)\">"
-            f"<a href=\"javascript:{HANDLER_MARKER}()\">Read our safety commitments</a></div>"
-            f"<img src=x onerror=\"{HANDLER_MARKER}(2)\">")
+    head = (
+        f"<script>var {SCRIPT_MARKER} = function() {{ document.location = 'x' + document.cookie; }};"
+        f"</script><style>body {{ color: red }} .{SCRIPT_MARKER}Style {{}}</style>"
+    )
+    body = (
+        f"<script type='text/javascript'>{SCRIPT_MARKER}();</script>"
+        f"<noscript>{SCRIPT_MARKER} fallback</noscript>"
+        f'<div onclick="{HANDLER_MARKER}()" onmouseover="{HANDLER_MARKER}(1)">'
+        f'<a href="javascript:{HANDLER_MARKER}()">Read our safety commitments</a></div>'
+        f'<img src=x onerror="{HANDLER_MARKER}(2)">'
+    )
     paras = SENTENCES[:5]
     return html_page("Scripted safety page", paras, extra_head=head, extra_body=body)
 
@@ -169,7 +189,7 @@ def write_pdf_bomb(path: Path, inflated_gb: float = 2.0, chunk_mb: int = 64) -> 
     file is ~1/1000 of the inflated size. The xref offsets are exact, so parsers take it as a
     valid PDF and have to inflate the stream to read the page.
     """
-    stream = _zeros_deflate(int(inflated_gb * 1024 ** 3), chunk_mb * 1024 * 1024)
+    stream = _zeros_deflate(int(inflated_gb * 1024**3), chunk_mb * 1024 * 1024)
     objs = [
         b"<< /Type /Catalog /Pages 2 0 R >>",
         b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",

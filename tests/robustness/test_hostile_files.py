@@ -54,8 +54,9 @@ class TestHostileCorpusRun:
         reason = found[0]["reason"]
         assert found[0]["stage"] == "parse" and name in reason
         assert any(w in reason.lower() for w in words), reason
-        stored = _rows(db, "SELECT reason FROM failures WHERE run_id = ? AND source = ?",
-                       (summary["run_id"], found[0]["source"]))
+        stored = _rows(
+            db, "SELECT reason FROM failures WHERE run_id = ? AND source = ?", (summary["run_id"], found[0]["source"])
+        )
         assert stored == [(reason,)]
         stem = name.rsplit(".", 1)[0]
         assert not _rows(db, "SELECT 1 FROM versions WHERE lab = 'hostile-lab' AND document_id = ?", (stem,))
@@ -68,7 +69,9 @@ class TestHostileCorpusRun:
         assert expected_bad <= named <= expected_bad | maybe
         assert summary["failed"] == len(named)
         assert summary["documents"] == len(GOOD) + len(HOSTILE)
-        (status, n_failures), = _rows(db, "SELECT status, n_failures FROM runs WHERE run_id = ?", (summary["run_id"],))
+        ((status, n_failures),) = _rows(
+            db, "SELECT status, n_failures FROM runs WHERE run_id = ?", (summary["run_id"],)
+        )
         assert status == "partial" and n_failures == len(named)
 
     @pytest.mark.parametrize("name, fmt", [("html-named.pdf", "html"), ("pdf-named.html", "pdf")])
@@ -92,15 +95,19 @@ class TestHostileCorpusRun:
         db, _, _ = hostile_run
         text = " ".join(_passages(db, "hostile-lab", "scripted"))
         assert hostile.SENTENCES[0] in text  # the real content is there
-        leaked = _rows(db, "SELECT count(*) FROM statements WHERE strpos(text, ?) > 0 OR strpos(text, ?) > 0 "
-                           "OR strpos(text, 'document.cookie') > 0", (hostile.SCRIPT_MARKER, hostile.HANDLER_MARKER))
+        leaked = _rows(
+            db,
+            "SELECT count(*) FROM statements WHERE strpos(text, ?) > 0 OR strpos(text, ?) > 0 "
+            "OR strpos(text, 'document.cookie') > 0",
+            (hostile.SCRIPT_MARKER, hostile.HANDLER_MARKER),
+        )
         assert leaked == [(0,)]
-        (version_text,), = _rows(db, "SELECT text FROM versions WHERE document_id = 'scripted'")
+        ((version_text,),) = _rows(db, "SELECT text FROM versions WHERE document_id = 'scripted'")
         assert hostile.SCRIPT_MARKER not in version_text and hostile.HANDLER_MARKER not in version_text
 
     def test_multi_megabyte_text_is_processed_in_bounded_time(self, hostile_run):
         db, summary, seconds = hostile_run
-        (n,), = _rows(db, "SELECT n_passages FROM versions WHERE document_id = 'big-text'")
+        ((n,),) = _rows(db, "SELECT n_passages FROM versions WHERE document_id = 'big-text'")
         assert n > 10_000  # 2 MB of sentences really went through segmentation
         assert seconds < 600, f"the hostile run took {seconds:.0f} s"
 
@@ -125,8 +132,9 @@ def test_a_corpus_of_only_bad_files_exits_1_and_names_them(tmp_path):
     corpus.mkdir(parents=True)
     (corpus / "nothing.pdf").write_bytes(b"")
     (corpus / "junk.txt").write_bytes(hostile.binary_blob())
-    out = invoke_json("run", "--no-prefect", "--corpus", tmp_path / "corpus", "--db", tmp_path / "w.duckdb",
-                      expect_exit=1)
+    out = invoke_json(
+        "run", "--no-prefect", "--corpus", tmp_path / "corpus", "--db", tmp_path / "w.duckdb", expect_exit=1
+    )
     assert {f["source"].rsplit("/", 1)[-1] for f in out["failures"]} == {"nothing.pdf", "junk.txt"}
 
 
@@ -137,14 +145,17 @@ def pool():
         yield p
 
 
-@pytest.mark.parametrize("name, build, error", [
-    ("empty.pdf", lambda: b"", EmptyDocument),
-    ("random.pdf", hostile.random_bytes, MalformedDocument),
-    ("truncated.pdf", hostile.truncated_pdf, MalformedDocument),
-    ("cut-with-eof.pdf", hostile.truncated_pdf_with_eof, MalformedDocument),
-    ("encrypted.pdf", hostile.encrypted_pdf, EncryptedPDF),
-    ("junk.txt", hostile.binary_blob, UnsupportedFormat),
-])
+@pytest.mark.parametrize(
+    "name, build, error",
+    [
+        ("empty.pdf", lambda: b"", EmptyDocument),
+        ("random.pdf", hostile.random_bytes, MalformedDocument),
+        ("truncated.pdf", hostile.truncated_pdf, MalformedDocument),
+        ("cut-with-eof.pdf", hostile.truncated_pdf_with_eof, MalformedDocument),
+        ("encrypted.pdf", hostile.encrypted_pdf, EncryptedPDF),
+        ("junk.txt", hostile.binary_blob, UnsupportedFormat),
+    ],
+)
 def test_worker_names_each_broken_file(pool, name, build, error):
     with pytest.raises(error) as info:
         pool.parse(build(), source=name)
@@ -159,11 +170,24 @@ def test_worker_sniffs_misnamed_files_and_decodes_latin1(pool):
 
 
 def test_text_below_256_nesting_levels_is_kept_or_the_loss_is_named(pool):
-    promises = ["We will publish the first report every year for all models.",
-                "We will keep the second promise about external testing always.",
-                "We will honour the third promise about weights security."]
-    page = ("<html><head><title>Nested</title></head><body><article><p>" + promises[0] + "</p>" + "<div>" * 300
-            + "<p>" + promises[1] + "</p>" + "</div>" * 300 + "<p>" + promises[2] + "</p></article></body></html>")
+    promises = [
+        "We will publish the first report every year for all models.",
+        "We will keep the second promise about external testing always.",
+        "We will honour the third promise about weights security.",
+    ]
+    page = (
+        "<html><head><title>Nested</title></head><body><article><p>"
+        + promises[0]
+        + "</p>"
+        + "<div>" * 300
+        + "<p>"
+        + promises[1]
+        + "</p>"
+        + "</div>" * 300
+        + "<p>"
+        + promises[2]
+        + "</p></article></body></html>"
+    )
     try:
         doc = pool.parse(page.encode(), source="nested.html")
     except ParseError as exc:
@@ -264,7 +288,10 @@ def test_limits_come_from_the_environment_when_the_pool_is_made(monkeypatch):
 def test_a_memory_limit_too_small_to_start_the_parser_is_a_named_failure():
     with ParserPool(timeout=10, memory_mb=40) as p:
         t0 = time.perf_counter()
-        with pytest.raises(ParseError, match=r"tiny\.txt: the parser process could not start "
-                                             r"\(too little memory to load the parsers; memory limit 40 MB"):
+        with pytest.raises(
+            ParseError,
+            match=r"tiny\.txt: the parser process could not start "
+            r"\(too little memory to load the parsers; memory limit 40 MB",
+        ):
             p.parse(b"A sentence. Another one.", source="tiny.txt")
         assert time.perf_counter() - t0 < 30

@@ -54,9 +54,13 @@ def make_corpus(root: Path) -> Path:
 
 
 def start_run(corpus: Path, db: Path) -> subprocess.Popen:
-    return subprocess.Popen(cli_command("run", "--no-prefect", "--corpus", corpus, "--db", db, "--format", "json"),
-                            env=subprocess_env(LABWATCH_BATCH_SIZE="2"), stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, cwd=db.parent)
+    return subprocess.Popen(
+        cli_command("run", "--no-prefect", "--corpus", corpus, "--db", db, "--format", "json"),
+        env=subprocess_env(LABWATCH_BATCH_SIZE="2"),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        cwd=db.parent,
+    )
 
 
 def count_versions(db: Path) -> int | None:
@@ -104,8 +108,14 @@ def kill_when(proc: subprocess.Popen, db: Path, ready, what: str) -> dict:
     _, alive = psutil.wait_procs(children, timeout=10)
     assert not alive, f"processes left behind by the killed run: {[p.pid for p in alive]}"
     assert proc.returncode == -signal.SIGKILL
-    return {"kill point": what, "after s": round(elapsed, 2), "versions seen": n, "wal at kill": wal_seen,
-            "children": len(children), "wal left": wal.exists()}
+    return {
+        "kill point": what,
+        "after s": round(elapsed, 2),
+        "versions seen": n,
+        "wal at kill": wal_seen,
+        "children": len(children),
+        "wal left": wal.exists(),
+    }
 
 
 def committed_versions(db: Path) -> int:
@@ -126,19 +136,26 @@ def warehouse_state(db: Path) -> dict:
         one = lambda sql: con.execute(sql).fetchone()[0]  # noqa: E731
         return {
             "views": view_counts(con),
-            "versions": sorted(con.execute("SELECT lab, document_id, ordinal, text_hash, n_passages "
-                                           "FROM versions").fetchall()),
-            "duplicate versions": one("SELECT count(*) FROM (SELECT lab, document_id, text_hash FROM versions "
-                                      "GROUP BY ALL HAVING count(*) > 1)"),
-            "duplicate ordinals": one("SELECT count(*) FROM (SELECT lab, document_id, ordinal FROM versions "
-                                      "GROUP BY ALL HAVING count(*) > 1)"),
-            "orphan statements": one("SELECT count(*) FROM statements WHERE version_id NOT IN "
-                                     "(SELECT version_id FROM versions)"),
-            "matches without statements": one("SELECT count(*) FROM matches WHERE statement_id NOT IN "
-                                              "(SELECT statement_id FROM statements)"),
+            "versions": sorted(
+                con.execute("SELECT lab, document_id, ordinal, text_hash, n_passages FROM versions").fetchall()
+            ),
+            "duplicate versions": one(
+                "SELECT count(*) FROM (SELECT lab, document_id, text_hash FROM versions "
+                "GROUP BY ALL HAVING count(*) > 1)"
+            ),
+            "duplicate ordinals": one(
+                "SELECT count(*) FROM (SELECT lab, document_id, ordinal FROM versions GROUP BY ALL HAVING count(*) > 1)"
+            ),
+            "orphan statements": one(
+                "SELECT count(*) FROM statements WHERE version_id NOT IN (SELECT version_id FROM versions)"
+            ),
+            "matches without statements": one(
+                "SELECT count(*) FROM matches WHERE statement_id NOT IN (SELECT statement_id FROM statements)"
+            ),
             "versions with missing passages": one(
                 "SELECT count(*) FROM versions v WHERE n_passages <> (SELECT count(*) FROM statements s "
-                "WHERE s.version_id = v.version_id)"),
+                "WHERE s.version_id = v.version_id)"
+            ),
             "inputs": one("SELECT count(*) FROM inputs"),
             "changes": sorted(con.execute("SELECT lab, document_id, kind, old_text, new_text FROM changes").fetchall()),
         }
@@ -158,15 +175,26 @@ def test_killed_runs_then_a_rerun_equal_a_clean_run(tmp_path):
     kills.append(kill_when(start_run(corpus, db), db, lambda t, n, w, k: n >= 1, "first versions committed"))
     # 3: mid-run, two more batches into this run (counted, or seen as two finished batch writes)
     start = committed_versions(db)
-    kills.append(kill_when(start_run(corpus, db), db, lambda t, n, w, k: n >= start + 4 or (k >= 3 and not w),
-                           "two batches into a re-run"))
+    kills.append(
+        kill_when(
+            start_run(corpus, db),
+            db,
+            lambda t, n, w, k: n >= start + 4 or (k >= 3 and not w),
+            "two batches into a re-run",
+        )
+    )
     # 4: while a batch write is in flight: the WAL of this run's second write (its first batch)
     # or a later one exists; else after one more batch (few documents are left by now, and the
     # version count cannot be read while the writer holds the file: the WAL is the reliable sign)
     start = committed_versions(db)
-    kills.append(kill_when(start_run(corpus, db), db,
-                           lambda t, n, w, k: (w and (k >= 2 or n > start)) or n >= start + 2,
-                           "write in flight (WAL present)"))
+    kills.append(
+        kill_when(
+            start_run(corpus, db),
+            db,
+            lambda t, n, w, k: (w and (k >= 2 or n > start)) or n >= start + 2,
+            "write in flight (WAL present)",
+        )
+    )
     committed_versions(db)  # the killed writer's WAL is replayed by the next open...
     assert not db.with_name(db.name + ".wal").exists()  # ...and checkpointed into the file
     final = finish_run(corpus, db)
@@ -177,15 +205,20 @@ def test_killed_runs_then_a_rerun_equal_a_clean_run(tmp_path):
 
     got, want = warehouse_state(db), warehouse_state(tmp_path / "clean" / "w.duckdb")
     print("kill points:", json.dumps(kills, indent=1))
-    for key in ("duplicate versions", "duplicate ordinals", "orphan statements", "matches without statements",
-                "versions with missing passages"):
+    for key in (
+        "duplicate versions",
+        "duplicate ordinals",
+        "orphan statements",
+        "matches without statements",
+        "versions with missing passages",
+    ):
         assert got[key] == 0, (key, got[key])
     assert got["views"] == want["views"] and want["views"]["passages"] > 0 and want["views"]["commitment_changes"] > 0
     assert got["versions"] == want["versions"]  # same texts, same order of versions, same passages
     assert got["inputs"] == want["inputs"] == N_DOCS
     assert got["changes"] == want["changes"]
     with Warehouse(db).read() as con:
-        (status,), = con.execute("SELECT status FROM runs WHERE run_id = ?", [final["run_id"]]).fetchall()
+        ((status,),) = con.execute("SELECT status FROM runs WHERE run_id = ?", [final["run_id"]]).fetchall()
     assert status == "ok"
 
 
@@ -195,14 +228,21 @@ def _one_version_warehouse(path: Path) -> tuple[Warehouse, str]:
 
     text = "We will give external testers four weeks of access before any release."
     rec = store.VersionRecord(
-        lab="aurora-labs", document_id="framework", snapshot_sha="1" * 64, text=text, format="text",
-        parser="test", extractor_version="test", passages=[Passage(seq=0, text=text, end=len(text))],
+        lab="aurora-labs",
+        document_id="framework",
+        snapshot_sha="1" * 64,
+        text=text,
+        format="text",
+        parser="test",
+        extractor_version="test",
+        passages=[Passage(seq=0, text=text, end=len(text))],
         features=[Features(True, "firm", "commitment", modality="will", why="firm modal")],
-        suggestions=[[Suggestion("measuring.third_party_access", 0.8, 1, True, "test")]])
+        suggestions=[[Suggestion("measuring.third_party_access", 0.8, 1, True, "test")]],
+    )
     wh = Warehouse(path)
     with wh.write() as con:
         store.store_version(con, rec)
-        (match_id,), = con.execute("SELECT match_id FROM matches").fetchall()
+        ((match_id,),) = con.execute("SELECT match_id FROM matches").fetchall()
     return wh, match_id
 
 
@@ -219,8 +259,9 @@ def test_decision_is_fsynced_in_the_journal_before_record_events_returns(tmp_pat
         event = new_event(resolve_match(con, match_id), reviewer="ana", decision="confirmed")
     log = []
     real_fsync, real_replace = os.fsync, os.replace
-    monkeypatch.setattr(journal.os, "fsync", lambda fd: (log.append(("fsync", os.readlink(f"/proc/self/fd/{fd}"))),
-                                                          real_fsync(fd))[1])
+    monkeypatch.setattr(
+        journal.os, "fsync", lambda fd: (log.append(("fsync", os.readlink(f"/proc/self/fd/{fd}"))), real_fsync(fd))[1]
+    )
     monkeypatch.setattr(journal.os, "replace", lambda a, b: (log.append(("replace", str(b))), real_replace(a, b))[1])
     assert record_events(wh, [event]) is True
     files = [p for p in wh.journal_dir.iterdir()]
@@ -229,7 +270,7 @@ def test_decision_is_fsynced_in_the_journal_before_record_events_returns(tmp_pat
     i = kinds.index("replace")
     assert log[i][1] == str(files[0])
     assert "fsync" in kinds[:i] and Path(log[kinds.index("fsync")][1]).parent == wh.journal_dir  # the file's bytes
-    assert ("fsync", str(wh.journal_dir)) in log[i + 1:]  # the rename itself
+    assert ("fsync", str(wh.journal_dir)) in log[i + 1 :]  # the rename itself
     assert event.event_id in _event_ids(wh.path)
 
 
@@ -275,8 +316,12 @@ def test_decision_survives_a_busy_warehouse_and_a_killed_reviewer_process(tmp_pa
     holder = subprocess.Popen([sys.executable, "-c", HOLD_LOCK, str(wh.path)], stdout=subprocess.PIPE, env=env)
     try:
         assert holder.stdout.readline().strip() == b"locked"
-        reviewer = subprocess.Popen([sys.executable, "-c", RECORD_AND_WAIT, str(wh.path), json.dumps(asdict(event))],
-                                    stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+        reviewer = subprocess.Popen(
+            [sys.executable, "-c", RECORD_AND_WAIT, str(wh.path), json.dumps(asdict(event))],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            env=env,
+        )
         line = reviewer.stdout.readline()
         reviewer.kill()  # the moment record_events has returned (while the warehouse was busy)
         reviewer.wait(10)

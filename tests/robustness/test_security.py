@@ -23,18 +23,21 @@ TABLES = ("versions", "statements", "matches", "review_events", "failures", "run
 
 
 # ----------------------------------------------------------------------------- path traversal
-@pytest.mark.parametrize("bad_id", [
-    "../" * 8 + "etc/passwd",
-    "../../" + "a" * 62,
-    "a" * 64 + "/../../x",
-    "/" + "a" * 63,
-    "..\\" + "a" * 61,
-    "a" * 63 + "\x00",
-    "a" * 63 + "/",
-    "g" * 64,
-    "",
-    "a" * 65,
-])
+@pytest.mark.parametrize(
+    "bad_id",
+    [
+        "../" * 8 + "etc/passwd",
+        "../../" + "a" * 62,
+        "a" * 64 + "/../../x",
+        "/" + "a" * 63,
+        "..\\" + "a" * 61,
+        "a" * 63 + "\x00",
+        "a" * 63 + "/",
+        "g" * 64,
+        "",
+        "a" * 65,
+    ],
+)
 def test_snapshot_ids_that_are_not_sha256_are_refused(tmp_path, bad_id):
     snaps = SnapshotStore(tmp_path / "data" / "snapshots")
     for call in (snaps.path, snaps.has, snaps.get):
@@ -79,10 +82,13 @@ def test_sidecar_document_ids_are_slugified(tmp_path):
     assert doc.document_id == "outside" and ".." not in doc.document_id
 
 
-@pytest.mark.parametrize("field", [
-    "created_at",
-    "event_id",
-])
+@pytest.mark.parametrize(
+    "field",
+    [
+        "created_at",
+        "event_id",
+    ],
+)
 def test_imported_review_events_cannot_write_outside_the_journal(tmp_path, field):
     """`labwatch import` of a crafted export must not place files outside <db>.journal/."""
     import uuid
@@ -94,9 +100,21 @@ def test_imported_review_events_cannot_write_outside_the_journal(tmp_path, field
     target.mkdir()
     export = tmp_path / "export"
     export.mkdir()
-    event = {"match_id": "m1", "lab": "lab", "document_id": "doc", "norm_hash": "h", "text": "t",
-             "criterion_id": "c", "reviewer": "mallory", "decision": "confirmed", "credit": None,
-             "note": None, "origin": "cli", "event_id": "e1", "created_at": "2025-01-01T00:00:00.000000Z"}
+    event = {
+        "match_id": "m1",
+        "lab": "lab",
+        "document_id": "doc",
+        "norm_hash": "h",
+        "text": "t",
+        "criterion_id": "c",
+        "reviewer": "mallory",
+        "decision": "confirmed",
+        "credit": None,
+        "note": None,
+        "origin": "cli",
+        "event_id": "e1",
+        "created_at": "2025-01-01T00:00:00.000000Z",
+    }
     event[field] = f"{target}/escaped" if field == "created_at" else f"/../../../../..{target}/escaped"
     (export / "review_events.jsonl").write_text(json.dumps(event), encoding="utf-8")
     wh = Warehouse(tmp_path / "data" / "w.duckdb")
@@ -113,13 +131,24 @@ def test_imported_review_events_cannot_write_outside_the_journal(tmp_path, field
 
 # ---------------------------------------------------------------------------- SQL parameters
 def _record(lab: str, doc: str, texts: list[str], title: str) -> store.VersionRecord:
-    passages = [Passage(seq=i, text=t, page=1, section=("Commitments",), start=0, end=len(t))
-                for i, t in enumerate(texts)]
+    passages = [
+        Passage(seq=i, text=t, page=1, section=("Commitments",), start=0, end=len(t)) for i, t in enumerate(texts)
+    ]
     feats = [Features(True, "firm", "commitment", modality="will", why="firm modal") for _ in texts]
     suggs = [[Suggestion("measuring.key_domains", 0.8, 1, True, "test")] for _ in texts]
-    return store.VersionRecord(lab=lab, document_id=doc, snapshot_sha="0" * 64, text="\n\n".join(texts),
-                               format="text", parser="test", extractor_version="test", passages=passages,
-                               features=feats, suggestions=suggs, title=title)
+    return store.VersionRecord(
+        lab=lab,
+        document_id=doc,
+        snapshot_sha="0" * 64,
+        text="\n\n".join(texts),
+        format="text",
+        parser="test",
+        extractor_version="test",
+        passages=passages,
+        features=feats,
+        suggestions=suggs,
+        title=title,
+    )
 
 
 def _tables_intact(con) -> None:
@@ -130,8 +159,10 @@ def _tables_intact(con) -> None:
 def test_quotes_and_sql_in_values_round_trip_through_store_and_queries(tmp_path):
     wh = Warehouse(tmp_path / "w.duckdb")
     lab, doc = "o'brien-labs", "x'); DELETE FROM statements; --"
-    texts = [f"We will never run {INJECTION} against any customer system.",
-             "Our team's \"red line\" is written down; it will not move."]
+    texts = [
+        f"We will never run {INJECTION} against any customer system.",
+        'Our team\'s "red line" is written down; it will not move.',
+    ]
     with wh.write() as con:
         store.store_version(con, _record(lab, doc, texts, title=f"Policy {INJECTION}"))
     with wh.read() as con:
@@ -140,7 +171,7 @@ def test_quotes_and_sql_in_values_round_trip_through_store_and_queries(tmp_path)
         assert rows == [(lab, doc, f"Policy {INJECTION}")]
         hits = queries.search_passages(con, INJECTION)
         assert [h["text"] for h in hits] == [texts[0]]
-        assert queries.search_passages(con, "team's \"red line\"", lab=lab)[0]["text"] == texts[1]
+        assert queries.search_passages(con, 'team\'s "red line"', lab=lab)[0]["text"] == texts[1]
         # a quote in a filter is a value, not SQL: it matches nothing instead of everything
         assert queries.search_passages(con, "will", lab="' OR '1'='1") == []
         assert queries.search_passages(con, "%") == [] and queries.search_passages(con, "_") == []
@@ -154,16 +185,29 @@ def test_quotes_and_sql_in_values_round_trip_through_store_and_queries(tmp_path)
 def test_cli_ingest_with_hostile_lab_title_and_text(tmp_path):
     db = tmp_path / "w.duckdb"
     doc = tmp_path / "policy.txt"
-    doc.write_text(f"# Safety\n\nWe will never run {INJECTION} against any system.\n\n"
-                   "Our board's \"final\" say covers every launch.\n", encoding="utf-8")
-    out = invoke_json("ingest", doc, "--lab", f"Evil{INJECTION}", "--document", f"doc{INJECTION}",
-                      "--title", f"It's \"quoted\"{INJECTION}", "--db", db)
+    doc.write_text(
+        f"# Safety\n\nWe will never run {INJECTION} against any system.\n\n"
+        'Our board\'s "final" say covers every launch.\n',
+        encoding="utf-8",
+    )
+    out = invoke_json(
+        "ingest",
+        doc,
+        "--lab",
+        f"Evil{INJECTION}",
+        "--document",
+        f"doc{INJECTION}",
+        "--title",
+        f'It\'s "quoted"{INJECTION}',
+        "--db",
+        db,
+    )
     assert out["new_versions"] == 1
     with Warehouse(db).read() as con:
         _tables_intact(con)
         lab, document_id, title = con.execute("SELECT lab, document_id, title FROM versions").fetchone()
         assert lab == slugify(f"Evil{INJECTION}") and document_id == slugify(f"doc{INJECTION}")
-        assert title == f"It's \"quoted\"{INJECTION}"
+        assert title == f'It\'s "quoted"{INJECTION}'
         hits = queries.search_passages(con, INJECTION)
         assert len(hits) == 1 and INJECTION in hits[0]["text"]
     # the read commands take the same strings as filters without harm
@@ -203,6 +247,6 @@ def test_dashboard_binds_another_address_only_when_asked(monkeypatch, tmp_path):
 
 def test_no_project_streamlit_config_overrides_the_address():
     repo = Path(__file__).resolve().parents[2]
-    for cfg in (repo / ".streamlit" / "config.toml", repo / "labwatch" / "dashboards" / ".streamlit" / "config.toml"):
+    for cfg in (repo / ".streamlit" / "config.toml", repo / "dashboards" / ".streamlit" / "config.toml"):
         if cfg.exists():
             assert "address" not in cfg.read_text(encoding="utf-8")

@@ -24,9 +24,20 @@ DESC = Features(False, "none", "description", why="no modality")
 
 
 def rubric_rows():
-    return [dict(rubric="risk-assessment", rubric_version="test", criterion_id=c, category=cat,
-                 category_weight=cw, weight=w, parent=p, scored=True, description=f"about {c}")
-            for c, cat, cw, w, p in RUBRIC]
+    return [
+        dict(
+            rubric="risk-assessment",
+            rubric_version="test",
+            criterion_id=c,
+            category=cat,
+            category_weight=cw,
+            weight=w,
+            parent=p,
+            scored=True,
+            description=f"about {c}",
+        )
+        for c, cat, cw, w, p in RUBRIC
+    ]
 
 
 def make_record(lab, doc, sentences, *, sha, published=None):
@@ -35,12 +46,25 @@ def make_record(lab, doc, sentences, *, sha, published=None):
     for i, (text, crit, firm) in enumerate(sentences):
         passages.append(Passage(seq=i, text=text, page=1 + i // 3, section=("Evaluations",)))
         feats.append(FIRM if firm else DESC)
-        suggs.append([Suggestion(crit, 0.8, 1, True, "exemplar: test")] if crit else
-                     [Suggestion("measuring.names_capabilities", 0.1, 1, False, "weak")])
+        suggs.append(
+            [Suggestion(crit, 0.8, 1, True, "exemplar: test")]
+            if crit
+            else [Suggestion("measuring.names_capabilities", 0.1, 1, False, "weak")]
+        )
     return store.VersionRecord(
-        lab=lab, document_id=doc, snapshot_sha=sha, text="\n\n".join(s for s, _, _ in sentences),
-        format="text", parser="test", extractor_version="test", passages=passages, features=feats,
-        suggestions=suggs, published=published, title=f"{doc} title")
+        lab=lab,
+        document_id=doc,
+        snapshot_sha=sha,
+        text="\n\n".join(s for s, _, _ in sentences),
+        format="text",
+        parser="test",
+        extractor_version="test",
+        passages=passages,
+        features=feats,
+        suggestions=suggs,
+        published=published,
+        title=f"{doc} title",
+    )
 
 
 V1 = [

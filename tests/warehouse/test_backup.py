@@ -20,10 +20,20 @@ from .conftest import V2, make_record, rubric_rows
 @pytest.mark.parametrize("fmt", ["parquet", "csv"])
 def test_export_import_round_trip(wh, tmp_path, fmt):
     with wh.read() as con:
-        mids = [r[0] for r in con.execute("SELECT match_id FROM candidate_matches WHERE lab='alpha' ORDER BY match_id").fetchall()]
+        mids = [
+            r[0]
+            for r in con.execute(
+                "SELECT match_id FROM candidate_matches WHERE lab='alpha' ORDER BY match_id"
+            ).fetchall()
+        ]
         refs = [R.resolve_match(con, m) for m in mids[:2]]
-    R.record_events(wh, [R.new_event(refs[0], reviewer="ann", decision="confirmed"),
-                         R.new_event(refs[1], reviewer="ann", decision="rejected", note="no")])
+    R.record_events(
+        wh,
+        [
+            R.new_event(refs[0], reviewer="ann", decision="confirmed"),
+            R.new_event(refs[1], reviewer="ann", decision="rejected", note="no"),
+        ],
+    )
     out = tmp_path / "backup"
     counts = export_warehouse(wh, out, fmt)
     assert set(CONTRACT_VIEWS) <= set(counts) and counts["review_events"] == 2

@@ -16,7 +16,9 @@ from .conftest import V2, make_record
 def _match(con, text_start, criterion, lab="alpha"):
     return con.execute(
         "SELECT m.match_id FROM matches m JOIN statements s USING (statement_id) "
-        "WHERE s.text LIKE ? AND m.criterion_id = ? AND m.lab = ? LIMIT 1", [text_start + "%", criterion, lab]).fetchone()[0]
+        "WHERE s.text LIKE ? AND m.criterion_id = ? AND m.lab = ? LIMIT 1",
+        [text_start + "%", criterion, lab],
+    ).fetchone()[0]
 
 
 def _score(wh, lab, as_of=None):
@@ -55,7 +57,8 @@ def test_nested_criterion_counts_only_with_parent(wh):
     with wh.read() as con:
         parent_beta = _match(con, "We watch for dangerous", "measuring.names_capabilities", lab="beta")
         child_beta = con.execute(
-            "SELECT m.match_id FROM matches m WHERE m.lab = 'beta' AND m.criterion_id = 'measuring.key_domains'").fetchone()[0]
+            "SELECT m.match_id FROM matches m WHERE m.lab = 'beta' AND m.criterion_id = 'measuring.key_domains'"
+        ).fetchone()[0]
     decide(wh, child_beta, "confirmed")
     assert _score(wh, "beta") == 0
     decide(wh, parent_beta, "confirmed")
@@ -75,7 +78,12 @@ def test_partial_credit_and_undo_restores_previous(wh):
     decide(wh, mid, "withdrawn", reviewer="bob")
     assert _score(wh, "alpha") == half  # undo restores what stood before
     with wh.read() as con:
-        kinds = [r[0] for r in con.execute("SELECT decision FROM reviews WHERE match_id = ? ORDER BY created_at", [mid]).fetchall()]
+        kinds = [
+            r[0]
+            for r in con.execute(
+                "SELECT decision FROM reviews WHERE match_id = ? ORDER BY created_at", [mid]
+            ).fetchall()
+        ]
     assert kinds == ["confirmed", "rejected", "withdrawn"]  # nothing is ever deleted
 
 
@@ -112,6 +120,7 @@ def test_journal_replays_into_a_fresh_warehouse(wh, tmp_path):
     fresh = Warehouse(wh.path)
     with fresh.write() as con:
         from .conftest import rubric_rows
+
         store.store_rubric(con, rubric_rows())
         store.store_version(con, make_record("alpha", "policy", V2, sha="a2", published=date(2025, 3, 1)))
     with fresh.read() as con:
@@ -125,8 +134,13 @@ def test_confirm_for_other_criterion(wh):
         ref = R.resolve_match(con, mid)
     other = R.other_criterion(ref, "commitments.assessment_frequency")
     assert other.match_id != mid and other.norm_hash == ref.norm_hash
-    R.record_events(wh, [R.new_event(ref, reviewer="ann", decision="rejected"),
-                         R.new_event(other, reviewer="ann", decision="confirmed")])
+    R.record_events(
+        wh,
+        [
+            R.new_event(ref, reviewer="ann", decision="rejected"),
+            R.new_event(other, reviewer="ann", decision="confirmed"),
+        ],
+    )
     with wh.read() as con:
         ev = con.execute("SELECT criterion_id FROM confirmed_evidence").fetchall()
     assert ev == [("commitments.assessment_frequency",)]

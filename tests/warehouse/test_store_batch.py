@@ -29,14 +29,17 @@ SEQUENCE = [
 
 def _state(w: Warehouse):
     with w.read() as con:
-        return {t: con.execute(q).fetchall() for t, q in {
-            "versions": "SELECT version_id, lab, document_id, ordinal, text_hash, published FROM versions ORDER BY ALL",
-            "version_snapshots": "SELECT version_id, sha256 FROM version_snapshots ORDER BY ALL",
-            "statements": "SELECT statement_id, version_id, seq FROM statements ORDER BY ALL",
-            "matches": "SELECT match_id, statement_id, criterion_id FROM matches ORDER BY ALL",
-            "labs": "SELECT lab, name FROM labs ORDER BY ALL",
-            "documents": "SELECT lab, document_id FROM documents ORDER BY ALL",
-        }.items()}
+        return {
+            t: con.execute(q).fetchall()
+            for t, q in {
+                "versions": "SELECT version_id, lab, document_id, ordinal, text_hash, published FROM versions ORDER BY ALL",
+                "version_snapshots": "SELECT version_id, sha256 FROM version_snapshots ORDER BY ALL",
+                "statements": "SELECT statement_id, version_id, seq FROM statements ORDER BY ALL",
+                "matches": "SELECT match_id, statement_id, criterion_id FROM matches ORDER BY ALL",
+                "labs": "SELECT lab, name FROM labs ORDER BY ALL",
+                "documents": "SELECT lab, document_id FROM documents ORDER BY ALL",
+            }.items()
+        }
 
 
 def test_batch_lookups_give_the_same_versions_and_outcomes_as_queries(wh, tmp_path):

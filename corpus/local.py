@@ -1,0 +1,256 @@
+"""The local corpus layout that ``labwatch run`` and ``labwatch ingest`` read.
+
+``DIR/<lab>/<file>`` is one document (id = file stem); ``DIR/<lab>/<document>/<file>...`` are
+successive versions of one document, ordered by ``published`` in an optional
+``versions.yaml`` beside them, else by name with numbers compared as numbers. A file may carry a
+sidecar ``<file>.meta.yaml`` (published, title, url, document); ``DIR/labs.yaml`` may name the labs.
+
+Files lying directly in ``DIR`` are documents only when named ``<lab>__<document>.<ext>`` or
+``<lab>__<document>__<version>.<ext>`` (double underscores). Several such files of one lab and
+document are its versions, ordered by sidecar ``published``, else by version with numbers compared
+as numbers. A document may not be both a flat file and inside a lab folder. Other files directly in
+``DIR`` are not read; ``unplaced_files`` lists them so the caller can say so.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+from importlib import resources
+from pathlib import Path
+
+import yaml
+
+from labwatch.corpus.exceptions import CorpusError
+
+SKIP_NAMES = {"versions.yaml", "versions.yml", "labs.yaml", "readme.md", "readme.txt", ".ds_store"}
+LAB_ID = re.compile(r"^[a-z0-9][a-z0-9._-]*$")
+
+
+@dataclass(frozen=True, slots=True)
+class LocalDocument:
+    """One file of the corpus: a version of (lab, document_id)."""
+
+    lab: str
+    document_id: str
+    path: Path
+    order: int = 0
+    published: date | None = None
+    title: str | None = None
+    url: str | None = None
+    lab_name: str | None = None
+
+
+def slugify(text: str) -> str:
+    """A lab or document id from a folder or file name."""
+    s = re.sub(r"[^a-z0-9._-]+", "-", text.strip().lower()).strip("-.")
+    return s or "document"
+
+
+def natural_key(name: str) -> list:
+    return [int(t) if t.isdigit() else t.lower() for t in re.split(r"(\d+)", name)]
+
+
+def _read_yaml(path: Path) -> dict:
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except (OSError, yaml.YAMLError, UnicodeDecodeError) as exc:
+        raise CorpusError(f"{path}: not readable YAML ({str(exc).splitlines()[0]})") from exc
+    if not isinstance(data, dict):
+        raise CorpusError(f"{path}: expected a mapping at the top level")
+    return data
+
+
+def _as_date(value, where: str) -> date | None:
+    if value in (None, ""):
+        return None
+    if isinstance(value, date):
+        return value
+    try:
+        return date.fromisoformat(str(value))
+    except ValueError as exc:
+        raise CorpusError(f"{where}: published {value!r} is not a date (YYYY-MM-DD)") from exc
+
+
+def _is_document_file(path: Path) -> bool:
+    name = path.name.lower()
+    return (
+        path.is_file()
+        and not name.startswith(".")
+        and name not in SKIP_NAMES
+        and not name.endswith((".meta.yaml", ".meta.yml"))
+    )
+
+
+def _sidecar(path: Path) -> dict:
+    side = path.with_name(path.name + ".meta.yaml")
+    return _read_yaml(side) if side.exists() else {}
+
+
+def discover_corpus(root: Path) -> list[LocalDocument]:
+    """Every document version under ``root``, in ingestion order (per document, oldest first)."""
+    root = _corpus_dir(root)
+    names = _lab_names(root)
+    in_folders = _lab_folder_docs(root, names)
+    _check_one_source_per_document(in_folders, root)
+    flat = _flat_docs(root, names)
+    _check_not_ambiguous(in_folders, flat)
+    return in_folders + flat
+
+
+DOCUMENT_SUFFIXES = {".pdf", ".html", ".htm", ".xhtml", ".txt", ".md", ".text"}
+
+
+def unplaced_files(root: Path) -> list[Path]:
+    """Files directly in ``root`` that look like documents (PDF, HTML, text) but are not read:
+    neither in a lab folder nor named ``<lab>__<document>``. Data files (YAML, JSON...) beside
+    the labs are not reported."""
+    return [
+        p for p in _root_files(_corpus_dir(root)) if _flat_parts(p) is None and p.suffix.lower() in DOCUMENT_SUFFIXES
+    ]
+
+
+def _corpus_dir(root: Path) -> Path:
+    root = Path(root)
+    if not root.is_dir():
+        raise CorpusError(f"{root}: corpus folder not found")
+    return root
+
+
+def _lab_names(root: Path) -> dict[str, str | None]:
+    names = {}
+    if (root / "labs.yaml").exists():
+        for entry in _read_yaml(root / "labs.yaml").get("labs", []) or []:
+            if isinstance(entry, dict) and entry.get("lab"):
+                names[slugify(str(entry["lab"]))] = entry.get("name")  # matches the slugified folder name
+    return names
+
+
+def _document(
+    lab: str,
+    document_id: str,
+    path: Path,
+    meta: dict,
+    lab_name: str | None,
+    *,
+    order: int = 0,
+    where: Path | None = None,
+) -> LocalDocument:
+    return LocalDocument(
+        lab=lab,
+        document_id=document_id,
+        path=path,
+        order=order,
+        published=_as_date(meta.get("published"), str(where or path)),
+        title=meta.get("title"),
+        url=meta.get("url"),
+        lab_name=lab_name,
+    )
+
+
+def _lab_folder_docs(root: Path, names: dict) -> list[LocalDocument]:
+    found: list[LocalDocument] = []
+    lab_dirs = (p for p in root.iterdir() if p.is_dir() and not p.name.startswith("."))
+    for lab_dir in sorted(lab_dirs, key=lambda p: natural_key(p.name)):
+        lab = slugify(lab_dir.name)
+        for entry in sorted(lab_dir.iterdir(), key=lambda p: natural_key(p.name)):
+            if entry.is_dir() and not entry.name.startswith("."):
+                found.extend(_versions_of(entry, lab, names.get(lab)))
+            elif _is_document_file(entry):
+                meta = _sidecar(entry)
+                doc_id = slugify(str(meta.get("document") or entry.stem))
+                found.append(_document(lab, doc_id, entry, meta, names.get(lab)))
+    return found
+
+
+def _root_files(root: Path) -> list[Path]:
+    return sorted((p for p in root.iterdir() if _is_document_file(p)), key=lambda p: natural_key(p.name))
+
+
+def _flat_parts(path: Path) -> tuple[str, str, str] | None:
+    """(lab, document, version) of a file named ``<lab>__<document>[__<version>].<ext>``, else None."""
+    parts = path.stem.split("__")
+    if not path.suffix or len(parts) not in (2, 3) or not all(p.strip() for p in parts):
+        return None
+    return parts[0], parts[1], parts[2] if len(parts) == 3 else ""
+
+
+def _flat_docs(root: Path, names: dict) -> list[LocalDocument]:
+    groups: dict[tuple[str, str], list[tuple[Path, str, dict]]] = {}
+    for path in _root_files(root):
+        if parts := _flat_parts(path):
+            meta = _sidecar(path)
+            key = (slugify(parts[0]), slugify(str(meta.get("document") or parts[1])))
+            groups.setdefault(key, []).append((path, parts[2], meta))
+
+    def oldest_first(item: tuple[Path, str, dict]):
+        path, version, meta = item
+        published = _as_date(meta.get("published"), str(path)) or date.max
+        return (published, natural_key(version), natural_key(path.name))
+
+    out = []
+    for (lab, doc_id), files in groups.items():
+        out.extend(
+            _document(lab, doc_id, path, meta, names.get(lab), order=i)
+            for i, (path, _, meta) in enumerate(sorted(files, key=oldest_first))
+        )
+    return out
+
+
+def _check_one_source_per_document(docs: list[LocalDocument], root: Path) -> None:
+    """Two files (or a file and a version folder) that name the same document of a lab, such as
+    ``acme/policy.txt`` beside ``acme/policy.pdf``, or ``Acme AI/`` beside ``acme-ai/``, would
+    silently become versions of one document: refuse them, naming both."""
+    sources: dict[tuple[str, str], Path] = {}
+    for d in docs:
+        source = d.path if d.path.parent.parent == root else d.path.parent  # a file, or a version folder
+        other = sources.setdefault((d.lab, d.document_id), source)
+        if other != source:
+            raise CorpusError(
+                f"{other} and {source} are both document {d.document_id!r} of lab {d.lab!r}; "
+                "rename one, or put successive versions in one folder "
+                f"({d.lab}/{d.document_id}/<version files>)"
+            )
+
+
+def _check_not_ambiguous(in_folders: list[LocalDocument], flat: list[LocalDocument]) -> None:
+    placed = {(d.lab, d.document_id): d.path for d in in_folders}
+    for d in flat:
+        if (other := placed.get((d.lab, d.document_id))) is not None:
+            raise CorpusError(
+                f"{d.path} and {other} are both document {d.document_id!r} of lab {d.lab!r}; "
+                "keep one of them (move the flat file into the lab folder, or rename it)"
+            )
+
+
+def _versions_of(folder: Path, lab: str, lab_name: str | None) -> list[LocalDocument]:
+    files = [p for p in folder.iterdir() if _is_document_file(p)]
+    listed: dict[str, dict] = {}
+    vfile = folder / "versions.yaml"
+    if vfile.exists():
+        for item in _read_yaml(vfile).get("versions", []) or []:
+            if not isinstance(item, dict) or "file" not in item:
+                raise CorpusError(f"{vfile}: each entry of 'versions' needs a 'file'")
+            listed[str(item["file"])] = item
+        missing = [n for n in listed if not (folder / n).is_file()]
+        if missing:
+            raise CorpusError(f"{vfile}: lists {', '.join(missing)} which is not in {folder}")
+
+    def key(p: Path):
+        item = listed.get(p.name, {})
+        pub = _as_date(item.get("published") or _sidecar(p).get("published"), str(vfile if item else p))
+        return (pub or date.max, natural_key(p.name))
+
+    out = []
+    for i, p in enumerate(sorted(files, key=key)):
+        item = {**_sidecar(p), **listed.get(p.name, {})}
+        out.append(
+            _document(lab, slugify(folder.name), p, item, lab_name, order=i, where=vfile if p.name in listed else None)
+        )
+    return out
+
+
+def bundled_corpus() -> Path:
+    """The sample corpus shipped with the package (fictional labs, written for labwatch)."""
+    return Path(str(resources.files("labwatch") / "sample_corpus"))

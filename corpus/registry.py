@@ -1,0 +1,233 @@
+"""The source registry: one YAML file per lab, validated into LabSources records.
+
+Every problem is reported as a RegistryError naming the file and the key path, e.g.
+``openai.yaml: sources[3].url: scheme 'ftp' not allowed``. Unknown keys are kept out of the
+records but allowed (the registry is documentation too).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Iterable
+from importlib import resources
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote, urlsplit
+
+import httpx
+import yaml
+
+from labwatch.corpus.exceptions import FetchError, RegistryError
+from labwatch.corpus.fetcher import CrawlContext, request
+from labwatch.corpus.records import (
+    DISCOVER_KINDS,
+    SOURCE_KINDS,
+    CheckResult,
+    DiscoverEntry,
+    FetchPolicy,
+    LabSources,
+    Source,
+)
+
+DEFAULT_SOURCES_DIR = Path(str(resources.files("labwatch.corpus") / "sources"))
+_LAB_ID = re.compile(r"[a-z0-9][a-z0-9._-]*")
+_HEAD_UNSUPPORTED = {403, 404, 405, 501}
+
+
+def default_document(url: str) -> str:
+    """Document id from a URL: its last path segment without extension, as a lowercase slug."""
+    parts = urlsplit(url)
+    segments = [s for s in unquote(parts.path).split("/") if s]
+    if segments:
+        stem = segments[-1].rsplit(".", 1)[0] if "." in segments[-1].strip(".") else segments[-1]
+    else:
+        stem = parts.hostname or "document"
+    slug = re.sub(r"[^a-z0-9]+", "-", stem.lower()).strip("-")
+    return slug or "document"
+
+
+def _check_http_url(value: Any, where: str) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise RegistryError(f"{where}: expected a URL string, got {value!r}")
+    url = value.strip()
+    parts = urlsplit(url)
+    if parts.scheme.lower() not in ("http", "https"):
+        raise RegistryError(f"{where}: scheme '{parts.scheme or '(none)'}' not allowed (http or https only)")
+    if not parts.hostname:
+        raise RegistryError(f"{where}: no host in {url!r}")
+    return url
+
+
+def _check_str(value: Any, where: str, *, required: bool = False) -> str | None:
+    if value is None and not required:
+        return None
+    if not isinstance(value, str) or not value.strip():
+        raise RegistryError(f"{where}: expected a non-empty string, got {value!r}")
+    return value.strip()
+
+
+def _check_date(value: Any, where: str) -> dt.date | None:
+    if value is None or (isinstance(value, dt.date) and not isinstance(value, dt.datetime)):
+        return value
+    if isinstance(value, dt.datetime):
+        return value.date()
+    try:
+        return dt.date.fromisoformat(str(value))
+    except ValueError:
+        raise RegistryError(f"{where}: {value!r} is not a date (YYYY-MM-DD)") from None
+
+
+def _check_choice(value: Any, choices: tuple[str, ...], where: str) -> str:
+    if value is None:
+        return choices[0]
+    if value not in choices:
+        raise RegistryError(f"{where}: unknown kind {value!r} (one of {', '.join(choices)})")
+    return value
+
+
+def _parse_source(lab: str, item: Any, where: str) -> Source:
+    if not isinstance(item, dict):
+        raise RegistryError(f"{where}: expected a mapping with a 'url', got {type(item).__name__}")
+    url = _check_http_url(item.get("url"), f"{where}.url")
+    archived = item.get("archived") or []
+    if isinstance(archived, str):
+        archived = [archived]
+    if not isinstance(archived, list):
+        raise RegistryError(f"{where}.archived: expected a list of URLs")
+    return Source(
+        lab=lab,
+        url=url,
+        document=_check_str(item.get("document"), f"{where}.document") or default_document(url),
+        title=_check_str(item.get("title"), f"{where}.title"),
+        kind=_check_choice(item.get("kind"), SOURCE_KINDS, f"{where}.kind"),
+        published=_check_date(item.get("published"), f"{where}.published"),
+        archived=tuple(_check_http_url(a, f"{where}.archived[{i}]") for i, a in enumerate(archived)),
+        changelog=_check_http_url(item["changelog"], f"{where}.changelog") if item.get("changelog") else None,
+    )
+
+
+def _parse_discover(lab: str, item: Any, where: str) -> DiscoverEntry:
+    if not isinstance(item, dict):
+        raise RegistryError(f"{where}: expected a mapping with 'url' and 'follow'")
+    url = _check_http_url(item.get("url"), f"{where}.url")
+    follow = _check_str(item.get("follow"), f"{where}.follow", required=True)
+    try:
+        re.compile(follow)
+    except re.error as err:
+        raise RegistryError(f"{where}.follow: bad regex {follow!r}: {err}") from None
+    hosts = item.get("hosts") or []
+    if not isinstance(hosts, list) or not all(isinstance(h, str) and h for h in hosts):
+        raise RegistryError(f"{where}.hosts: expected a list of host names")
+    return DiscoverEntry(
+        lab=lab,
+        url=url,
+        follow=follow,
+        kind=_check_choice(item.get("kind"), DISCOVER_KINDS, f"{where}.kind"),
+        hosts=tuple(h.lower() for h in hosts),
+    )
+
+
+def _check_duplicates(sources: Iterable[Source], name: str) -> None:
+    """The same URL twice is an error (a conflict when the two entries disagree)."""
+    first: dict[str, tuple[int, Source]] = {}
+    for i, source in enumerate(sources):
+        if source.url in first:
+            j, other = first[source.url]
+            if (other.document, other.published) != (source.document, source.published):
+                raise RegistryError(
+                    f"{name}: sources[{i}].url: {source.url} is already sources[{j}] with a conflicting "
+                    f"document/published ({other.document!r}, {other.published} vs "
+                    f"{source.document!r}, {source.published})"
+                )
+            raise RegistryError(f"{name}: sources[{i}].url: duplicate of sources[{j}] ({source.url})")
+        first[source.url] = (i, source)
+
+
+def parse_lab(data: Any, name: str) -> LabSources:
+    """Validate one registry document (already parsed YAML); ``name`` prefixes error messages."""
+    if not isinstance(data, dict):
+        raise RegistryError(f"{name}: expected a mapping with 'lab', 'name', 'sources'")
+    if "lab" not in data:
+        raise RegistryError(f"{name}: lab: missing (the lab id, e.g. 'example-lab')")
+    lab = data["lab"]
+    if not isinstance(lab, str) or not _LAB_ID.fullmatch(lab):
+        raise RegistryError(f"{name}: lab: {lab!r} is not a lab id (lowercase letters, digits, '.', '-', '_')")
+    raw_sources = data.get("sources") or []
+    raw_discover = data.get("discover") or []
+    for key, value in (("sources", raw_sources), ("discover", raw_discover)):
+        if not isinstance(value, list):
+            raise RegistryError(f"{name}: {key}: expected a list")
+    if not raw_sources and not raw_discover:
+        raise RegistryError(f"{name}: sources: no sources and nothing to discover")
+    sources = tuple(_parse_source(lab, s, f"{name}: sources[{i}]") for i, s in enumerate(raw_sources))
+    _check_duplicates(sources, name)
+    discover = tuple(_parse_discover(lab, d, f"{name}: discover[{i}]") for i, d in enumerate(raw_discover))
+    display = _check_str(data.get("name"), f"{name}: name") or lab
+    return LabSources(lab=lab, name=display, sources=sources, discover=discover)
+
+
+def load_lab_file(path: Path | str) -> LabSources:
+    """Read and validate one registry YAML file."""
+    path = Path(path)
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except OSError as err:
+        raise RegistryError(f"{path.name}: cannot read: {err.strerror or err}") from None
+    except yaml.YAMLError as err:
+        raise RegistryError(f"{path.name}: invalid YAML: {str(err).splitlines()[0]}") from None
+    lab = parse_lab(data, path.name)
+    return LabSources(lab.lab, lab.name, lab.sources, lab.discover, path=str(path))
+
+
+def load_registry(directory: Path | str = DEFAULT_SOURCES_DIR) -> list[LabSources]:
+    """Every ``*.yaml``/``*.yml`` file of ``directory``, validated, sorted by lab id.
+
+    Raises RegistryError on the first invalid file, or if two files declare the same lab.
+    """
+    directory = Path(directory)
+    if not directory.is_dir():
+        raise RegistryError(f"{directory}: not a directory of registry files")
+    files = sorted([*directory.glob("*.yaml"), *directory.glob("*.yml")])
+    if not files:
+        raise RegistryError(f"{directory}: no registry files (*.yaml)")
+    labs: dict[str, LabSources] = {}
+    for path in files:
+        lab = load_lab_file(path)
+        if lab.lab in labs:
+            raise RegistryError(
+                f"{path.name}: lab: '{lab.lab}' is already declared in {Path(labs[lab.lab].path or '?').name}"
+            )
+        labs[lab.lab] = lab
+    return [labs[k] for k in sorted(labs)]
+
+
+def check_registry_online(
+    sources: Iterable[Source],
+    client: httpx.Client,
+    policy: FetchPolicy | None = None,
+) -> list[CheckResult]:
+    """Ask each source URL whether it answers: HEAD first, GET when HEAD is refused or fails.
+
+    Redirects are followed under the same guards as a crawl; the body of the GET is not
+    downloaded. One CheckResult per source, in order; nothing raises for a dead URL.
+    """
+    policy = policy or FetchPolicy(retries=1)
+    context = CrawlContext(policy)
+    results = []
+    for source in sources:
+        method, status, final, error = None, None, None, None
+        for method in ("HEAD", "GET"):
+            try:
+                got = request(client, source.url, policy=policy, context=context, method=method, read_body=False)
+            except FetchError as err:
+                status, final, error = None, None, str(err)
+                continue
+            status, final, error = got.status, got.url, None
+            if not (method == "HEAD" and (status in _HEAD_UNSUPPORTED or status >= 500)):
+                break
+        ok = status is not None and 200 <= status < 300
+        if not ok and error is None:
+            error = f"HTTP {status}"
+        results.append(CheckResult(source.lab, source.document, source.url, ok, status, final, method, error))
+    return results

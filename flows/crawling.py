@@ -1,0 +1,342 @@
+"""`labwatch crawl`, `sources check` and `ingest URL`: the crawl library wired to the warehouse.
+
+Fetching is `labwatch.corpus`; this module only loads previous fetch states from the warehouse,
+records every fetch, and sends bytes that no version was derived from yet through the same
+derive-and-store path as `labwatch run`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import replace
+from pathlib import Path
+
+from labwatch.corpus.backfill import WAYBACK, backfill_source
+from labwatch.corpus.discovery import discover
+from labwatch.corpus.exceptions import CorpusError, FetchError
+from labwatch.corpus.fetcher import CrawlContext, crawl, fetch_source, make_client
+from labwatch.corpus.records import FetchPolicy, FetchResult, FetchState, Source
+from labwatch.corpus.registry import DEFAULT_SOURCES_DIR, check_registry_online, load_registry
+from labwatch.corpus.snapshots import SnapshotStore
+from labwatch.flows import models
+from labwatch.flows.output import err, fail, print_json, print_table, shorten
+from labwatch.flows.pipeline import Item
+from labwatch.flows.run import deriver_for, notify_changes, rubric_rows, run_items
+from labwatch.warehouse import store
+from labwatch.warehouse.db import Warehouse
+
+FETCH_COLUMNS = (
+    "fetch_id",
+    "run_id",
+    "lab",
+    "document_id",
+    "url",
+    "final_url",
+    "outcome",
+    "status",
+    "sha256",
+    "etag",
+    "last_modified",
+    "content_type",
+    "error",
+    "fetched_at",
+    "archive_timestamp",
+    "archive_digest",
+    "declared_type",
+)
+
+
+def previous_states(wh: Warehouse) -> tuple[dict[str, FetchState], set[str]]:
+    """Latest successful fetch state per URL, and the archive captures already fetched."""
+    if not wh.exists:
+        return {}, set()
+    with wh.read() as con:
+        rows = con.execute(
+            "SELECT url, etag, last_modified, sha256 FROM ("
+            " SELECT *, row_number() OVER (PARTITION BY url ORDER BY fetched_at DESC) AS rn FROM fetches"
+            " WHERE outcome <> 'failed' AND archive_timestamp IS NULL) WHERE rn = 1"
+        ).fetchall()
+        seen = {
+            r[0]
+            for r in con.execute("SELECT archive_timestamp FROM fetches WHERE archive_timestamp IS NOT NULL").fetchall()
+        }
+    return {u: FetchState(u, e, lm, sha) for u, e, lm, sha in rows}, seen
+
+
+def derived_snapshots(wh: Warehouse, signature: str) -> set[str]:
+    """Snapshot hashes whose version was derived by the current pipeline."""
+    if not wh.exists:
+        return set()
+    with wh.read() as con:
+        return {
+            r[0]
+            for r in con.execute(
+                "SELECT vs.sha256 FROM version_snapshots vs JOIN versions v USING (version_id) WHERE v.extractor_version = ?",
+                [signature],
+            ).fetchall()
+        }
+
+
+def record_fetches(wh: Warehouse, run_id: str, results: list[FetchResult]) -> None:
+    rows = []
+    for r in results:
+        key = f"{run_id}|{r.url}|{r.archive_timestamp or ''}|{r.fetched_at}"
+        rows.append(
+            (
+                "f_" + hashlib.sha256(key.encode()).hexdigest()[:16],
+                run_id,
+                r.lab,
+                r.document,
+                r.url,
+                r.final_url,
+                r.outcome,
+                r.status,
+                r.sha256,
+                r.etag,
+                r.last_modified,
+                r.content_type,
+                r.error,
+                r.fetched_at,
+                r.archive_timestamp,
+                r.archive_digest,
+                r.declared_type,
+            )
+        )
+    if not rows:
+        return
+    from labwatch.warehouse import store
+
+    with wh.write() as con:
+        con.executemany(
+            f"INSERT OR IGNORE INTO fetches ({', '.join(FETCH_COLUMNS)}) VALUES ({', '.join('?' * len(FETCH_COLUMNS))})",
+            rows,
+        )
+        for r in results:
+            if not r.ok:
+                store.record_failure(con, run_id, "fetch", r.url, f"{r.url}: {r.error}", r.lab, r.document)
+
+
+def crawl_sources(
+    wh: Warehouse,
+    *,
+    lab: str | None = None,
+    sources_dir: Path | None = None,
+    policy: FetchPolicy | None = None,
+    backfill: bool = False,
+    cdx_base: str = WAYBACK,
+    derive=None,
+    model: str = models.DEFAULT_MODEL,
+    progress=None,
+) -> dict:
+    """Fetch the registry (and what its discover entries list), then derive new snapshots."""
+    policy = policy or FetchPolicy()
+    registry = load_registry(sources_dir or DEFAULT_SOURCES_DIR)
+    if lab:
+        registry = [r for r in registry if r.lab == lab]
+        if not registry:
+            raise CorpusError(f"no lab {lab!r} in the registry {sources_dir or DEFAULT_SOURCES_DIR}")
+    names = {r.lab: r.name for r in registry}
+    store_ = SnapshotStore(wh.snapshot_dir)
+    states, seen = previous_states(wh)
+    problems: list[FetchResult] = []
+    with make_client(policy) as client:
+        context = CrawlContext(policy)
+        sources = [s for r in registry for s in r.sources]
+        known = {s.url for s in sources}
+        for r in registry:
+            for entry in r.discover:
+                try:
+                    for s in discover(client, entry, policy, context=context):
+                        if s.url not in known:
+                            known.add(s.url)
+                            sources.append(s)
+                except FetchError as exc:
+                    problems.append(
+                        FetchResult(
+                            lab=r.lab,
+                            document="(discover)",
+                            url=entry.url,
+                            final_url=None,
+                            outcome="failed",
+                            error=f"discover: {exc}",
+                        )
+                    )
+        done = [0]
+
+        def on_result(res: FetchResult) -> None:
+            done[0] += 1
+            if progress:
+                progress(done[0], len(sources), res.url)
+
+        results = crawl(sources, client, states, policy, store_, on_result=on_result, context=context)
+        archived: list[FetchResult] = []
+        if backfill:
+            for s in sources:
+                try:
+                    archived += backfill_source(
+                        client, s, cdx_base=cdx_base, policy=policy, store=store_, seen=seen, context=context
+                    )
+                except CorpusError as exc:
+                    problems.append(
+                        FetchResult(
+                            lab=s.lab,
+                            document=s.document,
+                            url=s.url,
+                            final_url=None,
+                            outcome="failed",
+                            error=f"backfill: {exc}",
+                        )
+                    )
+    all_results = results + archived + problems
+    # --- announcements (change_detection): remember which documents name a change-log page ---
+    from labwatch.flows.change_detection import record_changelog_links, refresh_linked_changes
+
+    record_changelog_links(wh, sources)
+    started = store.now()
+    # --- end announcements ---
+    signature = models.versions(model).signature
+    have = derived_snapshots(wh, signature)
+    items, queued = [], set()
+    for r in sorted(
+        (r for r in results + archived if r.ok and r.sha256), key=lambda r: (r.published is None, r.published or 0)
+    ):
+        key = (r.lab, r.document, r.sha256)
+        if r.sha256 in have or key in queued or not store_.has(r.sha256):
+            continue
+        queued.add(key)
+        items.append(
+            Item(
+                lab=r.lab,
+                document_id=r.document,
+                data=None,
+                blob=store_.path(r.sha256),
+                size=r.size or 0,
+                _sha256=r.sha256,
+                source=r.url,
+                published=r.published,
+                title=r.title,
+                url=r.url,
+                lab_name=names.get(r.lab),
+                content_type=r.content_type,
+            )
+        )
+    if derive is None:
+        derive = lambda batch: deriver_for(wh, model, models.DEFAULT_RUBRIC).derive_batch(batch)  # noqa: E731
+    summary = run_items(
+        wh,
+        items,
+        kind="crawl",
+        args={"lab": lab, "backfill": backfill},
+        derive=derive,
+        rubric_rows=rubric_rows(models.DEFAULT_RUBRIC),
+        publish=False,
+    ).as_dict()
+    record_fetches(wh, summary["run_id"], all_results)
+    # --- announcements, feeds and alerts (change_detection, flows/feeds.py): after new versions only ---
+    if summary["new_versions"]:
+        refresh_linked_changes(wh, {s.lab for s in sources})  # a new change-log page may announce old changes
+        summary["notifications"] = notify_changes(wh, summary["run_id"], since=started)
+    # --- end feeds and alerts ---
+    fetch_failures = [
+        {"source": r.url, "stage": "fetch", "reason": f"{r.url}: {r.error}"} for r in all_results if not r.ok
+    ]
+    summary.update(
+        {
+            "sources": len(results),
+            "fetched": sum(r.outcome == "new" for r in results),
+            "unchanged_fetches": sum(r.outcome in ("unchanged", "not_modified") for r in results),
+            "archived_captures": len(archived),
+            "fetch_failures": len(fetch_failures),
+        }
+    )
+    summary["failures"] = fetch_failures + summary["failures"]
+    summary["failed"] += len(fetch_failures)
+    return summary
+
+
+def crawl_command(*, lab, sources, allow_private, backfill, db, fmt) -> None:
+    from labwatch.flows.progress import progress_printer
+
+    policy = FetchPolicy(allow_private=allow_private)
+    with progress_printer(enabled=fmt == "table") as progress:
+        summary = crawl_sources(
+            Warehouse(db), lab=lab, sources_dir=sources, policy=policy, backfill=backfill, progress=progress
+        )
+    if fmt == "json":
+        print_json(summary)
+    else:
+        print_table(
+            f"labwatch crawl -> {db}",
+            ["sources", "fetched", "unchanged", "new versions", "archived", "failed", "seconds"],
+            [
+                [
+                    summary["sources"],
+                    summary["fetched"],
+                    summary["unchanged_fetches"],
+                    summary["new_versions"],
+                    summary["archived_captures"],
+                    summary["failed"],
+                    summary["seconds"],
+                ]
+            ],
+        )
+        for f in summary["failures"]:
+            err.print(f"failed: {shorten(f['reason'], 240)}", soft_wrap=True)
+    if summary["failed"]:
+        raise SystemExit(1)
+
+
+def sources_check_command(*, sources, online, fmt) -> None:
+    registry = load_registry(sources or DEFAULT_SOURCES_DIR)
+    n = sum(len(r.sources) for r in registry)
+    doc: dict = {"labs": len(registry), "sources": n, "discover": sum(len(r.discover) for r in registry), "valid": True}
+    if online:
+        with make_client(FetchPolicy()) as client:
+            checks = check_registry_online([s for r in registry for s in r.sources], client)
+        doc["checks"] = [
+            {
+                "lab": c.lab,
+                "document": c.document,
+                "url": c.url,
+                "ok": c.ok,
+                "status": c.status,
+                "final_url": c.final_url,
+                "error": c.error,
+            }
+            for c in checks
+        ]
+    if fmt == "json":
+        print_json(doc)
+    else:
+        print_table(
+            "registry",
+            ["labs", "sources", "discover entries", "valid"],
+            [[doc["labs"], doc["sources"], doc["discover"], "yes"]],
+        )
+        if online:
+            print_table(
+                "online check",
+                ["lab", "url", "ok", "status", "error"],
+                [
+                    [c["lab"], shorten(c["url"], 80), c["ok"], c["status"], shorten(c["error"], 60)]
+                    for c in doc["checks"]
+                ],
+            )
+    if online and not all(c["ok"] for c in doc.get("checks", [])):
+        raise SystemExit(1)
+
+
+def fetch_one(url: str, *, allow_private: bool = False, db: Path | None = None) -> bytes:
+    """Fetch one URL for `labwatch ingest URL` (same guard, limits and sniffing as the crawler)."""
+    import tempfile
+
+    policy = FetchPolicy(allow_private=allow_private, host_delay=0)
+    with tempfile.TemporaryDirectory() as tmp, make_client(policy) as client:
+        store_ = SnapshotStore(Path(tmp))
+        res = fetch_source(client, Source(lab="ingest", url=url, document="ingest"), store=store_, policy=policy)
+        if not res.ok:
+            fail(f"{url}: {res.error}")
+        return store_.get(res.sha256)
+
+
+__all__ = ["crawl_sources", "crawl_command", "sources_check_command", "fetch_one", "replace"]

@@ -1,0 +1,436 @@
+"""The pipeline as plain functions: items in, warehouse rows out. Prefect only decorates them.
+
+An *item* is one snapshot of one document (a corpus file, an ingested file or a fetched body).
+``derive_batch`` turns items into ``VersionRecord``s (parse, segment, detect, embed, match);
+``store_batch`` writes them in one short transaction and recomputes the changes of the
+documents touched. Bad input becomes a recorded failure naming the source; it never stops the
+batch.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+from labwatch.flows import models
+from labwatch.flows.change_detection import recompute_changes
+from labwatch.warehouse import store
+from labwatch.warehouse.db import Warehouse
+
+
+@dataclass
+class Item:
+    """One snapshot to derive: bytes (or the file holding them) plus where they came from.
+
+    Corpus items keep only their path until derived, so a large corpus is never held in memory.
+    """
+
+    lab: str
+    document_id: str
+    data: bytes | None
+    source: str  # a path or URL, used in every message about this item
+    published: date | None = None
+    title: str | None = None
+    url: str | None = None
+    lab_name: str | None = None
+    kind: str = "auto"
+    content_type: str | None = None
+    input_path: str | None = None  # corpus file, recorded so a re-run can skip it unopened
+    mtime_ns: int | None = None
+    size: int = 0
+
+    _sha256: str | None = None
+
+    blob: Path | None = None  # a stored snapshot holding the bytes
+
+    def __post_init__(self) -> None:
+        if self.data is not None:
+            self.size = len(self.data)
+
+    def load(self) -> bytes:
+        if self.data is not None:
+            return self.data
+        return Path(self.blob or self.input_path).read_bytes()
+
+    @property
+    def sha256(self) -> str:
+        if self._sha256 is None:
+            self._sha256 = hashlib.sha256(self.load()).hexdigest()
+        return self._sha256
+
+
+@dataclass(frozen=True)
+class Failure:
+    stage: str
+    source: str
+    reason: str
+    lab: str | None = None
+    document_id: str | None = None
+
+
+@dataclass
+class BatchResult:
+    records: list = field(default_factory=list)  # VersionRecord, in input order
+    items: list = field(default_factory=list)
+    failures: list[Failure] = field(default_factory=list)
+    embeddings: tuple = ((), None)
+    encoded: int = 0
+    cached: int = 0
+
+
+def learned_examples(wh: Warehouse, model: str):
+    """Reviewer decisions as labelled examples for the matcher (confirmed +, rejected -)."""
+    from labwatch.extractors.matching.matcher import LabeledExample
+
+    if not wh.exists:
+        return []
+    with wh.read() as con:
+        rows = con.execute(
+            "SELECT d.text, d.criterion_id, d.decision = 'confirmed', e.vector FROM decisions d "
+            "LEFT JOIN embeddings e ON e.model = ? AND e.text_hash = d.norm_hash "
+            "WHERE d.decision IN ('confirmed', 'rejected')",
+            [model],
+        ).fetchall()
+    import numpy as np
+
+    return [
+        LabeledExample(
+            text=t, criterion_id=c, label=bool(lbl), vector=None if v is None else np.asarray(v, dtype=np.float32)
+        )
+        for t, c, lbl, v in rows
+    ]
+
+
+class Deriver:
+    """Holds the loaded models for one process; derives batches of items."""
+
+    def __init__(
+        self,
+        wh: Warehouse | None,
+        model: str = models.DEFAULT_MODEL,
+        rubric_name: str = models.DEFAULT_RUBRIC,
+        learn: bool = True,
+        isolate: bool | None = None,
+    ):
+        from labwatch.extractors.matching.matcher import Matcher
+        from labwatch.flows.isolation import ParserPool
+
+        if isolate is None:
+            # a daemonic process (a Dask worker) may not start children: parse in-process there
+            import multiprocessing
+
+            isolate = (
+                os.environ.get("LABWATCH_PARSE_ISOLATION", "1") != "0" and not multiprocessing.current_process().daemon
+            )
+        # untrusted bytes are parsed in a limited worker process (time and memory bounded)
+        self.parser = ParserPool() if isolate else None
+        if self.parser is not None:
+            self.parser.warm()  # overlaps the worker's start with loading the models below
+        self.wh = wh
+        self._ahead: dict[tuple, object] = {}  # batch key -> Future of its text stage
+        self._ahead_pool = None
+        self.versions = models.versions(model, rubric_name)
+        self.rubric = models.rubric(rubric_name)
+        loader = None
+        if wh is not None and wh.exists:
+
+            def loader(model_id, hashes, _wh=wh):
+                with _wh.read() as con:
+                    return store.load_embeddings(con, model_id, hashes)
+
+        self.embedder = models.CachedEmbedder(models.embedder(model), loader)
+        self.matcher = Matcher(self.rubric, self.embedder)
+        if learn and wh is not None:
+            examples = learned_examples(wh, self.embedder.model_id)
+            if examples:
+                self.matcher.learn(examples)
+
+    def close(self) -> None:
+        """Stop the parser worker (models stay cached for the process)."""
+        if self._ahead_pool is not None:
+            self._ahead_pool.shutdown(wait=True, cancel_futures=True)
+            self._ahead_pool = None
+        self._ahead.clear()
+        if self.parser is not None:
+            self.parser.close()
+
+    def _context_vectors(self, passages, vectors):
+        """Context of each passage (heading, list lead-in, previous sentence) as the mean of their
+        vectors. The parts repeat across passages (a previous sentence is itself a passage), so
+        this costs a few heading encodes instead of a second pass of the model over every passage.
+        """
+        import numpy as np
+
+        parts = [[t for t in ((p.section[-1] if p.section else None), p.lead_in, p.context) if t] for p in passages]
+        unique = sorted({t for ps in parts for t in ps})
+        if not unique:
+            return None
+        table = dict(zip(unique, self.embedder.encode(unique)))
+        out = np.zeros_like(vectors)
+        for i, ps in enumerate(parts):
+            if ps:
+                v = np.mean([table[t] for t in ps], axis=0)
+                out[i] = v / (np.linalg.norm(v) or 1.0)
+        return out
+
+    def warm(self) -> None:
+        """Load the embedding model and the rubric's reference vectors (seconds, once)."""
+        self.embedder.inner.encode(["labwatch"])  # the model itself (reference vectors may be shipped)
+        self.matcher.warm()
+
+    def extract(self, items: Sequence[Item]) -> Extracted:
+        """The text stage of a batch: parse, passages, commitment features; failures recorded.
+
+        With isolation it runs in the parser worker (another process, so another core), which
+        lets ``derive_many`` prepare one batch while the model encodes the previous one.
+        """
+        out = Extracted()
+        for it in items:
+            try:
+                out.add(it, *self._extract_one(it))
+            except Exception as exc:  # ParseError names the source; anything else is a bug
+                from labwatch.extractors.exceptions import ParseError
+
+                reason = (
+                    str(exc)
+                    if isinstance(exc, ParseError)
+                    else f"{it.source}: unexpected extraction error: {type(exc).__name__}: {exc}"
+                )
+                out.failures.append(Failure("parse", it.source, reason, it.lab, it.document_id))
+        return out
+
+    def _extract_one(self, it: Item):
+        if self.parser is not None:
+            return self.parser.extract(it.load(), source=it.source, kind=it.kind)
+        from labwatch.extractors.parsing.formats import parse_document
+        from labwatch.extractors.statements.features import detect_features
+        from labwatch.extractors.statements.segmentation import segment_many
+
+        doc = parse_document(it.load(), source=it.source, kind=it.kind)
+        passages = segment_many([doc])[0]
+        return doc, passages, detect_features(passages)
+
+    def extract_ahead(self, items: Sequence[Item]) -> None:
+        """Start the text stage of ``items`` in the background; ``derive_batch`` of the same
+        items picks the result up. Lets the worker prepare the next batch while this process
+        embeds the current one (or loads the model)."""
+        from concurrent.futures import ThreadPoolExecutor
+
+        key = _batch_key(items)
+        if key in self._ahead:
+            return
+        if self._ahead_pool is None:
+            self._ahead_pool = ThreadPoolExecutor(1, thread_name_prefix="labwatch-extract")
+        self._ahead[key] = self._ahead_pool.submit(self.extract, items)
+
+    def derive_batch(self, items: Sequence[Item]) -> BatchResult:
+        """Parse, segment, detect, embed and match one batch."""
+        ahead = self._ahead.pop(_batch_key(items), None)
+        return self.finish(ahead.result() if ahead is not None else self.extract(items))
+
+    def derive_many(self, groups: Sequence[Sequence[Item]]):
+        """Derive batches in order, extracting batch i+1 (in the worker) while batch i is
+        embedded and matched here; the model loads while the first batch is extracted."""
+        if groups:
+            self.extract_ahead(groups[0])
+            self.warm()
+        for i, group in enumerate(groups):
+            if i + 1 < len(groups):
+                self.extract_ahead(groups[i + 1])
+            yield self.derive_batch(group)
+
+    def finish(self, ex: Extracted) -> BatchResult:
+        """Embed and match an extracted batch; build its version records."""
+        out = BatchResult(failures=list(ex.failures))
+        if not ex.items:
+            return out
+        flat = [p for ps in ex.passages for p in ps]
+        feats = [f for fs in ex.features for f in fs]
+        texts = [p.text for p in flat]
+        self.embedder.prefetch(texts + [t for p in flat for t in (p.lead_in, p.context) if t])
+        misses, hits = self.embedder.misses, self.embedder.hits
+        vectors = self.embedder.encode(texts)
+        suggestions = (
+            self.matcher.match(flat, feats, vectors, context_vectors=self._context_vectors(flat, vectors))
+            if flat
+            else []
+        )
+        out.encoded = self.embedder.misses - misses  # texts run through the model (passages + context)
+        out.cached = self.embedder.hits - hits  # texts whose vectors came from the cache
+        out.embeddings = self.embedder.take_fresh()
+        v = self.versions
+        i = 0
+        for it, doc, ps, fs in zip(ex.items, ex.docs, ex.passages, ex.features):
+            n = len(ps)
+            out.records.append(
+                store.VersionRecord(
+                    lab=it.lab,
+                    document_id=it.document_id,
+                    snapshot_sha=it.sha256,
+                    text=doc.text,
+                    format=doc.format,
+                    parser=doc.parser,
+                    extractor_version=v.signature,
+                    passages=ps,
+                    features=fs,
+                    suggestions=suggestions[i : i + n],
+                    title=it.title or doc.title,
+                    source=it.source,
+                    source_url=it.url,
+                    published=it.published,
+                    n_pages=doc.n_pages,
+                    size=it.size,
+                    content_type=it.content_type or doc.format,
+                    model=self.embedder.model_id,
+                    rubric=v.rubric,
+                    rubric_version=v.rubric_version,
+                    matcher_version=v.matcher,
+                    lab_name=it.lab_name,
+                )
+            )
+            out.items.append(it)
+            i += n
+        return out
+
+
+def _batch_key(items: Sequence[Item]) -> tuple:
+    return tuple((it.source, it.sha256) for it in items)
+
+
+@dataclass
+class Extracted:
+    """A batch after the text stage: the items that parsed, with their documents, passages and
+    features (parallel lists), and the failures of the others."""
+
+    items: list = field(default_factory=list)
+    docs: list = field(default_factory=list)
+    passages: list = field(default_factory=list)
+    features: list = field(default_factory=list)
+    failures: list[Failure] = field(default_factory=list)
+
+    def add(self, item, doc, passages, features) -> None:
+        self.items.append(item)
+        self.docs.append(doc)
+        self.passages.append(passages)
+        self.features.append(features)
+
+
+def store_batch(wh: Warehouse, run_id: str, result: BatchResult) -> dict[str, int]:
+    """Write one derived batch in a single short transaction; returns counts by outcome."""
+    counts = {"new": 0, "unchanged": 0, "rederived": 0, "failed": len(result.failures)}
+    touched: set[tuple[str, str]] = set()
+    with wh.write() as con:
+        keys, vecs = result.embeddings
+        if len(keys):
+            store.store_embeddings(con, result.records[0].model if result.records else "", keys, vecs)
+        buffer = store.RowBuffer.for_batch(con, result.records)  # one lookup query for the batch
+        for rec, it in zip(result.records, result.items):
+            outcome = store.store_version(con, rec, buffer)
+            counts[outcome.status] += 1
+            if outcome.status in ("new", "rederived"):
+                touched.add((rec.lab, rec.document_id))
+            if it.input_path:
+                store.record_input(
+                    con,
+                    it.input_path,
+                    it.size,
+                    it.mtime_ns or 0,
+                    it.sha256,
+                    it.lab,
+                    it.document_id,
+                    rec.extractor_version,
+                    buffer,
+                )
+        buffer.flush(con)
+        for f in result.failures:
+            store.record_failure(con, run_id, f.stage, f.source, f.reason, f.lab, f.document_id)
+        if touched:
+            # changes exist only between versions: skip documents that have just one
+            multi = {
+                (lab, doc)
+                for lab, doc in con.execute(
+                    "SELECT lab, document_id FROM versions GROUP BY lab, document_id HAVING count(*) > 1"
+                ).fetchall()
+            }
+            for lab, doc in sorted(touched & multi):
+                recompute_changes(con, lab, doc)
+    return counts
+
+
+def pending_corpus_items(wh: Warehouse, docs, signature: str) -> tuple[list[Item], int]:
+    """Items whose bytes or pipeline changed since they were last ingested; and how many were skipped.
+
+    Decided from size, mtime and content hashes before anything heavy starts.
+    """
+    known: dict[str, tuple] = {}
+    if wh.exists:
+        with wh.read() as con:
+            for path, size, mtime, sha, pipe in con.execute(
+                "SELECT path, size, mtime_ns, sha256, pipeline FROM inputs"
+            ).fetchall():
+                known[path] = (size, mtime, sha, pipe)
+    items, skipped = [], 0
+    for d in docs:
+        path = str(Path(d.path).resolve())
+        st = Path(d.path).stat()
+        k = known.get(path)
+        if k and k[0] == st.st_size and k[1] == st.st_mtime_ns and k[3] == signature:
+            skipped += 1
+            continue
+        sha = _file_sha256(Path(d.path))
+        if k and k[2] == sha and k[3] == signature:
+            skipped += 1
+            continue
+        items.append(
+            Item(
+                lab=d.lab,
+                document_id=d.document_id,
+                data=None,
+                source=str(d.path),
+                published=d.published,
+                title=d.title,
+                url=d.url,
+                lab_name=d.lab_name,
+                input_path=path,
+                mtime_ns=st.st_mtime_ns,
+                size=st.st_size,
+                _sha256=sha,
+            )
+        )
+    return items, skipped
+
+
+def _file_sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def batches(items: Sequence[Item], size: int, max_bytes: int = 2_000_000) -> list[list[Item]]:
+    """Consecutive batches of at most ``size`` items and about ``max_bytes`` of input each.
+
+    Order is kept (successive versions of a document stay in order). Batches bound memory and
+    the length of each write transaction; many small documents share one transaction, since
+    each commit and close of the DuckDB file costs tens of milliseconds.
+    """
+    out: list[list[Item]] = []
+    current: list[Item] = []
+    weight = 0
+    for it in items:
+        if current and (len(current) >= size or weight + it.size > max_bytes):
+            out.append(current)
+            current, weight = [], 0
+        current.append(it)
+        weight += it.size
+    if current:
+        out.append(current)
+    return out
+
+
+ProgressFn = Callable[[int, int], None]

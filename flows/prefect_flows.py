@@ -1,0 +1,137 @@
+"""Prefect flows: thin decorations over the plain pipeline functions. Only flows/ imports Prefect."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from labwatch.flows.prefect_env import configure_prefect_env
+
+configure_prefect_env()
+
+from prefect import flow, task  # noqa: E402
+from prefect.cache_policies import NO_CACHE  # noqa: E402
+
+from labwatch.flows import models  # noqa: E402
+from labwatch.flows.run import deriver_for, plan_batches, run_corpus  # noqa: E402
+from labwatch.warehouse.db import Warehouse  # noqa: E402
+
+
+@task(name="derive-batch", cache_policy=NO_CACHE, retries=0)
+def derive_batch_task(db: str, model: str, rubric_name: str, batch: list):
+    """Parse, segment, detect, embed and match one batch of documents (coarse on purpose)."""
+    return deriver_for(Warehouse(db), model, rubric_name).derive_batch(batch)
+
+
+def submit_ahead(db: str, model: str, rubric_name: str, window: int = 2):
+    """Submit derive tasks to the flow's task runner, up to ``window`` batches ahead, and yield
+    their results in order (writes stay in the flow, in order)."""
+
+    def derive_many(groups):
+        futures = []
+        for i, batch in enumerate(groups):
+            if window == 0 and i + 1 < len(groups):
+                # tasks run in this process: let its parser worker prepare the next batch
+                deriver_for(Warehouse(db), model, rubric_name).extract_ahead(groups[i + 1])
+            futures.append(derive_batch_task.submit(db, model, rubric_name, batch))
+            if i >= window:
+                yield futures[i - window].result()
+        for f in futures[max(0, len(groups) - window) :]:
+            yield f.result()
+
+    return derive_many
+
+
+@flow(name="labwatch-run", validate_parameters=False)
+def run_flow(
+    corpus: str,
+    db: str,
+    model: str = models.DEFAULT_MODEL,
+    rubric_name: str = models.DEFAULT_RUBRIC,
+    progress=None,
+    window: int = 0,
+) -> dict:
+    """`labwatch run` as a flow: one task per batch of documents, submitted to the flow's task
+    runner (threads by default; Dask with ``run_flow.with_options(task_runner=...)``).
+
+    ``window`` batches are derived ahead of the one being stored. Keep it 0 with the default
+    thread runner (derivation reads the embedding cache, and DuckDB refuses a read-only and a
+    read-write connection to one file inside one process); raise it with a process-based runner.
+    """
+    from prefect.runtime import flow_run
+
+    summary = run_corpus(
+        Path(corpus),
+        Warehouse(db),
+        model=model,
+        rubric_name=rubric_name,
+        derive_many=submit_ahead(db, model, rubric_name, window),
+        progress=progress,
+    ).as_dict()
+    return {**summary, "prefect_flow_run": flow_run.id}  # find the run in the Prefect UI
+
+
+def run_with_prefect(corpus: Path, db: Path, *, model: str = models.DEFAULT_MODEL, progress=None) -> dict:
+    """Run the flow unless content hashes show nothing to do (then Prefect need not start).
+
+    Without PREFECT_API_URL, Prefect needs a temporary API server (seconds to start, more the
+    first time it creates its database): it is started first, in the background, while this
+    process loads the embedding model and the parser worker loads spaCy.
+    """
+    import os
+    import threading
+
+    from labwatch.corpus.local import discover_corpus
+    from labwatch.flows.pipeline import pending_corpus_items
+
+    wh = Warehouse(db)
+    pending, _ = pending_corpus_items(wh, discover_corpus(corpus), models.versions(model).signature)
+    if not pending:
+        return run_corpus(corpus, wh, model=model, progress=progress).as_dict()
+    server = None
+    if not os.environ.get("PREFECT_API_URL"):
+        server = threading.Thread(target=start_temporary_api, daemon=True, name="labwatch-prefect-api")
+        server.start()
+    deriver = deriver_for(wh, model, models.DEFAULT_RUBRIC)  # the flow's tasks reuse it (same process)
+    deriver.extract_ahead(plan_batches(pending)[0])  # the parser worker starts on the first batch
+    deriver.warm()  # and this process loads the embedding model
+    if server is not None:
+        server.join()
+    return run_flow(str(corpus), str(db), model=model, progress=progress)
+
+
+def start_temporary_api() -> None:
+    """Start Prefect's temporary (ephemeral) API server now; the flow's client finds it running."""
+    from prefect.server.api.server import SubprocessASGIServer
+
+    SubprocessASGIServer().start()
+
+
+def serve_crawl(*, cron: str, sources: Path | None, db: Path) -> None:
+    """Serve the crawl flow as a deployment on a cron schedule (needs PREFECT_API_URL)."""
+    crawl_flow.serve(
+        name="labwatch-crawl", cron=cron, parameters={"sources": str(sources) if sources else None, "db": str(db)}
+    )
+
+
+@flow(name="labwatch-crawl", validate_parameters=False)
+def crawl_flow(
+    sources: str | None = None,
+    db: str = "data/labwatch.duckdb",
+    lab: str | None = None,
+    allow_private: bool = False,
+    backfill: bool = False,
+) -> dict:
+    """The scheduled crawl: fetch the registry, derive new versions in batch tasks."""
+    from labwatch.corpus.records import FetchPolicy
+    from labwatch.flows.crawling import crawl_sources
+
+    model, rubric_name = models.DEFAULT_MODEL, models.DEFAULT_RUBRIC
+    derive = lambda batch: derive_batch_task(db, model, rubric_name, batch)  # noqa: E731
+    return crawl_sources(
+        Warehouse(db),
+        lab=lab,
+        sources_dir=Path(sources) if sources else None,
+        policy=FetchPolicy(allow_private=allow_private),
+        backfill=backfill,
+        derive=derive,
+    )

@@ -1,0 +1,211 @@
+"""`labwatch run` and `labwatch ingest`: corpus files -> warehouse, as a Prefect flow.
+
+The flow is thin: ``run_corpus`` is plain Python that takes a ``derive`` callable; the Prefect
+flow passes a task-backed one (per batch, never per sentence), the library path a plain one.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+from labwatch.corpus.local import discover_corpus
+from labwatch.flows import models
+from labwatch.flows.pipeline import BatchResult, Deriver, Item, batches, pending_corpus_items, store_batch
+from labwatch.warehouse import store
+from labwatch.warehouse.db import Warehouse
+
+BATCH_SIZE = 64  # documents per batch at most (LABWATCH_BATCH_SIZE); also ~2 MB of input at most
+
+
+@dataclass
+class RunSummary:
+    run_id: str
+    documents: int = 0
+    skipped: int = 0
+    new_versions: int = 0
+    unchanged: int = 0
+    rederived: int = 0
+    failed: int = 0
+    passages: int = 0
+    encoded: int = 0
+    cached: int = 0
+    seconds: float = 0.0
+    failures: list[dict] = field(default_factory=list)
+    notifications: dict = field(default_factory=dict)  # feeds written, webhook posts (flows/feeds.py)
+
+    def as_dict(self) -> dict:
+        return {k: getattr(self, k) for k in self.__dataclass_fields__}
+
+
+_derivers: dict[tuple, Deriver] = {}
+
+
+def deriver_for(wh: Warehouse, model: str, rubric_name: str) -> Deriver:
+    """One Deriver (loaded models) per process and warehouse."""
+    key = (str(wh.path), model, rubric_name)
+    if key not in _derivers:
+        # models are cached process-wide (resources); only the parser worker is per Deriver,
+        # so drop the others' idle workers rather than keep one per warehouse ever used
+        for old in _derivers.values():
+            old.close()
+        _derivers.clear()
+        _derivers[key] = Deriver(wh, model=model, rubric_name=rubric_name)
+    return _derivers[key]
+
+
+DeriveFn = Callable[[list[Item]], BatchResult]
+# Derives many batches, yielding results in input order (lets a task runner work ahead).
+DeriveManyFn = Callable[[list[list[Item]]], "Iterator[BatchResult]"]
+
+
+def sequential(derive: DeriveFn) -> DeriveManyFn:
+    return lambda groups: (derive(b) for b in groups)
+
+
+def run_items(
+    wh: Warehouse,
+    items: list[Item],
+    *,
+    kind: str,
+    args: dict,
+    derive: DeriveFn | None = None,
+    skipped: int = 0,
+    progress: Callable[[int, int, str], None] | None = None,
+    rubric_rows: list[dict] | None = None,
+    derive_many: DeriveManyFn | None = None,
+    publish: bool = True,
+) -> RunSummary:
+    """Derive and store items batch by batch; each batch is one short write transaction.
+
+    Batches are stored in input order, so successive versions of a document keep their order
+    even when a task runner derives several batches at once. When the run added versions and
+    ``publish`` is true, the feeds are rewritten and new changes posted to the webhook
+    (``flows/feeds.py``; never fatal).
+    """
+    derive_many = derive_many or sequential(derive)
+    t0 = time.perf_counter()
+    started = store.now()
+    with wh.write() as con:
+        run_id = store.start_run(con, kind, args)
+        if rubric_rows:
+            store.store_rubric(con, rubric_rows)
+    summary = RunSummary(run_id=run_id, documents=len(items) + skipped, skipped=skipped)
+    status = "failed"
+    try:
+        done = 0
+        groups = plan_batches(items)
+        for batch, result in zip(groups, derive_many(groups)):
+            counts = store_batch(wh, run_id, result)
+            summary.new_versions += counts["new"]
+            summary.unchanged += counts["unchanged"]
+            summary.rederived += counts["rederived"]
+            summary.failed += counts["failed"]
+            summary.passages += sum(len(r.passages) for r in result.records)
+            summary.encoded += result.encoded
+            summary.cached += result.cached
+            summary.failures += [{"source": f.source, "stage": f.stage, "reason": f.reason} for f in result.failures]
+            done += len(batch)
+            if progress:
+                progress(done, len(items), batch[-1].source)
+        # --- feeds and alerts (flows/feeds.py): only when this run created versions ---
+        if publish and summary.new_versions:
+            summary.notifications = notify_changes(wh, run_id, since=started)
+        # --- end feeds and alerts ---
+        status = "ok" if not summary.failed else "partial"
+    finally:
+        summary.seconds = round(time.perf_counter() - t0, 2)
+        with wh.write() as con:
+            store.finish_run(con, run_id, status, summary.as_dict(), summary.failed)
+    return summary
+
+
+def plan_batches(items: list[Item]) -> list[list[Item]]:
+    """How a run groups its items (LABWATCH_BATCH_SIZE documents, LABWATCH_BATCH_BYTES input)."""
+    return batches(
+        items,
+        int(os.environ.get("LABWATCH_BATCH_SIZE", BATCH_SIZE)),
+        int(os.environ.get("LABWATCH_BATCH_BYTES", 2_000_000)),
+    )
+
+
+def notify_changes(wh: Warehouse, run_id: str, *, since) -> dict:
+    """Feeds and webhook after a run that added versions; a bug here is recorded, never raised."""
+    from labwatch.flows.feeds import publish_changes
+
+    try:
+        return publish_changes(wh, run_id, since=since)
+    except Exception as exc:  # delivery must never cost the run its results
+        reason = f"notify: unexpected error: {type(exc).__name__}: {exc}"
+        with wh.write() as con:
+            store.record_failure(con, run_id, "notify", str(wh.path), reason)
+        return {"feeds": [], "posted": 0, "failures": [{"source": str(wh.path), "stage": "notify", "reason": reason}]}
+
+
+def rubric_rows(rubric_name: str) -> list[dict]:
+    return models.rubric(rubric_name).to_rows()
+
+
+def run_corpus(
+    corpus: Path,
+    wh: Warehouse,
+    *,
+    model: str = models.DEFAULT_MODEL,
+    rubric_name: str = models.DEFAULT_RUBRIC,
+    derive: DeriveFn | None = None,
+    progress=None,
+    derive_many: DeriveManyFn | None = None,
+) -> RunSummary:
+    """The main job: every document under ``corpus`` into the warehouse. Idempotent."""
+    docs = discover_corpus(corpus)
+    signature = models.versions(model, rubric_name).signature
+    items, skipped = pending_corpus_items(wh, docs, signature)
+    if derive is None and derive_many is None:
+        # extraction of the next batch (in the parser worker) overlaps embedding of this one
+        derive_many = lambda groups: deriver_for(wh, model, rubric_name).derive_many(groups)  # noqa: E731
+    return run_items(
+        wh,
+        items,
+        kind="run",
+        args={"corpus": str(corpus)},
+        derive=derive,
+        derive_many=derive_many,
+        skipped=skipped,
+        progress=progress,
+        rubric_rows=rubric_rows(rubric_name),
+    )
+
+
+def ingest_bytes(
+    wh: Warehouse,
+    data: bytes,
+    *,
+    lab: str,
+    document_id: str,
+    source: str,
+    title: str | None = None,
+    published: date | None = None,
+    url: str | None = None,
+    model: str = models.DEFAULT_MODEL,
+    rubric_name: str = models.DEFAULT_RUBRIC,
+    kind: str = "ingest",
+) -> RunSummary:
+    """Add a version of (lab, document) only if its text changed."""
+    item = Item(lab=lab, document_id=document_id, data=data, source=source, published=published, title=title, url=url)
+    derive = lambda batch: deriver_for(wh, model, rubric_name).derive_batch(batch)  # noqa: E731
+    return run_items(
+        wh,
+        [item],
+        kind=kind,
+        args={"source": source, "lab": lab, "document": document_id},
+        derive=derive,
+        rubric_rows=rubric_rows(rubric_name),
+    )
+
+
+def ingest_path(wh: Warehouse, path: Path, **kw) -> RunSummary:
+    return ingest_bytes(wh, Path(path).read_bytes(), source=str(path), **kw)

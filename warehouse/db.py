@@ -1,0 +1,147 @@
+"""Opening the DuckDB warehouse: short, retried connections and numbered migrations.
+
+DuckDB allows one writing process per file, and while a process has the file open for writing,
+no other process can open it at all. labwatch therefore never keeps a connection: every read or
+write opens the file, does its work in one transaction and closes it, and an open that meets a
+lock is retried with backoff until ``timeout`` seconds have passed (then ``WarehouseBusy``).
+Heavy work (parsing, embedding) always happens outside these windows.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import re
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from importlib import resources
+from pathlib import Path
+
+import duckdb
+
+from labwatch.warehouse.decisions import load_journal
+from labwatch.warehouse.exceptions import MigrationError, WarehouseBusy
+
+DEFAULT_TIMEOUT = float(os.environ.get("LABWATCH_DB_TIMEOUT", "120"))
+_LOCK_MARKERS = ("lock", "conflicting", "being used", "resource temporarily unavailable")
+
+
+def _is_lock_error(exc: Exception) -> bool:
+    text = str(exc).lower()
+    return any(m in text for m in _LOCK_MARKERS)
+
+
+def _migrations() -> list[tuple[int, str, str]]:
+    folder = resources.files("labwatch.warehouse") / "migrations"
+    found = []
+    for entry in folder.iterdir():
+        m = re.match(r"^(\d{4})_(.+)\.sql$", entry.name)
+        if m:
+            found.append((int(m.group(1)), m.group(2), entry.read_text(encoding="utf-8")))
+    return sorted(found)
+
+
+SCHEMA_VERSION = max(n for n, _, _ in _migrations())
+
+
+class Warehouse:
+    """A warehouse file. Cheap to create; opens the database only inside ``read``/``write``."""
+
+    def __init__(self, path: str | Path, *, timeout: float = DEFAULT_TIMEOUT):
+        self.path = Path(path)
+        self.timeout = timeout
+        self._migrated = False
+
+    # -- derived locations -------------------------------------------------------------------
+    @property
+    def journal_dir(self) -> Path:
+        """Append-only review journal beside the database: ``data/demo.journal/``."""
+        return self.path.with_suffix(".journal")
+
+    @property
+    def snapshot_dir(self) -> Path:
+        """Raw snapshots, content-addressed, shared by warehouses in the same folder."""
+        return self.path.parent / "snapshots"
+
+    @property
+    def exists(self) -> bool:
+        return self.path.exists()
+
+    # -- connections ---------------------------------------------------------------------------
+    def _open(self, read_only: bool) -> duckdb.DuckDBPyConnection:
+        deadline = time.monotonic() + self.timeout
+        delay = 0.02
+        while True:
+            try:
+                return duckdb.connect(str(self.path), read_only=read_only)
+            except duckdb.Error as exc:
+                if not _is_lock_error(exc) or time.monotonic() > deadline:
+                    if _is_lock_error(exc):
+                        raise WarehouseBusy(
+                            f"{self.path}: busy (another labwatch process is writing) for more "
+                            f"than {self.timeout:.0f} s; try again, or raise LABWATCH_DB_TIMEOUT"
+                        ) from exc
+                    raise
+            time.sleep(delay * (0.5 + random.random()))
+            delay = min(delay * 1.6, 0.5)
+
+    @contextmanager
+    def write(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """One short write transaction: committed on success, rolled back on any error."""
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        con = self._open(read_only=False)
+        try:
+            if not self._migrated:
+                self._migrate(con)
+            con.execute("BEGIN TRANSACTION")
+            try:
+                yield con
+                # Every write also loads decisions waiting in the review journal.
+                load_journal(con, self.journal_dir)
+            except BaseException:
+                con.execute("ROLLBACK")
+                raise
+            con.execute("COMMIT")
+        finally:
+            con.close()
+
+    @contextmanager
+    def read(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """A read-only connection (creates and migrates the file first if needed)."""
+        if not self.path.exists() or not self._migrated:
+            self.ensure()
+        con = self._open(read_only=True)
+        try:
+            yield con
+        finally:
+            con.close()
+
+    def ensure(self) -> None:
+        """Create the file and apply pending migrations."""
+        with self.write():
+            pass
+
+    # -- migrations ----------------------------------------------------------------------------
+    def _migrate(self, con: duckdb.DuckDBPyConnection) -> None:
+        con.execute(
+            "CREATE TABLE IF NOT EXISTS schema_migrations "
+            "(version INTEGER PRIMARY KEY, name VARCHAR, applied_at TIMESTAMP)"
+        )
+        applied = {r[0] for r in con.execute("SELECT version FROM schema_migrations").fetchall()}
+        for number, name, sql in _migrations():
+            if number in applied:
+                continue
+            try:
+                con.execute("BEGIN TRANSACTION")
+                con.execute(sql)
+                con.execute("INSERT INTO schema_migrations VALUES (?, ?, current_timestamp)", [number, name])
+                con.execute("COMMIT")
+            except duckdb.Error as exc:
+                con.execute("ROLLBACK")
+                raise MigrationError(f"{self.path}: migration {number:04d}_{name} failed: {exc}") from exc
+        self._migrated = True
+
+    def schema_version(self) -> int:
+        with self.read() as con:
+            return con.execute("SELECT max(version) FROM schema_migrations").fetchone()[0]

@@ -1,0 +1,134 @@
+"""Standing decisions: review events loaded from the journal and replayed per match.
+
+The standing decision of a match replays its events in order: a confirmation or rejection is
+pushed, a withdrawal ("undo") pops the latest one, so undo restores what stood before. Every
+write transaction of ``db.Warehouse`` calls ``load_journal``, so this module imports nothing of
+``db`` (no circle).
+"""
+
+from __future__ import annotations
+
+import duckdb
+import pandas as pd
+
+from labwatch.warehouse.journal import ReviewEvent, event_id_of, list_event_files, read_events
+
+EVENT_COLUMNS = list(ReviewEvent.__dataclass_fields__)
+
+
+def load_journal(con: duckdb.DuckDBPyConnection, journal_dir) -> int:
+    """Load journal events the warehouse has not seen yet; returns how many were loaded."""
+    files = list_event_files(journal_dir)
+    if not files:
+        return 0
+    known = {r[0] for r in con.execute("SELECT event_id FROM review_events").fetchall()}
+    fresh = [p for p in files if event_id_of(p) not in known]
+    if not fresh:
+        return 0
+    events, _problems = read_events(fresh)
+    insert_events(con, events)
+    return len(events)
+
+
+def insert_events(con: duckdb.DuckDBPyConnection, events: list[ReviewEvent]) -> None:
+    """Insert events (ignoring ones already present) and refresh their matches' decisions."""
+    if not events:
+        return
+    df = pd.DataFrame([{c: getattr(e, c) for c in EVENT_COLUMNS} for e in events], columns=EVENT_COLUMNS)
+    df["created_at"] = pd.to_datetime(df["created_at"], utc=True).dt.tz_localize(None)
+    df["credit"] = df["credit"].astype("float64")
+    con.register("_events", df)
+    try:
+        con.execute(
+            f"INSERT OR IGNORE INTO review_events ({', '.join(EVENT_COLUMNS)}) "
+            f"SELECT {', '.join(EVENT_COLUMNS)} FROM _events"
+        )
+    finally:
+        con.unregister("_events")
+    rebuild_decisions(con, sorted({e.match_id for e in events}))
+
+
+def rebuild_decisions(con: duckdb.DuckDBPyConnection, match_ids: list[str] | None = None) -> None:
+    """Replay events into the ``decisions`` table (for the given matches, or all)."""
+    where, params = "", []
+    if match_ids is not None:
+        if not match_ids:
+            return
+        where = "WHERE match_id IN (SELECT unnest(?))"
+        params = [match_ids]
+    rows = con.execute(
+        f"SELECT match_id, lab, document_id, norm_hash, text, criterion_id, reviewer, decision, "
+        f"credit, note, created_at, event_id FROM review_events {where} "
+        f"ORDER BY match_id, created_at, event_id",
+        params,
+    ).fetchall()
+    by_match: dict[str, list[tuple]] = {}
+    for row in rows:
+        by_match.setdefault(row[0], []).append(row)
+    out = []
+    for match_id, events in by_match.items():
+        stack: list[tuple] = []
+        for ev in events:
+            if ev[7] == "withdrawn":
+                if stack:
+                    stack.pop()
+            else:
+                stack.append(ev)
+        if not stack:
+            continue
+        top = stack[-1]
+        latest_by_reviewer: dict[str, str] = {}
+        for ev in stack:
+            latest_by_reviewer[ev[6]] = ev[7]
+        disagreement = len(set(latest_by_reviewer.values())) > 1
+        credit = top[8] if top[8] is not None else (1.0 if top[7] == "confirmed" else 0.0)
+        out.append(
+            (
+                match_id,
+                top[1],
+                top[2],
+                top[3],
+                top[4],
+                top[5],
+                top[7],
+                credit,
+                top[6],
+                top[9],
+                top[10],
+                top[11],
+                len(events),
+                disagreement,
+            )
+        )
+    ids = list(by_match) if match_ids is None else match_ids
+    if match_ids is None:
+        con.execute("DELETE FROM decisions")
+    else:
+        con.execute("DELETE FROM decisions WHERE match_id IN (SELECT unnest(?))", [ids])
+    if out:
+        _bulk_decisions(con, out)
+
+
+def _bulk_decisions(con: duckdb.DuckDBPyConnection, rows: list[tuple]) -> None:
+    cols = [
+        "match_id",
+        "lab",
+        "document_id",
+        "norm_hash",
+        "text",
+        "criterion_id",
+        "decision",
+        "credit",
+        "reviewer",
+        "note",
+        "decided_at",
+        "event_id",
+        "n_events",
+        "disagreement",
+    ]
+    df = pd.DataFrame(rows, columns=cols)
+    con.register("_dec", df)
+    try:
+        con.execute(f"INSERT INTO decisions SELECT {', '.join(cols)} FROM _dec")
+    finally:
+        con.unregister("_dec")

@@ -1,0 +1,402 @@
+"""Read queries behind the CLI and the dashboard. Every value is bound as a parameter."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import duckdb
+
+CONTRACT_VIEWS = (
+    "passages",
+    "statements",
+    "candidate_matches",
+    "reviews",
+    "confirmed_evidence",
+    "lab_scores",
+    "commitment_changes",
+)
+
+
+def view_counts(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
+    return {v: con.execute(f"SELECT count(*) FROM {v}").fetchone()[0] for v in CONTRACT_VIEWS}
+
+
+def review_queue(
+    con: duckdb.DuckDBPyConnection,
+    *,
+    lab: str | None = None,
+    criterion: str | None = None,
+    document: str | None = None,
+    limit: int | None = 50,
+    order: str = "score",
+) -> list[dict]:
+    """Undecided suggestions on current versions, one per match id.
+
+    order="score": best first. order="useful": uncertain and high-weight criteria first.
+    """
+    order_sql = {
+        "score": "score DESC, match_id",
+        "useful": "(1 - abs(score - 0.5)) * (0.5 + coalesce(weight, 0) * category_weight) DESC, match_id",
+    }[order]
+    sql = f"""
+        WITH cur AS (SELECT version_id FROM current_versions(current_date)),
+        cand AS (
+            SELECT m.match_id, m.lab, m.document_id, m.criterion_id, m.score, m.why, m.version_id,
+                   s.statement_id, s.text, s.page, s.section, s.is_commitment, s.strength,
+                   s.context, s.lead_in, v.source, v.title,
+                   row_number() OVER (PARTITION BY m.match_id ORDER BY m.score DESC) AS rn
+            FROM matches m
+            JOIN statements s USING (statement_id)
+            JOIN versions v ON v.version_id = m.version_id
+            WHERE m.suggested AND m.version_id IN (SELECT version_id FROM cur)
+              AND m.match_id NOT IN (SELECT match_id FROM decisions)
+              AND (?::VARCHAR IS NULL OR m.lab = ?)
+              AND (?::VARCHAR IS NULL OR m.criterion_id = ?)
+              AND (?::VARCHAR IS NULL OR m.document_id = ?)
+        )
+        SELECT c.* EXCLUDE (rn), r.weight, r.category_weight, r.description
+        FROM cand c LEFT JOIN rubric_criteria r ON r.criterion_id = c.criterion_id
+        WHERE rn = 1
+        ORDER BY {order_sql}
+        {"LIMIT ?" if limit else ""}
+    """
+    params = [lab, lab, criterion, criterion, document, document] + ([limit] if limit else [])
+    cur = con.execute(sql, params)
+    cols = [d[0] for d in cur.description]
+    return [dict(zip(cols, row)) for row in cur.fetchall()]
+
+
+def scores(
+    con: duckdb.DuckDBPyConnection, *, as_of: date | None = None, lab: str | None = None, with_evidence: bool = True
+) -> dict:
+    """Per-lab scores from confirmed evidence current on ``as_of`` (default today)."""
+    as_of = as_of or date.today()
+    rubric = con.execute("SELECT rubric, rubric_version FROM rubric_criteria LIMIT 1").fetchone()
+    labs = con.execute(
+        "SELECT lab, score FROM lab_scores_as_of(?) WHERE (?::VARCHAR IS NULL OR lab = ?) ORDER BY score DESC, lab",
+        [as_of, lab, lab],
+    ).fetchall()
+    crit = con.execute(
+        "SELECT lab, criterion_id, category, category_weight, weight, parent, scored, raw, credit "
+        "FROM criterion_credits_as_of(?) WHERE (?::VARCHAR IS NULL OR lab = ?) ORDER BY lab, criterion_id",
+        [as_of, lab, lab],
+    ).fetchall()
+    evidence: dict[tuple[str, str], list[dict]] = {}
+    if with_evidence:
+        for row in con.execute(
+            "SELECT lab, criterion_id, document_id, version_id, text, credit, match_id, page, section, reviewer "
+            "FROM evidence_as_of(?) WHERE (?::VARCHAR IS NULL OR lab = ?) ORDER BY lab, criterion_id, credit DESC",
+            [as_of, lab, lab],
+        ).fetchall():
+            evidence.setdefault((row[0], row[1]), []).append(
+                {
+                    "document_id": row[2],
+                    "version_id": row[3],
+                    "text": row[4],
+                    "credit": row[5],
+                    "match_id": row[6],
+                    "page": row[7],
+                    "section": row[8],
+                    "reviewer": row[9],
+                }
+            )
+    out_labs = []
+    for lab_id, score in labs:
+        cats: dict[str, float] = {}
+        criteria = []
+        for l2, cid, cat, _cw, w, parent, scored, raw, credit in crit:
+            if l2 != lab_id:
+                continue
+            if scored:
+                cats[cat] = cats.get(cat, 0.0) + w * credit
+            criteria.append(
+                {
+                    "criterion_id": cid,
+                    "category": cat,
+                    "weight": w,
+                    "parent": parent,
+                    "scored": scored,
+                    "credit": credit,
+                    "raw_credit": raw,
+                    "evidence": evidence.get((lab_id, cid), []),
+                }
+            )
+        out_labs.append(
+            {
+                "lab": lab_id,
+                "score": score,
+                "categories": {k: round(v, 4) for k, v in cats.items()},
+                "criteria": criteria,
+            }
+        )
+    return {
+        "as_of": as_of.isoformat(),
+        "rubric": rubric[0] if rubric else None,
+        "rubric_version": rubric[1] if rubric else None,
+        "labs": out_labs,
+    }
+
+
+def changes(
+    con: duckdb.DuckDBPyConnection, *, lab: str | None = None, since: date | None = None, silent: bool = False
+) -> list[dict]:
+    """Commitment changes, oldest first. ``silent``: only those no change-log entry announces.
+
+    ``announced`` is true/false, or None for changes computed before announcements were
+    tracked; ``changelog_entry`` is the entry that mentions the change.
+    """
+    cur = con.execute(
+        "SELECT lab, document_id, kind, reason, old_text AS old, new_text AS new, criteria, old_version_id, "
+        "new_version_id, published, announced, changelog_entry, change_id FROM commitment_changes "
+        "WHERE (?::VARCHAR IS NULL OR lab = ?) AND (?::DATE IS NULL OR published >= ?) "
+        "AND (NOT ? OR announced = false) "
+        "ORDER BY published NULLS LAST, lab, document_id, change_id",
+        [lab, lab, since, since, silent],
+    )
+    cols = [d[0] for d in cur.description]
+    rows = [dict(zip(cols, r)) for r in cur.fetchall()]
+    for r in rows:
+        r["published"] = r["published"].isoformat() if r["published"] else None
+        r["criteria"] = list(r["criteria"] or [])
+    return rows
+
+
+def last_run(con: duckdb.DuckDBPyConnection) -> dict | None:
+    row = con.execute(
+        "SELECT run_id, kind, started_at, finished_at, status, n_failures, summary FROM runs "
+        "ORDER BY started_at DESC LIMIT 1"
+    ).fetchone()
+    if row is None:
+        return None
+    fails = con.execute("SELECT source, reason FROM failures WHERE run_id = ? ORDER BY failed_at", [row[0]]).fetchall()
+    return {
+        "run_id": row[0],
+        "kind": row[1],
+        "started_at": str(row[2]),
+        "finished_at": str(row[3]),
+        "status": row[4],
+        "n_failures": row[5],
+        "failures": [{"source": s, "reason": r} for s, r in fails],
+    }
+
+
+# -- read queries for the review dashboard ----------------------------------------------------
+
+
+def _rows(cur: duckdb.DuckDBPyConnection) -> list[dict]:
+    cols = [d[0] for d in cur.description]
+    return [dict(zip(cols, row)) for row in cur.fetchall()]
+
+
+def rubric_criteria(con: duckdb.DuckDBPyConnection) -> list[dict]:
+    """Every criterion of the stored rubric(s), in id order, with its description and weights."""
+    return _rows(
+        con.execute(
+            "SELECT rubric, criterion_id, category, category_weight, weight, parent, scored, description "
+            "FROM rubric_criteria ORDER BY rubric, criterion_id"
+        )
+    )
+
+
+def documents(con: duckdb.DuckDBPyConnection, *, lab: str | None = None) -> list[dict]:
+    """Labs' documents with their title and source URL."""
+    return _rows(
+        con.execute(
+            "SELECT lab, document_id, title, source_url FROM documents "
+            "WHERE (?::VARCHAR IS NULL OR lab = ?) ORDER BY lab, document_id",
+            [lab, lab],
+        )
+    )
+
+
+def passage_detail(
+    con: duckdb.DuckDBPyConnection, statement_id: str, *, before: int = 1, after: int = 2
+) -> dict | None:
+    """One passage with its provenance (version source, format, document URL) and features, plus
+    ``neighbours``: the passages of the same version from seq-before to seq+after, in order."""
+    cur = con.execute(
+        "SELECT s.statement_id, s.lab, s.document_id, s.version_id, s.seq, s.page, s.section, s.text, "
+        "s.lead_in, s.context, s.is_commitment, s.strength, s.modality, s.why AS feature_why, "
+        "v.source, v.format, v.published, d.source_url, d.title "
+        "FROM statements s JOIN versions v USING (version_id) "
+        "LEFT JOIN documents d ON d.lab = s.lab AND d.document_id = s.document_id "
+        "WHERE s.statement_id = ?",
+        [statement_id],
+    )
+    found = _rows(cur)
+    if not found:
+        return None
+    row = found[0]
+    row["neighbours"] = _rows(
+        con.execute(
+            "SELECT statement_id, seq, text, page, statement_id = ? AS is_self FROM statements "
+            "WHERE version_id = ? AND seq BETWEEN ? AND ? ORDER BY seq",
+            [statement_id, row["version_id"], row["seq"] - before, row["seq"] + after],
+        )
+    )
+    return row
+
+
+def search_passages(
+    con: duckdb.DuckDBPyConnection,
+    text: str,
+    *,
+    lab: str | None = None,
+    document: str | None = None,
+    current_only: bool = True,
+    limit: int = 50,
+) -> list[dict]:
+    """Passages whose text contains ``text`` (case-insensitive, taken literally, no wildcards)."""
+    return _rows(
+        con.execute(
+            "SELECT s.statement_id, s.lab, s.document_id, s.version_id, s.seq, s.page, s.section, s.text "
+            "FROM statements s WHERE strpos(lower(s.text), lower(?)) > 0 "
+            "AND (?::VARCHAR IS NULL OR s.lab = ?) AND (?::VARCHAR IS NULL OR s.document_id = ?) "
+            "AND (NOT ? OR s.version_id IN (SELECT version_id FROM current_versions(current_date))) "
+            "ORDER BY s.lab, s.document_id, s.seq LIMIT ?",
+            [text, lab, lab, document, document, current_only, limit],
+        )
+    )
+
+
+def review_history(
+    con: duckdb.DuckDBPyConnection, *, lab: str | None = None, reviewer: str | None = None, limit: int = 500
+) -> list[dict]:
+    """Review events, newest first, each with the event it replaced on the same match
+    (``prev_decision``, ``prev_reviewer``, ``prev_credit``, ``prev_at``; null for a first event)."""
+    return _rows(
+        con.execute(
+            "SELECT * FROM (SELECT review_id, match_id, created_at, reviewer, decision, credit, note, lab, "
+            "document_id, criterion_id, text, origin, "
+            "lag(decision) OVER w AS prev_decision, lag(reviewer) OVER w AS prev_reviewer, "
+            "lag(credit) OVER w AS prev_credit, lag(created_at) OVER w AS prev_at FROM reviews "
+            "WINDOW w AS (PARTITION BY match_id ORDER BY created_at, review_id)) "
+            "WHERE (?::VARCHAR IS NULL OR lab = ?) AND (?::VARCHAR IS NULL OR reviewer = ?) "
+            "ORDER BY created_at DESC, review_id LIMIT ?",
+            [lab, lab, reviewer, reviewer, limit],
+        )
+    )
+
+
+def disagreements(con: duckdb.DuckDBPyConnection, *, lab: str | None = None) -> list[dict]:
+    """Standing decisions where reviewers' latest stances differ, with every reviewer's stance."""
+    return _rows(
+        con.execute(
+            "SELECT d.match_id, d.lab, d.document_id, d.criterion_id, d.text, d.decision, d.credit, "
+            "d.reviewer, d.decided_at, d.n_events, "
+            "(SELECT string_agg(r.reviewer || ': ' || r.decision, '; ' ORDER BY r.created_at) "
+            " FROM reviews r WHERE r.match_id = d.match_id) AS stances "
+            "FROM decisions d WHERE d.disagreement AND (?::VARCHAR IS NULL OR d.lab = ?) "
+            "ORDER BY d.decided_at DESC",
+            [lab, lab],
+        )
+    )
+
+
+def evidence(con: duckdb.DuckDBPyConnection, lab: str, criterion_id: str, *, as_of: date | None = None) -> list[dict]:
+    """Confirmed quotes behind one lab x criterion cell on ``as_of`` (default today)."""
+    return _rows(
+        con.execute(
+            "SELECT document_id, version_id, page, section, text, credit, reviewer, decided_at, match_id "
+            "FROM evidence_as_of(?) WHERE lab = ? AND criterion_id = ? ORDER BY credit DESC, document_id",
+            [as_of or date.today(), lab, criterion_id],
+        )
+    )
+
+
+def recent_runs(con: duckdb.DuckDBPyConnection, *, limit: int = 20) -> list[dict]:
+    """The latest runs, newest first, with their failure counts as recorded."""
+    return _rows(
+        con.execute(
+            "SELECT r.run_id, r.kind, r.status, r.started_at, r.finished_at, r.args, r.summary, "
+            "coalesce(r.n_failures, (SELECT count(*) FROM failures f WHERE f.run_id = r.run_id)) AS n_failures "
+            "FROM runs r ORDER BY r.started_at DESC LIMIT ?",
+            [limit],
+        )
+    )
+
+
+def run_failures(con: duckdb.DuckDBPyConnection, *, run_id: str | None = None, limit: int = 200) -> list[dict]:
+    """Failures of one run (or of all runs), newest first."""
+    return _rows(
+        con.execute(
+            "SELECT run_id, failed_at, stage, lab, document_id, source, reason FROM failures "
+            "WHERE (?::VARCHAR IS NULL OR run_id = ?) ORDER BY failed_at DESC LIMIT ?",
+            [run_id, run_id, limit],
+        )
+    )
+
+
+def score_changes(
+    con: duckdb.DuckDBPyConnection, *, since: date, as_of: date | None = None, lab: str | None = None
+) -> list[dict]:
+    """Why each lab's score moved between two dates: the criteria whose credit changed, with the
+    evidence that appeared or disappeared and the document versions published in between."""
+    as_of = as_of or date.today()
+    before = {l["lab"]: l for l in scores(con, as_of=since, lab=lab)["labs"]}
+    after = {l["lab"]: l for l in scores(con, as_of=as_of, lab=lab)["labs"]}
+    cat_w = dict(con.execute("SELECT DISTINCT category, category_weight FROM rubric_criteria").fetchall())
+    out = []
+    for lab_id, now_ in after.items():
+        then = before.get(lab_id)
+        if then is None:
+            continue
+        old_c = {c["criterion_id"]: c for c in then["criteria"]}
+        moves = []
+        for c in now_["criteria"]:
+            o = old_c.get(c["criterion_id"])
+            if o is None or abs(o["credit"] - c["credit"]) < 1e-9:
+                continue
+            points = (
+                100 * cat_w.get(c["category"], 0) * c["weight"] * (c["credit"] - o["credit"]) if c["scored"] else 0.0
+            )
+            gone = {e["text"] for e in o["evidence"]} - {e["text"] for e in c["evidence"]}
+            came = {e["text"] for e in c["evidence"]} - {e["text"] for e in o["evidence"]}
+            docs = sorted({e["document_id"] for e in o["evidence"] + c["evidence"]})
+            moves.append(
+                {
+                    "criterion_id": c["criterion_id"],
+                    "old_credit": o["credit"],
+                    "new_credit": c["credit"],
+                    "points": round(points, 2),
+                    "evidence_removed": sorted(gone),
+                    "evidence_added": sorted(came),
+                    "documents": docs,
+                }
+            )
+        published = con.execute(
+            "SELECT document_id, version_id, coalesce(published, CAST(seen_at AS DATE)) AS d FROM versions "
+            "WHERE lab = ? AND coalesce(published, CAST(seen_at AS DATE)) > ? "
+            "AND coalesce(published, CAST(seen_at AS DATE)) <= ? ORDER BY d",
+            [lab_id, since, as_of],
+        ).fetchall()
+        out.append(
+            {
+                "lab": lab_id,
+                "since": since.isoformat(),
+                "as_of": as_of.isoformat(),
+                "old_score": then["score"],
+                "new_score": now_["score"],
+                "delta": round(now_["score"] - then["score"], 2),
+                "criteria": moves,
+                "versions": [{"document_id": d, "version_id": v, "published": p.isoformat()} for d, v, p in published],
+            }
+        )
+    return out
+
+
+def explain_score_change(move: dict) -> str:
+    """One line a person can read: 'score for X fell 6.2 points since D because …'."""
+    verb = "rose" if move["delta"] > 0 else "fell" if move["delta"] < 0 else "did not change"
+    line = f"score for {move['lab']} {verb} {abs(move['delta']):.1f} points between {move['since']} and {move['as_of']}"
+    reasons = []
+    for c in move["criteria"]:
+        part = f"{c['criterion_id']} credit {c['old_credit']:g} -> {c['new_credit']:g} ({c['points']:+.1f})"
+        if c["evidence_removed"] and not c["evidence_added"]:
+            part += f': "{" ".join(c["evidence_removed"][0].split())[:90]}" is no longer in the current version'
+        elif c["evidence_added"]:
+            part += f': new evidence "{" ".join(c["evidence_added"][0].split())[:90]}"'
+        reasons.append(part)
+    if move["versions"]:
+        reasons.append("new versions: " + ", ".join(f"{v['document_id']} ({v['published']})" for v in move["versions"]))
+    return line + (" because " + "; ".join(reasons) if reasons else "")
