@@ -3,6 +3,7 @@
 parse  -> ParsedDocument (blocks with page/section provenance)
 segment -> Passage (sentences and list items, in reading order)
 detect -> Features (commitment features of one passage)
+(the three together, ``statements.extraction.extract_document``) -> ExtractedDocument
 match  -> Suggestion (a criterion suggested for a passage, with its why)
 
 These are plain frozen dataclasses: cheap to build in bulk, picklable for worker processes.
@@ -130,3 +131,16 @@ def make_match_id(lab: str, document_id: str, text: str, criterion_id: str) -> s
     """Stable match id: survives re-extraction, re-matching and new versions of identical text."""
     key = "\x1f".join([lab, document_id, normalize_text(text), criterion_id])
     return "m_" + hashlib.sha256(key.encode("utf-8")).hexdigest()[:20]
+
+
+@dataclass(frozen=True, slots=True)
+class ExtractedDocument:
+    """The text stage's output for one document: its parsed text, passages and their features.
+
+    ``features[i]`` describes ``passages[i]``. Built by ``extract_document`` (in the parser
+    worker for untrusted input), picklable so it crosses the process boundary whole.
+    """
+
+    parsed: ParsedDocument
+    passages: list[Passage]
+    features: list[Features]

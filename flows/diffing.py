@@ -9,15 +9,12 @@ from labwatch.extractors.records import Statement
 
 def statements_of_file(path: Path, deriver=None) -> list[Statement]:
     """Parse, segment and detect features of one file; criteria come from the matcher."""
-    from labwatch.extractors.parsing.formats import parse_document
-    from labwatch.extractors.statements.features import detect_features
-    from labwatch.extractors.statements.segmentation import segment
+    from labwatch.extractors.statements.extraction import extract_document
 
     if not Path(path).is_file():
         raise FileNotFoundError(2, "no such file", str(path))
-    doc = parse_document(Path(path).read_bytes(), source=str(path))
-    passages = segment(doc)
-    feats = detect_features(passages)
+    extracted = extract_document(Path(path).read_bytes(), source=str(path))
+    passages, feats = extracted.passages, extracted.features
     criteria = [()] * len(passages)
     if deriver is not None and passages:
         vectors = deriver.embedder.encode([p.text for p in passages])

@@ -79,8 +79,7 @@ def _worker(conn, memory_mb: int, cpu_seconds: float, parent_pid: int) -> None:
     try:
         from labwatch.extractors.exceptions import ParseError
         from labwatch.extractors.parsing.formats import parse_document
-        from labwatch.extractors.statements.features import detect_features  # spaCy loads here, not in the parent
-        from labwatch.extractors.statements.segmentation import segment_many
+        from labwatch.extractors.statements.extraction import extract_document  # spaCy loads here
     except (MemoryError, ImportError, OSError):
         # under an address-space limit a native library that cannot be mapped surfaces as an
         # ImportError/OSError, not a MemoryError: both mean the limit is too small to start
@@ -99,12 +98,10 @@ def _worker(conn, memory_mb: int, cpu_seconds: float, parent_pid: int) -> None:
         op, data, source, kind = msg
         _limit_cpu(cpu_seconds)
         try:
-            doc = parse_document(data, source=source, kind=kind)
             if op == "extract":  # the text stage: parse, passages, commitment features
-                passages = segment_many([doc])[0]
-                conn.send(("ok", (doc, passages, detect_features(passages))))
+                conn.send(("ok", extract_document(data, source=source, kind=kind)))
             else:
-                conn.send(("ok", doc))
+                conn.send(("ok", parse_document(data, source=source, kind=kind)))
         except ParseError as exc:
             conn.send(("parse_error", exc))
         except MemoryError:
@@ -220,7 +217,7 @@ class ParserPool:
         return self._call("parse", data, source, kind)
 
     def extract(self, data: bytes, *, source: str, kind: str = "auto"):
-        """The whole text stage in the worker: ``(ParsedDocument, passages, features)``.
+        """The whole text stage in the worker: an ``ExtractedDocument``.
 
         Same limits and errors as ``parse`` (the time limit covers the three steps). Running
         segmentation and feature detection here keeps spaCy out of the calling process, so the

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
+from labwatch.extractors.records import ExtractedDocument
 from labwatch.flows import models
 from labwatch.flows.change_detection import recompute_changes
 from labwatch.warehouse import store
@@ -191,7 +192,7 @@ class Deriver:
         out = Extracted()
         for it in items:
             try:
-                out.add(it, *self._extract_one(it))
+                out.add(it, self._extract_one(it))
             except Exception as exc:  # ParseError names the source; anything else is a bug
                 from labwatch.extractors.exceptions import ParseError
 
@@ -206,13 +207,9 @@ class Deriver:
     def _extract_one(self, it: Item):
         if self.parser is not None:
             return self.parser.extract(it.load(), source=it.source, kind=it.kind)
-        from labwatch.extractors.parsing.formats import parse_document
-        from labwatch.extractors.statements.features import detect_features
-        from labwatch.extractors.statements.segmentation import segment_many
+        from labwatch.extractors.statements.extraction import extract_document
 
-        doc = parse_document(it.load(), source=it.source, kind=it.kind)
-        passages = segment_many([doc])[0]
-        return doc, passages, detect_features(passages)
+        return extract_document(it.load(), source=it.source, kind=it.kind)
 
     def extract_ahead(self, items: Sequence[Item]) -> None:
         """Start the text stage of ``items`` in the background; ``derive_batch`` of the same
@@ -303,20 +300,30 @@ def _batch_key(items: Sequence[Item]) -> tuple:
 
 @dataclass
 class Extracted:
-    """A batch after the text stage: the items that parsed, with their documents, passages and
-    features (parallel lists), and the failures of the others."""
+    """A batch after the text stage: each item that parsed with its ``ExtractedDocument``, and
+    the failures of the others."""
 
-    items: list = field(default_factory=list)
-    docs: list = field(default_factory=list)
-    passages: list = field(default_factory=list)
-    features: list = field(default_factory=list)
+    entries: list[tuple[Item, ExtractedDocument]] = field(default_factory=list)
     failures: list[Failure] = field(default_factory=list)
 
-    def add(self, item, doc, passages, features) -> None:
-        self.items.append(item)
-        self.docs.append(doc)
-        self.passages.append(passages)
-        self.features.append(features)
+    def add(self, item: Item, extracted: ExtractedDocument) -> None:
+        self.entries.append((item, extracted))
+
+    @property
+    def items(self) -> list[Item]:
+        return [it for it, _ in self.entries]
+
+    @property
+    def docs(self) -> list:
+        return [ex.parsed for _, ex in self.entries]
+
+    @property
+    def passages(self) -> list[list]:
+        return [ex.passages for _, ex in self.entries]
+
+    @property
+    def features(self) -> list[list]:
+        return [ex.features for _, ex in self.entries]
 
 
 def store_batch(wh: Warehouse, run_id: str, result: BatchResult) -> dict[str, int]:
