@@ -616,6 +616,30 @@ def eval_(
         print_eval_table(result)
 
 
+# --------------------------------------------------------------------------------------- sql
+class SqlFmt(str, Enum):
+    table = "table"
+    json = "json"
+    csv = "csv"
+
+
+@app.command()
+@domain_errors
+def sql(
+    query: str = typer.Argument(..., help="SQL over the tables, the contract views and the as-of macros ('-': stdin)."),
+    db: Path | None = DB_OPT,
+    fmt: SqlFmt = typer.Option(SqlFmt.table, "--format"),
+):
+    """Run a read-only SQL query on the warehouse (no file access; waits while a writer works).
+
+    Example: labwatch sql "select lab, score from lab_scores order by score desc"
+    Example: labwatch sql "select * from lab_scores_as_of(DATE '2025-06-01')" --format csv
+    """
+    from labwatch.flows.querying import print_query
+
+    print_query(resolve_db(db), sys.stdin.read() if query == "-" else query, fmt.value)
+
+
 # ---------------------------------------------------------------------------- crawl & co
 @app.command()
 @domain_errors
