@@ -587,6 +587,35 @@ def diff(
     )
 
 
+@app.command("eval-changes")
+@domain_errors
+def eval_changes(
+    traces: Path = typer.Argument(..., help="Traced commitments, JSONL (the changes-dev traces.jsonl format)."),
+    docs: Path = typer.Option(..., "--docs", help="Folder of the versions: <provider>_<document>_<version>_<date>.txt"),
+    pair: list[str] = typer.Option([], "--pair", help="Only this pair_id (repeatable)."),
+    misses: bool = typer.Option(True, "--misses/--no-misses", help="Print each miss with both texts (table only)."),
+    fmt: Fmt = typer.Option(Fmt.table, "--format"),
+):
+    """How well `labwatch diff` finds the commitment changes human coders traced.
+
+    Material found, direction right and retained alarmed, per pair and pooled with bootstrap
+    95% intervals, by outcome and category (docs/accuracy.md, "Changes").
+
+    Example: labwatch eval-changes ../shared/eval/changes-dev/traces.jsonl --docs ../shared/eval/changes-dev/docs
+    """
+    from labwatch.extractors.changes.evaluation import TraceError
+    from labwatch.flows.change_evaluation import print_eval_changes, run_eval_changes
+
+    try:
+        result = run_eval_changes(traces, docs, pairs=pair or None)
+    except TraceError as exc:
+        fail(str(exc))
+    if fmt == Fmt.json:
+        print_json(result["summary"])
+    else:
+        print_eval_changes(result, misses=misses)
+
+
 # -------------------------------------------------------------------------------------- eval
 @app.command("eval")
 @domain_errors

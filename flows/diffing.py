@@ -2,9 +2,18 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 from labwatch.extractors.records import Statement
+
+
+@dataclass(frozen=True)
+class DiffResult:
+    """The changes in the contract's JSON shape, and every pair the alignment made (as texts)."""
+
+    changes: list[dict]
+    pairs: list[tuple[str, str]]
 
 
 def statements_of_file(path: Path, deriver=None) -> list[Statement]:
@@ -23,20 +32,23 @@ def statements_of_file(path: Path, deriver=None) -> list[Statement]:
     return [Statement(passage=p, features=f, criteria=c) for p, f, c in zip(passages, feats, criteria)]
 
 
-def diff_files(old: Path, new: Path, *, with_criteria: bool = True) -> list[dict]:
+def diff_documents(old: Path, new: Path, *, with_criteria: bool = True) -> DiffResult:
+    """Commitment changes between two files, and the alignment's pairs."""
+    from labwatch.extractors.changes.alignment import align_texts, compare_text, merge_statements
     from labwatch.extractors.changes.classification import diff_statements
     from labwatch.flows.pipeline import Deriver
 
     deriver = Deriver(None, learn=False) if with_criteria else None
     a = statements_of_file(old, deriver)
     b = statements_of_file(new, deriver)
-    return [
-        {
-            "kind": c.kind,
-            "reason": c.reason,
-            "old": c.old.text if c.old else None,
-            "new": c.new.text if c.new else None,
-            "criteria": list(c.criteria),
-        }
-        for c in diff_statements(a, b)
+    alignment = align_texts([compare_text(s) for s in a], [compare_text(s) for s in b])
+    pairs = [
+        (merge_statements([a[i] for i in p.old]).text, merge_statements([b[j] for j in p.new]).text)
+        for p in alignment.pairs
     ]
+    return DiffResult([c.as_dict() for c in diff_statements(a, b)], pairs)
+
+
+def diff_files(old: Path, new: Path, *, with_criteria: bool = True) -> list[dict]:
+    """The changes of ``diff_documents`` only (the contract's JSON rows)."""
+    return diff_documents(old, new, with_criteria=with_criteria).changes

@@ -1,0 +1,172 @@
+"""`labwatch eval-changes TRACES.jsonl --docs DIR`: the diff scored against traced commitments.
+
+Each revision pair of the traces (``pair_id`` with versions ``v_i`` -> ``v_next``) is diffed
+exactly as ``labwatch diff`` diffs two files, then scored by ``extractors/changes/evaluation``.
+Documents are found in DIR by the version part of their name,
+``<provider>_<document>_<version>_<date>.<ext>`` (the layout of ``changes-dev/docs``).
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from pathlib import Path
+
+from labwatch.flows.output import out, print_table, shorten
+
+
+def read_trace_rows(path: Path) -> list[dict]:
+    """The JSON objects of a JSONL file; a bad line is a TraceError naming it."""
+    from labwatch.extractors.changes.evaluation import TraceError
+
+    if not Path(path).is_file():
+        raise FileNotFoundError(2, "no such file", str(path))
+    rows = []
+    for n, line in enumerate(Path(path).read_text(encoding="utf-8").splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise TraceError(f"{path}:{n}: not JSON ({exc.msg})") from exc
+        if not isinstance(row, dict):
+            raise TraceError(f"{path}:{n}: not a JSON object")
+        rows.append(row)
+    return rows
+
+
+def version_of(path: Path) -> str | None:
+    """The version part of ``<provider>_<document>_<version>_<date>``, or None."""
+    parts = path.stem.split("_")
+    return "_".join(parts[2:-1]) if len(parts) >= 4 else None
+
+
+def find_document(docs: Path, version: str, pair_id: str) -> Path:
+    """The one file of ``docs`` whose version part is ``version``."""
+    from labwatch.extractors.changes.evaluation import TraceError
+
+    hits = sorted(p for p in Path(docs).iterdir() if p.is_file() and version_of(p) == version)
+    if len(hits) != 1:
+        what = "no file" if not hits else f"{len(hits)} files ({', '.join(p.name for p in hits)})"
+        raise TraceError(f"{docs}: {what} with version {version!r} (pair {pair_id}); expected one")
+    return hits[0]
+
+
+def pair_files(units, docs: Path) -> dict[str, tuple[Path, Path]]:
+    """pair_id -> (old file, new file), from the units' versions."""
+    from labwatch.extractors.changes.evaluation import TraceError
+
+    if not Path(docs).is_dir():
+        raise FileNotFoundError(2, "no such directory", str(docs))
+    versions: dict[str, set[tuple[str, str]]] = defaultdict(set)
+    for u in units:
+        versions[u.pair_id].add((u.v_i, u.v_next))
+    out_: dict[str, tuple[Path, Path]] = {}
+    for pair_id, vs in sorted(versions.items()):
+        if len(vs) != 1 or not all(next(iter(vs))):
+            raise TraceError(f"pair {pair_id}: its rows must name one v_i and one v_next (got {sorted(vs)})")
+        v_i, v_next = next(iter(vs))
+        out_[pair_id] = (find_document(docs, v_i, pair_id), find_document(docs, v_next, pair_id))
+    return out_
+
+
+def run_eval_changes(traces: Path, docs: Path, *, n_boot: int = 2000, pairs: list[str] | None = None) -> dict:
+    """Diff every traced pair and score it; the result also holds what the misses need."""
+    from labwatch.extractors.changes.evaluation import (
+        ListedChange,
+        pairing_quality,
+        read_traces,
+        score_pair,
+        summarise,
+    )
+    from labwatch.flows.diffing import diff_documents
+
+    units = read_traces(read_trace_rows(traces), source=str(traces))
+    files = pair_files(units, docs)
+    if pairs:
+        files = {k: v for k, v in files.items() if k in pairs}
+    results, pairing = [], {}
+    for pair_id, (old, new) in files.items():
+        mine = [u for u in units if u.pair_id == pair_id]
+        diff = diff_documents(old, new, with_criteria=False)
+        changes = [ListedChange(c["kind"], c["old"], c["new"], c["reason"]) for c in diff.changes]
+        results.append(score_pair(pair_id, mine, changes))
+        pairing[pair_id] = pairing_quality(mine, diff.pairs)
+    doc = summarise(results, n_boot=n_boot)
+    doc["pairing"] = pairing
+    doc["files"] = {k: [v[0].name, v[1].name] for k, v in files.items()}
+    return {"summary": doc, "results": results}
+
+
+def _pct(x) -> str:
+    return "-" if x is None else f"{100 * x:.0f}%"
+
+
+def _ci(f: dict, name: str) -> str:
+    ci = f["ci"].get(name)
+    return f"{_pct(f[name])} ({_pct(ci[0])}–{_pct(ci[1])})" if ci else _pct(f[name])
+
+
+def print_eval_changes(result: dict, *, misses: bool = True) -> None:
+    """The figures as tables; with ``misses``, every unit the diff got wrong with both texts."""
+    doc = result["summary"]
+    rows = []
+    for name, f in [*doc["pairs"].items(), ("pooled", doc["pooled"])]:
+        q = doc["pairing"].get(name, {}) if name != "pooled" else {}
+        rows.append(
+            [
+                name,
+                f"{f['found']}/{f['material']}",
+                _ci(f, "material_found"),
+                _ci(f, "direction_right"),
+                _ci(f, "retained_alarmed"),
+                _ci(f, "weakened_found"),
+                f["changes_listed"],
+                f["alarmed_covering_no_unit"],
+                _pct(q.get("precision")) if q else "",
+                _pct(q.get("recall")) if q else "",
+            ]
+        )
+    print_table(
+        "commitment changes against the traces (95% bootstrap intervals)",
+        [
+            "pair",
+            "found",
+            "material found",
+            "direction right",
+            "retained alarmed",
+            "weakened found",
+            "listed",
+            "alarms on no unit",
+            "pairing P",
+            "pairing R",
+        ],
+        rows,
+    )
+    for title, key in (("by outcome", "by_outcome"), ("by category", "by_category")):
+        print_table(
+            title,
+            ["", "units", "material", "covered by an alarm", "kind right"],
+            [[k, v["units"], v["material"], v["covered"], v["right"]] for k, v in doc[key].items()],
+        )
+    if misses:
+        _print_misses(result["results"])
+
+
+def _print_misses(results) -> None:
+    for p in results:
+        for r in p.units:
+            u = r.unit
+            if u.material and r.found and r.right:
+                continue
+            if not u.material and not r.found:
+                continue
+            what = "missed" if u.material and not r.found else "wrong kind" if u.material else "retained, alarmed"
+            out.print(f"[bold]{u.unit_id}[/bold] {u.outcome} {u.category}: {what}", markup=True)
+            out.print(f"  old: {shorten(u.old, 400) or '(none)'}")
+            out.print(f"  new: {shorten(u.new, 400) or '(none)'}")
+            if r.found:
+                c = p.changes[r.covering[0]]
+                out.print(f"  got {c.kind}: {c.reason}")
+                out.print(f"    old: {shorten(c.old, 300) or '(none)'}")
+                out.print(f"    new: {shorten(c.new, 300) or '(none)'}")
