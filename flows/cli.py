@@ -24,15 +24,34 @@ app = typer.Typer(
 review_app = typer.Typer(
     add_completion=False,
     rich_markup_mode=None,
-    help="Review suggested matches (list, confirm, reject, undo); without a sub-command, an interactive queue.\n\nExample: labwatch review --db data/demo.duckdb --reviewer ana",
+    help="Review suggested matches (list, confirm, reject, undo); without a sub-command, an interactive queue.\n\n\b\nExample: labwatch review --db data/demo.duckdb --reviewer ana",
 )
 sources_app = typer.Typer(
     add_completion=False,
     no_args_is_help=True,
     rich_markup_mode=None,
     pretty_exceptions_show_locals=False,
-    help="The source registry of the crawler.\n\nExample: labwatch sources check --online",
+    help="The source registry of the crawler.\n\n\b\nExample: labwatch sources check --online",
 )
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        from importlib.metadata import version
+
+        out.print(f"labwatch {version('labwatch')}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _main_options(
+    version: bool = typer.Option(
+        False, "--version", callback=_print_version, is_eager=True, help="Print the version and exit."
+    ),
+) -> None:
+    """labwatch: track what frontier AI labs commit to about safety."""
+
+
 app.add_typer(review_app, name="review")
 app.add_typer(sources_app, name="sources")
 
@@ -89,8 +108,29 @@ def _warehouse(db: Path, *, must_exist: bool = True):
     from labwatch.warehouse.db import Warehouse
 
     if must_exist and not db.exists():
-        fail(f"{db}: no warehouse here yet (run `labwatch run` or `labwatch ingest` first, or pass --db)")
+        fail(missing_warehouse_message(db))
     return Warehouse(db)
+
+
+def missing_warehouse_message(db: Path) -> str:
+    """Why there is no warehouse at ``db``, and the --db to use when the demo warehouse (the one
+    `labwatch run` writes from the bundled corpus) exists and is not the one asked for."""
+    if DEMO_DB.exists() and db.resolve() != DEMO_DB.resolve():
+        return (
+            f"{db}: no warehouse here yet; `labwatch run` on the bundled corpus wrote {DEMO_DB}: "
+            f"add --db {DEMO_DB} (or export LABWATCH_DB={DEMO_DB})"
+        )
+    return f"{db}: no warehouse here yet (run `labwatch run` or `labwatch ingest` first, or pass --db)"
+
+
+def known_lab(con, lab: str | None) -> None:
+    """Fail with the warehouse's lab ids when ``lab`` is given and not one of them (an unknown
+    lab would otherwise give an empty table and exit 0)."""
+    if lab is None:
+        return
+    labs = [r[0] for r in con.execute("SELECT lab FROM labs ORDER BY lab").fetchall()]
+    if lab not in labs:
+        fail(f"--lab {lab!r}: no such lab in this warehouse (labs: {', '.join(labs) or 'none yet'})")
 
 
 DB_OPT = typer.Option(None, "--db", help="Warehouse file (default: $LABWATCH_DB, else data/labwatch.duckdb).")
@@ -117,6 +157,7 @@ def run(
 ):
     """The main job, offline: every document under the corpus -> extract -> match -> warehouse.
 
+    \b
     Example: labwatch run                      (bundled sample corpus into data/demo.duckdb)
     Example: labwatch run --corpus ~/policies --db data/labwatch.duckdb
     """
@@ -157,7 +198,7 @@ def run(
     _print_run_summary(summary, db, fmt)
 
 
-def _print_run_summary(summary: dict, db: Path, fmt: Fmt) -> None:
+def _print_run_summary(summary: dict, db: Path, fmt: Fmt, *, command: str = "run") -> None:
     from labwatch.warehouse.db import Warehouse
     from labwatch.warehouse.queries import view_counts
 
@@ -168,7 +209,7 @@ def _print_run_summary(summary: dict, db: Path, fmt: Fmt) -> None:
         print_json(summary)
     else:
         print_table(
-            f"labwatch run -> {db}",
+            f"labwatch {command} -> {db}",
             ["docs", "unchanged", "new versions", "re-derived", "failed", "passages", "encoded", "s"],
             [
                 [
@@ -207,6 +248,7 @@ def ingest(
 ):
     """Add a version of a document, only if its text changed.
 
+    \b
     Example: labwatch ingest policy-v2.pdf --lab example-lab --document safety-framework --published 2025-06-01
     """
     from labwatch.corpus.local import slugify
@@ -239,7 +281,7 @@ def ingest(
     ).as_dict()
     if summary["failed"]:
         fail(summary["failures"][0]["reason"])
-    _print_run_summary(summary, db, fmt)
+    _print_run_summary(summary, db, fmt, command="ingest")
 
 
 def _parse_date(value: str | None, flag: str) -> date | None:
@@ -261,6 +303,7 @@ def status(
 ):
     """Warehouse path, counts per view, the last run and its failures, and whether models load offline.
 
+    \b
     Example: labwatch status --db data/demo.duckdb
     """
     from labwatch.flows.status import collect_status
@@ -296,6 +339,7 @@ def review_main(
 ):
     """Interactive terminal queue when called without a sub-command.
 
+    \b
     Example: labwatch review --db data/demo.duckdb --reviewer ana
     """
     if ctx.invoked_subcommand is not None:
@@ -308,6 +352,7 @@ def review_main(
 @review_app.command("list")
 @domain_errors
 def review_list(
+    ctx: typer.Context,
     lab: str | None = typer.Option(None, "--lab"),
     criterion: str | None = typer.Option(None, "--criterion"),
     document: str | None = typer.Option(None, "--document"),
@@ -317,13 +362,15 @@ def review_list(
 ):
     """Undecided suggestions, best first.
 
-    Example: labwatch review list --lab aurora-labs --format json
+    \b
+    Example: labwatch review list --db data/demo.duckdb --lab brackenridge-labs --format json
     """
     from labwatch.warehouse.queries import review_queue
 
-    wh = _warehouse(resolve_db(db))
+    wh = _warehouse(resolve_db(_group_db(ctx, db)))
     _sync(wh)
     with wh.read() as con:
+        known_lab(con, lab)
         items = review_queue(con, lab=lab, criterion=criterion, document=document, limit=limit or None)
     if fmt == Fmt.json:
         print_json(
@@ -363,6 +410,13 @@ def review_list(
         ],
         wrap=("text",),
     )
+
+
+def _group_db(ctx: typer.Context, db: Path | None) -> Path | None:
+    """A review sub-command's --db, else the one given to the group (`labwatch review --db X list`)."""
+    if db is not None or ctx.parent is None:
+        return db
+    return ctx.parent.params.get("db")
 
 
 def _sync(wh) -> None:
@@ -412,6 +466,7 @@ def _decide(
 @review_app.command("confirm")
 @domain_errors
 def review_confirm(
+    ctx: typer.Context,
     match_id: str = typer.Argument(..., help="A match id from `labwatch review list`."),
     reviewer: str = typer.Option(..., "--reviewer"),
     credit: float | None = typer.Option(None, "--credit", help="Partial credit 0..1 (default 1)."),
@@ -421,14 +476,16 @@ def review_confirm(
 ):
     """Confirm a suggestion (optionally for another criterion, or with partial credit).
 
+    \b
     Example: labwatch review confirm m_1a2b3c --reviewer ana --credit 0.5 --note "quarterly, internal only"
     """
-    _decide(match_id, reviewer, "confirmed", db, credit=credit, criterion=criterion, note=note)
+    _decide(match_id, reviewer, "confirmed", _group_db(ctx, db), credit=credit, criterion=criterion, note=note)
 
 
 @review_app.command("reject")
 @domain_errors
 def review_reject(
+    ctx: typer.Context,
     match_id: str = typer.Argument(...),
     reviewer: str = typer.Option(..., "--reviewer"),
     note: str | None = typer.Option(None, "--note"),
@@ -436,21 +493,26 @@ def review_reject(
 ):
     """Reject a suggestion.
 
+    \b
     Example: labwatch review reject m_1a2b3c --reviewer ana --note "describes risks, no practice"
     """
-    _decide(match_id, reviewer, "rejected", db, note=note)
+    _decide(match_id, reviewer, "rejected", _group_db(ctx, db), note=note)
 
 
 @review_app.command("undo")
 @domain_errors
 def review_undo(
-    match_id: str = typer.Argument(...), reviewer: str = typer.Option(..., "--reviewer"), db: Path | None = DB_OPT
+    ctx: typer.Context,
+    match_id: str = typer.Argument(...),
+    reviewer: str = typer.Option(..., "--reviewer"),
+    db: Path | None = DB_OPT,
 ):
     """Withdraw the latest decision on a match (recorded as an event too).
 
+    \b
     Example: labwatch review undo m_1a2b3c --reviewer ana
     """
-    _decide(match_id, reviewer, "withdrawn", db)
+    _decide(match_id, reviewer, "withdrawn", _group_db(ctx, db))
 
 
 # ------------------------------------------------------------------------------------- score
@@ -465,8 +527,9 @@ def score(
 ):
     """Per-lab scores (0-100) from confirmed evidence, as of a date.
 
-    Example: labwatch score --as-of 2025-06-30 --format md > scorecard.md
-    Example: labwatch score --lab aurora-labs --since 2025-01-01   (why the score moved)
+    \b
+    Example: labwatch score --db data/demo.duckdb --as-of 2025-06-30 --format md > scorecard.md
+    Example: labwatch score --db data/demo.duckdb --lab brackenridge-labs --since 2025-06-01   (why it moved)
     """
     from labwatch.flows.scorecard import render_markdown
     from labwatch.warehouse.queries import explain_score_change, score_changes, scores
@@ -475,6 +538,7 @@ def score(
     _sync(wh)
     as_of_d = _parse_date(as_of, "--as-of")
     with wh.read() as con:
+        known_lab(con, lab)
         doc = scores(con, as_of=as_of_d, lab=lab)
         if since:
             doc["changes"] = score_changes(con, since=_parse_date(since, "--since"), as_of=as_of_d, lab=lab)
@@ -491,7 +555,7 @@ def score(
         )
     else:
         print_table(
-            f"scores as of {doc['as_of']} ({doc['rubric']})",
+            f"scores as of {doc['as_of']} ({doc['rubric'] or 'no rubric yet: `labwatch run` stores it'})",
             ["lab", "score", "measuring", "commitments", "accountability", "credited criteria"],
             [
                 [
@@ -521,13 +585,15 @@ def changes(
 ):
     """What changed in labs' commitments between consecutive versions.
 
-    Example: labwatch changes --lab aurora-labs --since 2025-01-01 --format json
-    Example: labwatch changes --silent            (revisions the lab did not announce)
+    \b
+    Example: labwatch changes --db data/demo.duckdb --lab brackenridge-labs --since 2025-01-01 --format json
+    Example: labwatch changes --db data/demo.duckdb --silent   (revisions the lab did not announce)
     """
     from labwatch.warehouse.queries import changes as q_changes
 
     wh = _warehouse(resolve_db(db))
     with wh.read() as con:
+        known_lab(con, lab)
         rows = q_changes(con, lab=lab, since=_parse_date(since, "--since"), silent=silent)
     if fmt == Fmt.json:
         print_json({"changes": rows})
@@ -568,6 +634,7 @@ def diff(
 ):
     """Commitment-level diff of two files, without the warehouse.
 
+    \b
     Example: labwatch diff policy-2024.pdf policy-2025.pdf --format json
     """
     from labwatch.flows.diffing import diff_files
@@ -630,6 +697,7 @@ def eval_(
 ):
     """Accuracy of commitment detection and criterion matching on labeled passages.
 
+    \b
     Example: labwatch eval gold.jsonl --cv lab --format json
     """
     from labwatch.flows.evaluating import print_eval_table, run_eval
@@ -686,6 +754,7 @@ def crawl(
 ):
     """Fetch the registry's sources; new versions flow on through extract and match.
 
+    \b
     Example: labwatch crawl --lab anthropic
     """
     from labwatch.flows.crawling import crawl_command
@@ -704,6 +773,7 @@ def sources_check(
 ):
     """Validate the registry; with --online, report which URLs answer.
 
+    \b
     Example: labwatch sources check --online
     """
     from labwatch.flows.crawling import sources_check_command
@@ -720,6 +790,7 @@ def schedule(
 ):
     """Serve the crawl flow on a schedule (needs a Prefect server: `prefect server start`).
 
+    \b
     Example: PREFECT_API_URL=http://127.0.0.1:4200/api labwatch schedule --cron "0 6 * * *"
     """
     from labwatch.flows.prefect_flows import serve_crawl
@@ -733,6 +804,7 @@ def dashboard(
 ):
     """Start the Streamlit review dashboard (127.0.0.1 by default).
 
+    \b
     Example: labwatch dashboard --db data/demo.duckdb --port 8501
     """
     import subprocess
@@ -768,6 +840,7 @@ def export_(
 ):
     """Write every contract view and the review events to a folder.
 
+    \b
     Example: labwatch export backup/ --format parquet
     """
     from labwatch.warehouse.backup import export_warehouse
@@ -780,14 +853,25 @@ def export_(
 
 @app.command("import")
 @domain_errors
-def import_(directory: Path = typer.Argument(...), db: Path | None = DB_OPT):
+def import_(
+    directory: Path = typer.Argument(...),
+    db: Path | None = DB_OPT,
+    create: bool = typer.Option(
+        False, "--create", help="Create the warehouse if it does not exist (else a mistyped --db is an error)."
+    ),
+):
     """Restore review events from an export folder into a warehouse (duplicates are ignored).
 
+    \b
     Example: labwatch import backup/ --db data/labwatch.duckdb
+    Example: labwatch import backup/ --db data/fresh.duckdb --create   (then `labwatch run --db data/fresh.duckdb`)
     """
     from labwatch.warehouse.backup import import_events
 
-    n = import_events(_warehouse(resolve_db(db), must_exist=False), directory)
+    target = resolve_db(db)
+    if not create and not target.exists():
+        fail(f"{target}: no warehouse here (check --db, or pass --create to start a new one from the export)")
+    n = import_events(_warehouse(target, must_exist=False), directory)
     err.print(f"imported {n} review events")
 
 
@@ -811,6 +895,7 @@ def bench(
 ):
     """Benchmark: documents/min, passages/s, PDF pages/s, peak RSS, cold and unchanged re-run vs encode-only.
 
+    \b
     Example: labwatch bench --docs 44            (about 5,000 passages)
     Example: labwatch bench --docs 1000 --sentences 20 --model minilm-onnx
     Example: labwatch bench --corpus ~/policies  (your own documents)

@@ -122,5 +122,8 @@ def print_eval_table(r: dict) -> None:
         print_table(
             "most frequent confusions",
             ["gold", "predicted", "count"],
-            [[x["gold"], x["predicted"], x["count"]] for x in r["confusions"]],
+            [
+                [x["gold"] or "(no gold criterion)", x["predicted"] or "(nothing predicted)", x["count"]]
+                for x in r["confusions"]
+            ],
         )

@@ -38,6 +38,8 @@ def test_ingest_adds_versions_only_when_text_changes(tmp_path):
     f.write_text(POLICY_V1.replace("\n\n", "\n\n\n"))  # reflowed: same text
     same = invoke_json("ingest", f, "--lab", "harbor-light", "--document", "policy", "--db", db)
     assert same["new_versions"] == 0
+    table = invoke("ingest", f, "--lab", "harbor-light", "--document", "policy", "--db", db)
+    assert table.stdout.lstrip().startswith(f"labwatch ingest -> {db}")  # not "labwatch run"
     f.write_text(POLICY_V2)
     second = invoke_json(
         "ingest", f, "--lab", "harbor-light", "--document", "policy", "--published", "2025-06-01", "--db", db
