@@ -444,20 +444,18 @@ def _decide(
     with wh.read() as con:
         ref = R.resolve_match(con, match_id)
         if criterion:
-            known = {r[0] for r in con.execute("SELECT criterion_id FROM rubric_criteria").fetchall()}
-            if criterion not in known:
-                fail(f"--criterion {criterion!r} is not a rubric criterion ({', '.join(sorted(known))})")
-        if decision == "withdrawn":
-            standing = con.execute("SELECT decision FROM decisions WHERE match_id = ?", [match_id]).fetchone()
-            if standing is None:
-                fail(f"{match_id}: no decision to undo")
-    events = []
+            R.check_criterion(con, criterion)
+        if decision == "withdrawn" and R.standing_decision(con, match_id) is None:
+            fail(f"{match_id}: no decision to undo")
     if criterion and criterion != ref.criterion_id:
-        events.append(
-            R.new_event(ref, reviewer=reviewer, decision="rejected", note=f"confirmed for {criterion} instead")
-        )
+        events = R.reassign(ref, criterion, reviewer=reviewer, credit=credit, note=note)
         ref = R.other_criterion(ref, criterion)
-    events.append(R.new_event(ref, reviewer=reviewer, decision=decision, credit=credit, note=note))
+    elif decision == "confirmed":
+        events = R.confirm(ref, reviewer=reviewer, credit=credit, note=note)
+    elif decision == "rejected":
+        events = R.reject(ref, reviewer=reviewer, note=note)
+    else:
+        events = R.withdraw(ref, reviewer=reviewer)
     loaded = R.record_events(wh, events)
     where = "" if loaded else " (journaled; the warehouse is busy and will load it on its next write)"
     err.print(f"{decision} {ref.match_id} [{ref.criterion_id}] by {reviewer}{where}")

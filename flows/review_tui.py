@@ -9,6 +9,7 @@ from labwatch.flows.output import err, out, shorten
 
 def interactive_review(wh, reviewer: str | None) -> None:
     from labwatch.warehouse import reviews as R
+    from labwatch.warehouse.exceptions import InvalidDecision
     from labwatch.warehouse.queries import review_queue
 
     reviewer = reviewer or Prompt.ask("Your name (recorded with each decision)", console=err)
@@ -48,32 +49,28 @@ def interactive_review(wh, reviewer: str | None) -> None:
             if last:
                 with wh.read() as con:
                     ref = R.resolve_match(con, last)
-                R.record_events(wh, [R.new_event(ref, reviewer=reviewer, decision="withdrawn", origin="tui")])
+                R.record_events(wh, R.withdraw(ref, reviewer=reviewer, origin="tui"))
                 out.print(f"withdrew the decision on {last}")
                 last = None
             continue
         with wh.read() as con:
             ref = R.resolve_match(con, it["match_id"])
-        events = []
         if choice == "c":
-            events.append(R.new_event(ref, reviewer=reviewer, decision="confirmed", origin="tui"))
+            events = R.confirm(ref, reviewer=reviewer, origin="tui")
         elif choice == "r":
-            events.append(R.new_event(ref, reviewer=reviewer, decision="rejected", origin="tui"))
+            events = R.reject(ref, reviewer=reviewer, origin="tui")
         elif choice == "p":
             credit = float(Prompt.ask("credit 0..1", default="0.5", console=err))
-            events.append(
-                R.new_event(
-                    ref, reviewer=reviewer, decision="confirmed", credit=max(0.0, min(1.0, credit)), origin="tui"
-                )
-            )
-        elif choice == "o":
+            events = R.confirm(ref, reviewer=reviewer, credit=max(0.0, min(1.0, credit)), origin="tui")
+        else:  # "o": confirm for another criterion
             other = Prompt.ask("criterion id", console=err).strip()
-            events.append(
-                R.new_event(
-                    ref, reviewer=reviewer, decision="rejected", note=f"confirmed for {other} instead", origin="tui"
-                )
-            )
+            try:
+                with wh.read() as con:
+                    R.check_criterion(con, other)
+                events = R.reassign(ref, other, reviewer=reviewer, origin="tui")
+            except InvalidDecision as exc:
+                out.print(f"not recorded: {exc}", markup=False)
+                continue
             ref = R.other_criterion(ref, other)
-            events.append(R.new_event(ref, reviewer=reviewer, decision="confirmed", origin="tui"))
         R.record_events(wh, events)
         last = ref.match_id

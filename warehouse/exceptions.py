@@ -5,6 +5,7 @@ WarehouseError
  +-- MigrationError       a schema migration failed (the file is left as it was)
  +-- UnknownMatch         a review names a match id the warehouse has never suggested
  +-- ImportFailed         a backup folder could not be read
+ +-- InvalidDecision      a decision with no reviewer, credit outside 0..1, an unknown criterion
 """
 
 
@@ -26,3 +27,7 @@ class UnknownMatch(WarehouseError):
 
 class ImportFailed(WarehouseError):
     """An export folder that cannot be imported."""
+
+
+class InvalidDecision(WarehouseError):
+    """A reviewer decision that cannot be recorded as given (named in the message)."""

@@ -11,15 +11,12 @@ import streamlit as st
 
 from labwatch.dashboards import data
 from labwatch.dashboards.views.common import reviewer, say
+from labwatch.warehouse import reviews
 from labwatch.warehouse.exceptions import WarehouseError
 from labwatch.warehouse.journal import ReviewEvent
-from labwatch.warehouse.reviews import MatchRef, new_event, other_criterion
+from labwatch.warehouse.reviews import MatchRef
 
 ORIGIN = "dashboard"
-
-
-def _event(ref: MatchRef, decision: str, *, credit: float | None = None, note: str | None = None) -> ReviewEvent:
-    return new_event(ref, reviewer=reviewer(), decision=decision, credit=credit, note=note, origin=ORIGIN)
 
 
 def _ref_of(event: ReviewEvent) -> MatchRef:
@@ -67,20 +64,17 @@ def decide(path: str, ref: MatchRef, action: str) -> None:
     credit = float(st.session_state.get("q_credit", 1.0))
     note = (st.session_state.get("q_note") or "").strip() or None
     if action == "confirm":
-        events = [_event(ref, "confirmed", credit=credit, note=note)]
+        events = reviews.confirm(ref, reviewer=reviewer(), credit=credit, note=note, origin=ORIGIN)
         summary = f"Confirmed {ref.criterion_id} (credit {credit:g})"
     elif action == "reject":
-        events = [_event(ref, "rejected", note=note)]
+        events = reviews.reject(ref, reviewer=reviewer(), note=note, origin=ORIGIN)
         summary = f"Rejected {ref.criterion_id}"
     else:
         target = st.session_state.get("q_other")
         if not target or target == ref.criterion_id:
             say("error", "Pick a different criterion first.")
             return
-        events = [
-            _event(ref, "rejected", note=f"confirmed for {target} instead"),
-            _event(other_criterion(ref, target), "confirmed", credit=credit, note=note),
-        ]
+        events = reviews.reassign(ref, target, reviewer=reviewer(), credit=credit, note=note, origin=ORIGIN)
         summary = f"Confirmed for {target} instead of {ref.criterion_id} (credit {credit:g})"
     _commit(path, events, summary)
     st.session_state["q_credit"] = 1.0
@@ -102,7 +96,11 @@ def undo(path: str) -> None:
         say("info", "Nothing to undo in this session.")
         return
     last = stack.pop()
-    events = [_event(ref, "withdrawn", note=f"undo: {last['summary']}") for ref in reversed(last["refs"])]
+    events = [
+        e
+        for ref in reversed(last["refs"])
+        for e in reviews.withdraw(ref, reviewer=reviewer(), note=f"undo: {last['summary']}", origin=ORIGIN)
+    ]
     _commit(path, events, f"Undone: {last['summary']}", undoable=False)
 
 
@@ -115,7 +113,8 @@ def decide_all(path: str, refs: tuple[MatchRef, ...], decision: str) -> None:
         say("error", 'Tick "I have read these suggestions" first.')
         return
     note = f"bulk decision on {len(refs)} suggestions"
-    events = [_event(ref, decision, note=note) for ref in refs]
+    decide_one = reviews.confirm if decision == "confirmed" else reviews.reject
+    events = [e for ref in refs for e in decide_one(ref, reviewer=reviewer(), note=note, origin=ORIGIN)]
     _commit(path, events, f"{decision.capitalize()} {len(refs)} suggestions at once")
     st.session_state["bulk_ack"] = False
 
@@ -132,5 +131,5 @@ def attach(path: str, passages: dict[str, dict]) -> None:
         return
     ref = data.ref_of(passages[statement_id], criterion_id)
     credit = float(st.session_state.get("a_credit", 1.0))
-    events = [_event(ref, "confirmed", credit=credit, note="attached by a reviewer")]
+    events = reviews.confirm(ref, reviewer=reviewer(), credit=credit, note="attached by a reviewer", origin=ORIGIN)
     _commit(path, events, f"Attached {criterion_id} to the chosen passage (credit {credit:g})")
