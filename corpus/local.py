@@ -2,7 +2,8 @@
 
 ``DIR/<lab>/<file>`` is one document (id = file stem); ``DIR/<lab>/<document>/<file>...`` are
 successive versions of one document, ordered by ``published`` in an optional
-``versions.yaml`` beside them, else by name with numbers compared as numbers. A file may carry a
+``versions.yaml`` beside them (files of one date in the order it lists them), else by name with
+numbers compared as numbers. A file may carry a
 sidecar ``<file>.meta.yaml`` (published, title, url, document); ``DIR/labs.yaml`` may name the labs.
 
 Files lying directly in ``DIR`` are documents only when named ``<lab>__<document>.<ext>`` or
@@ -237,10 +238,13 @@ def _versions_of(folder: Path, lab: str, lab_name: str | None) -> list[LocalDocu
         if missing:
             raise CorpusError(f"{vfile}: lists {', '.join(missing)} which is not in {folder}")
 
+    position = {name: i for i, name in enumerate(listed)}
+
     def key(p: Path):
         item = listed.get(p.name, {})
         pub = _as_date(item.get("published") or _sidecar(p).get("published"), str(vfile if item else p))
-        return (pub or date.max, natural_key(p.name))
+        # one date, several files (a re-upload): the order versions.yaml lists them in, else name
+        return (pub or date.max, position.get(p.name, len(position)), natural_key(p.name))
 
     out = []
     for i, p in enumerate(sorted(files, key=key)):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 
 from labwatch.extractors.records import Features, Passage, Statement
+from labwatch.warehouse.lineage import version_order
 
 
 def _statements(con, version_id: str) -> list[Statement]:
@@ -60,18 +61,22 @@ def _statements(con, version_id: str) -> list[Statement]:
 def changes_for_document(con, lab: str, document_id: str) -> list[dict]:
     """Rows for the ``changes`` table: every consecutive version pair of one document.
 
-    Each change is linked to the change-log entry that announces it -- from the new version's
-    own change-log section, or from a change-log page the registry links to the document --
-    or marked silent (``announced`` false, ``changelog_entry`` null). ``detected_at`` is kept
-    from an earlier computation of the same change, so recomputing never makes a change new.
+    Each row cites both sides: the version, and the statement's position in it (``*_seq``,
+    ``*_page``, ``*_section``; the view adds each version's snapshot sha256 and URL). A change
+    between two versions carrying the same published date is a re-upload; unannounced, it is
+    flagged ``silent_reupload``. Each change is linked to the change-log entry that announces
+    it -- from the new version's own change-log section, or from a change-log page the registry
+    links to the document -- or marked silent (``announced`` false, ``changelog_entry`` null).
+    ``detected_at`` is kept from an earlier computation of the same change, so recomputing
+    never makes a change new.
     """
     from labwatch.extractors.changes.changelog import changelog_entries, link_changes
     from labwatch.extractors.changes.classification import CHANGES_VERSION, diff_statements
     from labwatch.warehouse.store import now
 
     versions = con.execute(
-        "SELECT version_id, published FROM versions WHERE lab = ? AND document_id = ? "
-        "ORDER BY coalesce(published, CAST(seen_at AS DATE)), ordinal",
+        "SELECT version_id, document_id, published FROM versions WHERE lab = ? AND document_id = ? "
+        f"ORDER BY {version_order()}",
         [lab, document_id],
     ).fetchall()
     detected = dict(
@@ -85,10 +90,11 @@ def changes_for_document(con, lab: str, document_id: str) -> list[dict]:
     stamp = now()
     rows: list[dict] = []
     prev = None
-    for vid, published in versions:
+    for vid, doc, published in versions:
         cur = _statements(con, vid)
         if prev is not None:
-            old_vid, old = prev
+            old_vid, old_doc, old_published, old = prev
+            reupload = old_doc == doc and published is not None and old_published == published
             entries = list(dict.fromkeys(changelog_entries(cur) + page))
             for i, (ch, entry) in enumerate(link_changes(diff_statements(old, cur), entries)):
                 if is_page:  # an edit of a change-log page is its own announcement
@@ -114,10 +120,24 @@ def changes_for_document(con, lab: str, document_id: str) -> list[dict]:
                         "announced": entry is not None,
                         "changelog_entry": entry,
                         "detected_at": detected.get(change_id, stamp),
+                        "old_document_id": old_doc,
+                        **_position("old", ch.old),
+                        **_position("new", ch.new),
+                        "silent_reupload": reupload and entry is None,
                     }
                 )
-        prev = (vid, cur)
+        prev = (vid, doc, published, cur)
     return rows
+
+
+def _position(side: str, statement: Statement | None) -> dict:
+    """Where one side of a change sits in its version: seq, page, section path (None if absent)."""
+    p = statement.passage if statement is not None else None
+    return {
+        f"{side}_seq": p.seq if p else None,
+        f"{side}_page": p.page if p else None,
+        f"{side}_section": (" > ".join(p.section) or None) if p else None,
+    }
 
 
 def changelog_page_entries(con, lab: str, document_id: str) -> list[str]:
@@ -137,7 +157,7 @@ def changelog_page_entries(con, lab: str, document_id: str) -> list[str]:
         "WHERE s.lab = ? AND s.document_id <> ? AND s.document_id IN ("
         "  SELECT document_id FROM versions WHERE lab = ? AND source IN (SELECT unnest(?)) "
         "  UNION SELECT document_id FROM documents WHERE lab = ? AND source_url IN (SELECT unnest(?))) "
-        "ORDER BY v.ordinal DESC, s.seq",
+        f"ORDER BY {version_order('v')} DESC, s.seq",
         [lab, document_id, lab, urls, lab, urls],
     ).fetchall()
     return list(dict.fromkeys(r[0] for r in rows))

@@ -599,7 +599,7 @@ def changes(
     title = f"{len(rows)} {'silent ' if silent else ''}commitment changes"
     print_table(
         title,
-        ["lab", "document", "published", "kind", "announced", "reason", "old", "new"],
+        ["lab", "document", "published", "kind", "announced", "reason", "old", "new", "where"],
         [
             [
                 r["lab"],
@@ -610,17 +610,33 @@ def changes(
                 r["reason"],
                 shorten(r["old"], 90),
                 shorten(r["new"], 90),
+                _where(r),
             ]
             for r in rows
         ],
-        wrap=("old", "new", "reason"),
+        wrap=("old", "new", "reason", "where"),
     )
 
 
 def _announced_label(row: dict) -> str:
     if row.get("announced") is None:
         return "?"
+    if row.get("silent_reupload"):
+        return "silent re-upload"
     return "yes" if row["announced"] else "silent"
+
+
+def _where(row: dict) -> str:
+    """Page and section of each side that has a statement ("old p.3 Scope -> new p.4 Scope");
+    the old side names its document when it is another one (a predecessor)."""
+    parts = []
+    for side in ("old", "new"):
+        if row.get(f"{side}_seq") is None:
+            continue
+        doc = row.get("old_document_id") if side == "old" and row.get("old_document_id") != row["document_id"] else None
+        page = f"p.{row[f'{side}_page']}" if row.get(f"{side}_page") is not None else None
+        parts.append(" ".join(x for x in (side, doc, page, row.get(f"{side}_section")) if x))
+    return " -> ".join(parts)
 
 
 @app.command()

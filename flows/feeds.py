@@ -31,6 +31,7 @@ from labwatch.warehouse.db import Warehouse
 
 ATOM_NS = "http://www.w3.org/2005/Atom"
 TAG = "tag:labwatch,2026:"
+LW_NS = "tag:labwatch,2026:atom-provenance"  # <lw:old>/<lw:new>: where each side of a change is
 FEED_LIMIT = 200
 CONFIG_FILE = "labwatch.yaml"
 WEBHOOK_TIMEOUT = 10.0
@@ -45,6 +46,7 @@ _VERBS = {
 _XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 ET.register_namespace("", ATOM_NS)
+ET.register_namespace("lw", LW_NS)
 
 
 class NotifyError(Exception):
@@ -101,10 +103,14 @@ def change_rows(
 ) -> list[dict]:
     """Changes newest first (by detection, then publication), with the keys of `labwatch
     changes --format json` plus ``change_id``, ``detected_at`` and the document's URL/title."""
+    # (the webhook posts these rows as they are: provenance included)
+    from labwatch.warehouse.queries import PROVENANCE_COLUMNS, add_links
+
     cur = con.execute(
         "SELECT c.change_id, c.lab, c.document_id, c.kind, c.reason, c.old_text AS old, c.new_text AS new, "
         "c.criteria, c.old_version_id, c.new_version_id, c.published, c.announced, c.changelog_entry, "
-        "coalesce(c.detected_at, nv.seen_at) AS detected_at, d.source_url, d.title "
+        "coalesce(c.detected_at, nv.seen_at) AS detected_at, d.source_url, d.title, c.silent_reupload, "
+        f"{', '.join('c.' + k for k in PROVENANCE_COLUMNS)} "
         "FROM commitment_changes c LEFT JOIN versions nv ON nv.version_id = c.new_version_id "
         "LEFT JOIN documents d ON d.lab = c.lab AND d.document_id = c.document_id "
         "WHERE (?::VARCHAR IS NULL OR c.lab = ?) AND (?::TIMESTAMP IS NULL OR c.detected_at >= ?) "
@@ -113,7 +119,7 @@ def change_rows(
         [lab, lab, detected_since, detected_since] + ([limit] if limit else []),
     )
     cols = [d[0] for d in cur.description]
-    rows = [dict(zip(cols, r)) for r in cur.fetchall()]
+    rows = [add_links(dict(zip(cols, r))) for r in cur.fetchall()]
     for r in rows:
         r["criteria"] = list(r["criteria"] or [])
     return rows
@@ -127,6 +133,8 @@ def entry_title(change: dict) -> str:
     change-log entry announced it."""
     verb = _VERBS.get(change["kind"], "changed")
     title = f"{change['lab']} {verb} a commitment in {change['document_id']}"
+    if change.get("silent_reupload"):
+        title += " (re-uploaded under the same date)"
     return f"[silent] {title}" if change.get("announced") is False else title
 
 
@@ -155,26 +163,77 @@ def _entry(feed: ET.Element, c: dict) -> None:
     _sub(entry, "updated", _rfc3339(c.get("detected_at") or c.get("published") or datetime.now(UTC)))
     if c.get("published"):
         _sub(entry, "published", _rfc3339(c["published"]))
-    url = c.get("source_url")
-    if url and urlsplit(url).scheme in ("http", "https"):
+    url = c.get("new_link") or _http(c.get("source_url"))
+    if url:
         ET.SubElement(entry, f"{{{ATOM_NS}}}link", {"rel": "alternate", "href": _clean(url)})
+    old_url = c.get("old_link")
+    if old_url and old_url != url:
+        ET.SubElement(entry, f"{{{ATOM_NS}}}link", {"rel": "related", "href": _clean(old_url), "title": "before"})
     ET.SubElement(entry, f"{{{ATOM_NS}}}category", {"term": c["kind"], "scheme": f"{TAG}kind"})
     if c.get("announced") is not None:
         term = "announced" if c["announced"] else "silent"
         ET.SubElement(entry, f"{{{ATOM_NS}}}category", {"term": term, "scheme": f"{TAG}announcement"})
+    if c.get("silent_reupload"):
+        ET.SubElement(entry, f"{{{ATOM_NS}}}category", {"term": "silent-reupload", "scheme": f"{TAG}announcement"})
     for crit in c.get("criteria") or ():
         ET.SubElement(entry, f"{{{ATOM_NS}}}category", {"term": _clean(crit), "scheme": f"{TAG}criterion"})
     _sub(entry, "content", _content_text(c)).set("type", "text")
+    for side in ("old", "new"):
+        _provenance(entry, side, c)
+
+
+def _provenance(entry: ET.Element, side: str, c: dict) -> None:
+    """``<lw:old>``/``<lw:new>``: the side's document, version, page, section, snapshot and URL,
+    as attributes a script can read (Atom admits foreign elements, RFC 4287 section 6)."""
+    doc = (c.get("old_document_id") or c["document_id"]) if side == "old" else c["document_id"]
+    attrs = {
+        "document": doc,
+        "version": c.get(f"{side}_version_id"),
+        "page": c.get(f"{side}_page"),
+        "section": c.get(f"{side}_section"),
+        "sha256": c.get(f"{side}_snapshot_sha256"),
+        "url": c.get(f"{side}_url"),
+    }
+    present = {k: _clean(str(v)) for k, v in attrs.items() if v is not None}
+    if c.get(f"{side}_version_id"):
+        ET.SubElement(entry, f"{{{LW_NS}}}{side}", present)
+
+
+def cite(c: dict, side: str) -> str:
+    """One side of a change as a citation: "p. 3, Evaluations > Cadence; version v_..,
+    snapshot sha256 ..; URL" (the parts that are known)."""
+    parts = []
+    if c.get(f"{side}_page") is not None:
+        parts.append(f"p. {c[f'{side}_page']}")
+    if c.get(f"{side}_section"):
+        parts.append(c[f"{side}_section"])
+    head = ", ".join(parts)
+    tail = [f"version {c[f'{side}_version_id']}"] if c.get(f"{side}_version_id") else []
+    if c.get(f"{side}_snapshot_sha256"):
+        tail.append(f"snapshot sha256 {c[f'{side}_snapshot_sha256']}")
+    if c.get(f"{side}_url"):
+        tail.append(c[f"{side}_url"])
+    return "; ".join(x for x in [head, *tail] if x)
+
+
+def _http(url: str | None) -> str | None:
+    return url if url and urlsplit(url).scheme in ("http", "https") else None
 
 
 def _content_text(c: dict) -> str:
     parts = [f"{c['kind']}: {c.get('reason') or ''}".strip()]
     parts.append(f"Before: {c['old']}" if c.get("old") else "Before: (not in the earlier version)")
+    if c.get("old") and cite(c, "old"):
+        parts.append(f"Before, cited: {cite(c, 'old')}")
     parts.append(f"After: {c['new']}" if c.get("new") else "After: (no longer in the policy)")
+    if c.get("new") and cite(c, "new"):
+        parts.append(f"After, cited: {cite(c, 'new')}")
     if c.get("announced") is True:
         parts.append(f"Announced in the change log: {c.get('changelog_entry')}")
     elif c.get("announced") is False:
         parts.append("Silent: no change-log entry mentions it.")
+    if c.get("silent_reupload"):
+        parts.append("Re-uploaded under the same published date as the version it replaced.")
     parts.append(
         f"Document: {c['lab']}/{c['document_id']} (version {c.get('old_version_id') or '-'} -> "
         f"{c.get('new_version_id')}, published {c.get('published') or 'undated'})"
@@ -279,7 +338,7 @@ def redact_url(url: str) -> str:
 
 def _jsonable(change: dict) -> dict:
     out = {k: v for k, v in change.items() if k not in ("source_url", "title")}
-    for k in ("published", "detected_at"):
+    for k in ("published", "detected_at", "old_published", "old_seen_at", "new_seen_at"):
         if isinstance(out.get(k), (date, datetime)):
             out[k] = out[k].isoformat()
     return out

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 from datetime import date
+from urllib.parse import urlsplit, urlunsplit
 
 import duckdb
+
+from labwatch.warehouse.lineage import version_order
 
 CONTRACT_VIEWS = (
     "passages",
@@ -137,27 +140,76 @@ def scores(
     }
 
 
+# What each side of a change carries so a reader can cite it (``changes --format json``, the
+# feed, the dashboard): document, version, statement position, snapshot and URL.
+PROVENANCE_COLUMNS = (
+    "old_document_id",
+    "old_published",
+    "old_seen_at",
+    "old_seq",
+    "old_page",
+    "old_section",
+    "old_snapshot_sha256",
+    "old_url",
+    "new_seen_at",
+    "new_seq",
+    "new_page",
+    "new_section",
+    "new_snapshot_sha256",
+    "new_url",
+    "old_format",
+    "new_format",
+)
+
+
+def page_link(url: str | None, page: int | None, fmt: str | None) -> str | None:
+    """An http(s) URL that opens at ``page`` (``#page=N``, for PDFs); None for a local path."""
+    if not url:
+        return None
+    parts = urlsplit(url.strip())
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        return None
+    is_pdf = fmt == "pdf" or parts.path.lower().endswith(".pdf")
+    fragment = f"page={int(page)}" if is_pdf and page else parts.fragment
+    return urlunsplit((parts.scheme, parts.netloc, parts.path, parts.query, fragment))
+
+
+def add_links(row: dict) -> dict:
+    """``old_link``/``new_link``: each side's URL opened at its page (None when not crawled)."""
+    for side in ("old", "new"):
+        row[f"{side}_link"] = page_link(row.get(f"{side}_url"), row.get(f"{side}_page"), row.get(f"{side}_format"))
+    return row
+
+
 def changes(
     con: duckdb.DuckDBPyConnection, *, lab: str | None = None, since: date | None = None, silent: bool = False
 ) -> list[dict]:
-    """Commitment changes, oldest first. ``silent``: only those no change-log entry announces.
+    """Commitment changes, oldest first (in the order of their new versions, then in reading
+    order). ``silent``: only those no change-log entry announces.
 
     ``announced`` is true/false, or None for changes computed before announcements were
-    tracked; ``changelog_entry`` is the entry that mentions the change.
+    tracked; ``changelog_entry`` is the entry that mentions the change; ``silent_reupload``
+    marks an unannounced change between two versions carrying the same published date. Each
+    side is cited by the ``PROVENANCE_COLUMNS`` (dates as ISO strings).
     """
     cur = con.execute(
-        "SELECT lab, document_id, kind, reason, old_text AS old, new_text AS new, criteria, old_version_id, "
-        "new_version_id, published, announced, changelog_entry, change_id FROM commitment_changes "
-        "WHERE (?::VARCHAR IS NULL OR lab = ?) AND (?::DATE IS NULL OR published >= ?) "
-        "AND (NOT ? OR announced = false) "
-        "ORDER BY published NULLS LAST, lab, document_id, change_id",
+        "SELECT c.lab, c.document_id, c.kind, c.reason, c.old_text AS old, c.new_text AS new, c.criteria, "
+        "c.old_version_id, c.new_version_id, c.published, c.announced, c.changelog_entry, c.change_id, "
+        f"c.silent_reupload, {', '.join('c.' + k for k in PROVENANCE_COLUMNS)} "
+        "FROM commitment_changes c LEFT JOIN versions nv ON nv.version_id = c.new_version_id "
+        "WHERE (?::VARCHAR IS NULL OR c.lab = ?) AND (?::DATE IS NULL OR c.published >= ?) "
+        "AND (NOT ? OR c.announced = false) "
+        f"ORDER BY c.published NULLS LAST, {version_order('nv')}, c.lab, c.document_id, "
+        "coalesce(c.new_seq, c.old_seq), c.change_id",
         [lab, lab, since, since, silent],
     )
     cols = [d[0] for d in cur.description]
     rows = [dict(zip(cols, r)) for r in cur.fetchall()]
     for r in rows:
-        r["published"] = r["published"].isoformat() if r["published"] else None
+        for k in ("published", "old_published", "old_seen_at", "new_seen_at"):
+            r[k] = r[k].isoformat() if r[k] else None
         r["criteria"] = list(r["criteria"] or [])
+        add_links(r)
     return rows
 
 
@@ -367,7 +419,7 @@ def score_changes(
         published = con.execute(
             "SELECT document_id, version_id, coalesce(published, CAST(seen_at AS DATE)) AS d FROM versions "
             "WHERE lab = ? AND coalesce(published, CAST(seen_at AS DATE)) > ? "
-            "AND coalesce(published, CAST(seen_at AS DATE)) <= ? ORDER BY d",
+            f"AND coalesce(published, CAST(seen_at AS DATE)) <= ? ORDER BY {version_order()}",
             [lab_id, since, as_of],
         ).fetchall()
         out.append(

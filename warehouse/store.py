@@ -12,7 +12,7 @@ import hashlib
 import json
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
 import duckdb
@@ -20,6 +20,7 @@ import numpy as np
 import pyarrow as pa
 
 from labwatch.extractors.records import Features, Passage, Suggestion, make_match_id, text_hash
+from labwatch.warehouse.lineage import first_seen_stamp, version_order, version_sort_key
 
 
 def _h(*parts: str, n: int = 16) -> str:
@@ -56,7 +57,9 @@ class VersionRecord:
     rubric_version: str | None = None
     matcher_version: str | None = None
     lab_name: str | None = None
-    seen_at: datetime = field(default_factory=now)
+    # when the warehouse first stored it: stamped by store_version when None, so versions are
+    # first seen in the order they are stored, whichever worker derived them
+    seen_at: datetime | None = None
 
     @property
     def text_hash(self) -> str:
@@ -113,12 +116,12 @@ class VersionIndex:
         rows = self.versions[(lab, doc)]
         if not rows:
             return None
-        best = max(rows, key=lambda r: (r[2] or r[3].date(), r[4]))
+        best = max(rows, key=_order_key)
         return best[0], best[1]
 
     def same_text(self, lab: str, doc: str, text_hash_: str, published) -> tuple[str] | None:
         rows = [r for r in self.versions[(lab, doc)] if r[1] == text_hash_ and (published is None or r[2] == published)]
-        return (max(rows, key=lambda r: r[4])[0],) if rows else None
+        return (max(rows, key=_order_key)[0],) if rows else None
 
     def next_ordinal(self, lab: str, doc: str) -> int:
         return max((r[4] for r in self.versions[(lab, doc)]), default=0) + 1
@@ -128,6 +131,11 @@ class VersionIndex:
 
     def add_snapshot(self, vid: str, rec: VersionRecord, text_hash_: str) -> None:
         self.snapshots[(rec.snapshot_sha, rec.lab, rec.document_id)] = (vid, text_hash_)
+
+
+def _order_key(row: tuple) -> tuple:
+    vid, th, published, seen_at, _ordinal = row
+    return version_sort_key(published, seen_at, th, vid)
 
 
 class RowBuffer:
@@ -178,6 +186,8 @@ def store_version(con: duckdb.DuckDBPyConnection, rec: VersionRecord, buffer: Ro
     """
     own = buffer is None
     buffer = buffer or RowBuffer()
+    if rec.seen_at is None:
+        rec.seen_at = first_seen_stamp()
     outcome = _store_version(con, rec, buffer)
     if own:
         buffer.flush(con)
@@ -224,8 +234,8 @@ def _store_version(con: duckdb.DuckDBPyConnection, rec: VersionRecord, buffer: R
         idx.latest(rec.lab, rec.document_id)
         if idx
         else con.execute(
-            "SELECT version_id, text_hash FROM versions WHERE lab = ? AND document_id = ? "
-            "ORDER BY coalesce(published, CAST(seen_at AS DATE)) DESC, ordinal DESC LIMIT 1",
+            f"SELECT version_id, text_hash FROM versions WHERE lab = ? AND document_id = ? "
+            f"ORDER BY {version_order()} DESC LIMIT 1",
             [rec.lab, rec.document_id],
         ).fetchone()
     )
@@ -233,8 +243,8 @@ def _store_version(con: duckdb.DuckDBPyConnection, rec: VersionRecord, buffer: R
         idx.same_text(rec.lab, rec.document_id, rec.text_hash, rec.published)
         if idx
         else con.execute(
-            "SELECT version_id FROM versions WHERE lab = ? AND document_id = ? AND text_hash = ? "
-            "AND (published IS NOT DISTINCT FROM ? OR ? IS NULL) ORDER BY ordinal DESC LIMIT 1",
+            f"SELECT version_id FROM versions WHERE lab = ? AND document_id = ? AND text_hash = ? "
+            f"AND (published IS NOT DISTINCT FROM ? OR ? IS NULL) ORDER BY {version_order()} DESC LIMIT 1",
             [rec.lab, rec.document_id, rec.text_hash, rec.published, rec.published],
         ).fetchone()
     )
@@ -270,11 +280,13 @@ def _store_version(con: duckdb.DuckDBPyConnection, rec: VersionRecord, buffer: R
         rec.parser,
         rec.extractor_version,
         rec.text,
+        rec.source_url,
     ]
     if idx is not None:
         buffer.versions[vid] = dict(zip(VERSION_COLUMNS, row))
     else:
-        con.execute("INSERT INTO versions VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", row)
+        marks = ", ".join("?" * len(VERSION_COLUMNS))
+        con.execute(f"INSERT INTO versions ({', '.join(VERSION_COLUMNS)}) VALUES ({marks})", row)
     _version_snapshot(con, buffer, vid, rec)
     if idx:
         idx.add_version(vid, rec, ordinal)
@@ -300,6 +312,7 @@ VERSION_COLUMNS = (
     "parser",
     "extractor_version",
     "text",
+    "url",
 )
 
 
