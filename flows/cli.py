@@ -547,28 +547,51 @@ def score(
     elif fmt == ScoreFmt.md:
         sys.stdout.write(render_markdown(doc))
     elif fmt == ScoreFmt.csv:
+        from labwatch.warehouse.queries import explain_uncounted
+
         print_csv(
-            ["lab", "score", "criterion_id", "credit"],
-            [[l["lab"], l["score"], c["criterion_id"], c["credit"]] for l in doc["labs"] for c in l["criteria"]],
-        )
-    else:
-        print_table(
-            f"scores as of {doc['as_of']} ({doc['rubric'] or 'no rubric yet: `labwatch run` stores it'})",
-            ["lab", "score", "measuring", "commitments", "accountability", "credited criteria"],
+            ["lab", "score", "criterion_id", "credit", "raw_credit", "points", "counts", "not_counted"],
             [
-                [
-                    l["lab"],
-                    l["score"],
-                    l["categories"].get("measuring", 0),
-                    l["categories"].get("commitments", 0),
-                    l["categories"].get("accountability", 0),
-                    sum(1 for c in l["criteria"] if c["credit"] > 0),
-                ]
+                [l["lab"], l["score"], c["criterion_id"], c["credit"], c["raw_credit"], c["points"], c["counts"]]
+                + [explain_uncounted(c)]
                 for l in doc["labs"]
+                for c in l["criteria"]
             ],
         )
-        for move in doc.get("changes", []):
-            out.print(move["explanation"], soft_wrap=True)
+    else:
+        _print_score_table(doc)
+
+
+def _print_score_table(doc: dict) -> None:
+    """Scores per lab, then every confirmed credit that adds nothing, and why (unscored, zero
+    weight, parent without credit), then the explanations of `--since`."""
+    from labwatch.warehouse.queries import explain_uncounted
+
+    print_table(
+        f"scores as of {doc['as_of']} ({doc['rubric'] or 'no rubric yet: `labwatch run` stores it'})",
+        ["lab", "score", "measuring", "commitments", "accountability", "counted criteria", "not counted"],
+        [
+            [
+                l["lab"],
+                l["score"],
+                l["categories"].get("measuring", 0),
+                l["categories"].get("commitments", 0),
+                l["categories"].get("accountability", 0),
+                sum(1 for c in l["criteria"] if c["counts"]),
+                sum(1 for c in l["criteria"] if c["not_counted"]) or "",
+            ]
+            for l in doc["labs"]
+        ],
+    )
+    uncounted = [(l["lab"], c) for l in doc["labs"] for c in l["criteria"] if c["not_counted"]]
+    if uncounted:
+        print_table(
+            "confirmed credit that does not count",
+            ["lab", "criterion", "credit", "why it does not count"],
+            [[lab, c["criterion_id"], f"{c['raw_credit']:g}", explain_uncounted(c)] for lab, c in uncounted],
+        )
+    for move in doc.get("changes", []):
+        out.print(move["explanation"], soft_wrap=True)
 
 
 # ----------------------------------------------------------------------------------- changes

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from labwatch.warehouse.queries import explain_uncounted
+
 
 def render_markdown(doc: dict) -> str:
     lines = [
@@ -22,7 +24,8 @@ def render_markdown(doc: dict) -> str:
         for crit in lab["criteria"]:
             if crit["credit"] <= 0 and crit["raw_credit"] <= 0:
                 continue
-            note = "" if crit["credit"] > 0 else " (not counted: its parent criterion has no credit)"
+            why = explain_uncounted(crit)
+            note = f" (not counted: {why})" if why else f" ({crit['points']:+.1f} points)"
             lines.append(f"- **{crit['criterion_id']}**: credit {crit['raw_credit']:.2f}{note}")
             for ev in crit["evidence"][:3]:
                 quote = " ".join(ev["text"].split()).replace("|", "\\|")

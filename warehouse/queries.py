@@ -107,11 +107,13 @@ def scores(
     for lab_id, score in labs:
         cats: dict[str, float] = {}
         criteria = []
-        for l2, cid, cat, _cw, w, parent, scored, raw, credit in crit:
+        for l2, cid, cat, cw, w, parent, scored, raw, credit in crit:
             if l2 != lab_id:
                 continue
             if scored:
                 cats[cat] = cats.get(cat, 0.0) + w * credit
+            points = round(100 * cw * w * credit, 2) if scored else 0.0
+            not_counted = uncounted_reason(scored=scored, weight=w * cw, parent=parent, credit=credit, raw=raw)
             criteria.append(
                 {
                     "criterion_id": cid,
@@ -121,9 +123,13 @@ def scores(
                     "scored": scored,
                     "credit": credit,
                     "raw_credit": raw,
+                    "points": points,
+                    "counts": raw > 0 and not_counted is None,
+                    "not_counted": not_counted,
                     "evidence": evidence.get((lab_id, cid), []),
                 }
             )
+            criteria[-1]["why_not_counted"] = explain_uncounted(criteria[-1]) or None
         out_labs.append(
             {
                 "lab": lab_id,
@@ -179,6 +185,33 @@ def add_links(row: dict) -> dict:
     for side in ("old", "new"):
         row[f"{side}_link"] = page_link(row.get(f"{side}_url"), row.get(f"{side}_page"), row.get(f"{side}_format"))
     return row
+
+
+NOT_COUNTED = {
+    "unscored": "an unscored criterion (context for reviewers, not part of the score)",
+    "zero weight": "its weight in the rubric is 0",
+    "parent without credit": "it counts only once its parent {parent} has confirmed credit",
+}
+
+
+def uncounted_reason(*, scored: bool, weight: float, parent: str | None, credit: float, raw: float) -> str | None:
+    """Why confirmed credit (``raw`` > 0) adds nothing to the score: 'unscored', 'zero weight' or
+    'parent without credit'; None when it counts or nothing was confirmed."""
+    if raw <= 0:
+        return None
+    if not scored:
+        return "unscored"
+    if weight <= 0:
+        return "zero weight"
+    if parent and credit <= 0:
+        return "parent without credit"
+    return None
+
+
+def explain_uncounted(criterion: dict) -> str:
+    """The sentence for a criterion's ``not_counted`` key ('' when its credit counts)."""
+    key = criterion.get("not_counted")
+    return NOT_COUNTED[key].format(parent=criterion.get("parent")) if key else ""
 
 
 def changes(

@@ -38,16 +38,48 @@ def show(path: str) -> None:
     )
     st.altair_chart(chart, width="stretch")
     st.dataframe(_grid(labs), key="s_grid")
+    st.caption(
+        "Cells are credits from confirmed evidence. Criteria marked (unscored) or (weight 0) never move a "
+        "score; a nested criterion's credit is 0 until its parent has confirmed credit."
+    )
+    _uncounted(labs)
     _evidence(path, labs, as_of)
+
+
+def _label(criterion: dict) -> str:
+    """A grid column: the criterion id, marked when no credit for it can move a score."""
+    if not criterion["scored"]:
+        return f"{criterion['criterion_id']} (unscored)"
+    if criterion["points"] == 0 and criterion["weight"] == 0:
+        return f"{criterion['criterion_id']} (weight 0)"
+    return criterion["criterion_id"]
 
 
 def _grid(labs: list[dict]) -> pd.DataFrame:
     rows = []
     for lab in labs:
         row = {"lab": lab["lab"], "score": lab["score"]}
-        row.update({c["criterion_id"]: c["credit"] for c in lab["criteria"]})
+        row.update({_label(c): c["credit"] for c in lab["criteria"]})
         rows.append(row)
     return pd.DataFrame(rows).set_index("lab")
+
+
+def _uncounted(labs: list[dict]) -> None:
+    """Confirmed credit that adds nothing to a score, and why: so a 0 never looks like a bug."""
+    rows = [
+        {
+            "lab": lab["lab"],
+            "criterion": c["criterion_id"],
+            "confirmed credit": c["raw_credit"],
+            "why it does not count": c["why_not_counted"],
+        }
+        for lab in labs
+        for c in lab["criteria"]
+        if c.get("not_counted")
+    ]
+    if rows:
+        st.subheader("Confirmed credit that does not count")
+        st.dataframe(pd.DataFrame(rows), hide_index=True, key="s_uncounted")
 
 
 def _evidence(path: str, labs: list[dict], as_of: date) -> None:
@@ -61,8 +93,10 @@ def _evidence(path: str, labs: list[dict], as_of: date) -> None:
     st.markdown(
         f"Credit **{cell['credit']:g}** (best confirmed {cell['raw_credit']:g}"
         + ("; counts only when its parent has credit" if cell.get("parent") else "")
-        + ")"
+        + f"), {cell['points']:g} points"
     )
+    if cell.get("why_not_counted"):
+        st.warning(f"This credit does not count: {cell['why_not_counted']}.")
     quotes = data.evidence(path, lab, criterion, as_of)
     if not quotes:
         st.info("No confirmed evidence for this cell.")

@@ -256,6 +256,22 @@ def test_scores_page_shows_warehouse_scores_and_cell_evidence(app, warehouse):
     assert any("No confirmed evidence" in i.value for i in at.info)
 
 
+def test_scores_page_says_why_a_confirmed_credit_does_not_count(app, warehouse):
+    first = _queue(warehouse)[0]
+    at = app()
+    at.selectbox(key="q_other").select("context.thresholds").run()
+    at.button(key="confirm_other").click().run()
+    at.session_state["page"] = "Scores"
+    at.run()
+    assert "context.thresholds (unscored)" in _frame(at, "score").columns
+    why = _frame(at, "why it does not count")
+    assert list(why["lab"]) == [first["lab"]] and list(why["criterion"]) == ["context.thresholds"]
+    assert "unscored" in why["why it does not count"][0]
+    at.selectbox(key="s_lab").select(first["lab"]).run()
+    at.selectbox(key="s_criterion").select("context.thresholds").run()
+    assert any("does not count" in w.value and "unscored" in w.value for w in at.warning)
+
+
 def test_history_shows_what_each_decision_replaced_and_flags_disagreement(app, warehouse):
     first = _queue(warehouse)[0]
     with warehouse.read() as con:
