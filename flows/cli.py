@@ -87,9 +87,18 @@ def domain_errors(fn):
     def wrapper(*args, **kwargs):
         from labwatch.corpus.exceptions import CorpusError
         from labwatch.extractors.exceptions import ParseError
+        from labwatch.flows.feeds import NotifyError
         from labwatch.warehouse.exceptions import WarehouseError
 
-        errors: tuple = (CorpusError, ParseError, WarehouseError, FileNotFoundError, IsADirectoryError, PermissionError)
+        errors: tuple = (
+            CorpusError,
+            ParseError,
+            WarehouseError,
+            NotifyError,
+            FileNotFoundError,
+            IsADirectoryError,
+            PermissionError,
+        )
         try:
             from labwatch.extractors.matching.rubric import RubricError
 
@@ -766,12 +775,55 @@ def sql(
 ):
     """Run a read-only SQL query on the warehouse (no file access; waits while a writer works).
 
+    \b
     Example: labwatch sql "select lab, score from lab_scores order by score desc"
     Example: labwatch sql "select * from lab_scores_as_of(DATE '2025-06-01')" --format csv
     """
     from labwatch.flows.querying import print_query
 
     print_query(resolve_db(db), sys.stdin.read() if query == "-" else query, fmt.value)
+
+
+# ------------------------------------------------------------------------------------ notify
+@app.command()
+@domain_errors
+def notify(
+    test: bool = typer.Option(False, "--test", help="Send a test message to every configured target."),
+    lab: str | None = typer.Option(None, "--lab", help="With --test: only the targets that get this lab's changes."),
+    db: Path | None = DB_OPT,
+    fmt: Fmt = typer.Option(Fmt.table, "--format"),
+):
+    """Alert targets (Apprise URLs in labwatch.yaml beside the database, or LABWATCH_NOTIFY_URLS).
+
+    \b
+    Example: labwatch notify                     (which targets get which labs' changes)
+    Example: labwatch notify --test --db data/labwatch.duckdb
+    """
+    from labwatch.flows.notify import list_targets, send_test
+
+    wh = _warehouse(resolve_db(db), must_exist=False)
+    rows = send_test(wh, lab=lab) if test else list_targets(wh)
+    if fmt == Fmt.json:
+        print_json({"targets": rows})
+    elif test:
+        print_table(
+            "test alerts",
+            ["target", "scope", "ok", "attempts", "error"],
+            [
+                [r["target"], r["scope"], "yes" if r["ok"] else "no", r["attempts"], shorten(r["error"], 120)]
+                for r in rows
+            ],
+        )
+    else:
+        print_table(
+            "alert targets", ["target", "scope", "kinds"], [[r["target"], r["scope"], r["kinds"]] for r in rows]
+        )
+    if not rows:
+        err.print(
+            "no alert targets: add notify: [{url: ...}] to labwatch.yaml beside the database (docs: flows/notify.py)"
+        )
+    if test and not all(r["ok"] for r in rows):
+        raise SystemExit(1)
 
 
 # ---------------------------------------------------------------------------- crawl & co

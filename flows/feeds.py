@@ -67,8 +67,8 @@ class NotifyConfig:
     allow_private: bool = False
 
 
-def load_config(wh: Warehouse) -> NotifyConfig:
-    """Webhook settings: environment first, then ``labwatch.yaml`` beside the database."""
+def read_config_file(wh: Warehouse) -> tuple[Path, dict]:
+    """``labwatch.yaml`` beside the database as a mapping ({} when there is none)."""
     path = wh.path.parent / CONFIG_FILE
     data: dict = {}
     if path.is_file():
@@ -80,6 +80,12 @@ def load_config(wh: Warehouse) -> NotifyConfig:
             raise NotifyConfigError(f"{path}: not valid YAML: {exc}") from None
         if not isinstance(data, dict):
             raise NotifyConfigError(f"{path}: expected a mapping (webhook_url: ..., allow_private: ...)")
+    return path, data
+
+
+def load_config(wh: Warehouse) -> NotifyConfig:
+    """Webhook settings: environment first, then ``labwatch.yaml`` beside the database."""
+    path, data = read_config_file(wh)
     url = os.environ.get("LABWATCH_WEBHOOK_URL") or data.get("webhook_url")
     if url is not None and not isinstance(url, str):
         raise NotifyConfigError(f"{path}: webhook_url must be a string URL")
@@ -352,7 +358,7 @@ def publish_changes(wh: Warehouse, run_id: str, *, since: datetime, client: http
 
     Never raises for a delivery problem: each is recorded as a failure of ``run_id`` (stage
     ``notify``) and listed under ``failures`` in the returned report, with ``feeds`` (paths
-    written) and ``posted`` (changes sent to the webhook).
+    written) and ``posted`` (changes sent to the webhook). Apprise alerts: flows/notify.py.
     """
     report: dict = {"feeds": [], "posted": 0, "failures": []}
     try:

@@ -135,10 +135,10 @@ def plan_batches(items: list[Item]) -> list[list[Item]]:
 
 def notify_changes(wh: Warehouse, run_id: str, *, since) -> dict:
     """Feeds and webhook after a run that added versions; a bug here is recorded, never raised."""
-    from labwatch.flows.feeds import publish_changes
+    from labwatch.flows.notify import publish
 
     try:
-        return publish_changes(wh, run_id, since=since)
+        return publish(wh, run_id, since=since)
     except Exception as exc:  # delivery must never cost the run its results
         reason = f"notify: unexpected error: {type(exc).__name__}: {exc}"
         with wh.write() as con:
