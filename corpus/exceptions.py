@@ -17,8 +17,10 @@ CorpusError
 
 from __future__ import annotations
 
+from labwatch.errors import LabwatchError
 
-class CorpusError(Exception):
+
+class CorpusError(LabwatchError):
     """Base class of every error raised by labwatch.corpus."""
 
 

@@ -15,15 +15,15 @@ as numbers. A document may not be both a flat file and inside a lab folder. Othe
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass
 from datetime import date
 from importlib import resources
 from pathlib import Path
 
-import yaml
-
 from labwatch.corpus.exceptions import CorpusError
+from labwatch.corpus.untrusted_yaml import iso_date, load_untrusted_yaml
 
 SKIP_NAMES = {"versions.yaml", "versions.yml", "labs.yaml", "readme.md", "readme.txt", ".ds_store"}
 LAB_ID = re.compile(r"^[a-z0-9][a-z0-9._-]*$")
@@ -55,8 +55,10 @@ def natural_key(name: str) -> list:
 
 def _read_yaml(path: Path) -> dict:
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except (OSError, yaml.YAMLError, UnicodeDecodeError) as exc:
+        data = load_untrusted_yaml(path.read_text(encoding="utf-8")) or {}
+    except OSError as exc:
+        raise CorpusError(f"{path}: not readable ({exc.strerror or exc})") from exc
+    except (ValueError, UnicodeDecodeError) as exc:
         raise CorpusError(f"{path}: not readable YAML ({str(exc).splitlines()[0]})") from exc
     if not isinstance(data, dict):
         raise CorpusError(f"{path}: expected a mapping at the top level")
@@ -69,7 +71,7 @@ def _as_date(value, where: str) -> date | None:
     if isinstance(value, date):
         return value
     try:
-        return date.fromisoformat(str(value))
+        return iso_date(str(value))
     except ValueError as exc:
         raise CorpusError(f"{where}: published {value!r} is not a date (YYYY-MM-DD)") from exc
 
@@ -84,8 +86,17 @@ def _is_document_file(path: Path) -> bool:
     )
 
 
+NAME_MAX = 255  # bytes in one file name on common file systems
+
+
+def _sidecar_path(path: Path) -> Path:
+    return path.with_name(path.name + ".meta.yaml")
+
+
 def _sidecar(path: Path) -> dict:
-    side = path.with_name(path.name + ".meta.yaml")
+    side = _sidecar_path(path)
+    if len(os.fsencode(side.name)) > NAME_MAX:  # no such file can exist; asking the OS would raise
+        return {}
     return _read_yaml(side) if side.exists() else {}
 
 
@@ -143,7 +154,7 @@ def _document(
         document_id=document_id,
         path=path,
         order=order,
-        published=_as_date(meta.get("published"), str(where or path)),
+        published=_as_date(meta.get("published"), str(where or _sidecar_path(path))),
         title=meta.get("title"),
         url=meta.get("url"),
         lab_name=lab_name,
@@ -187,7 +198,7 @@ def _flat_docs(root: Path, names: dict) -> list[LocalDocument]:
 
     def oldest_first(item: tuple[Path, str, dict]):
         path, version, meta = item
-        published = _as_date(meta.get("published"), str(path)) or date.max
+        published = _as_date(meta.get("published"), str(_sidecar_path(path))) or date.max
         return (published, natural_key(version), natural_key(path.name))
 
     out = []
@@ -242,7 +253,7 @@ def _versions_of(folder: Path, lab: str, lab_name: str | None) -> list[LocalDocu
 
     def key(p: Path):
         item = listed.get(p.name, {})
-        pub = _as_date(item.get("published") or _sidecar(p).get("published"), str(vfile if item else p))
+        pub = _as_date(item.get("published") or _sidecar(p).get("published"), str(vfile if item else _sidecar_path(p)))
         # one date, several files (a re-upload): the order versions.yaml lists them in, else name
         return (pub or date.max, position.get(p.name, len(position)), natural_key(p.name))
 

@@ -16,7 +16,6 @@ from typing import Any
 from urllib.parse import unquote, urlsplit
 
 import httpx
-import yaml
 
 from labwatch.corpus.exceptions import FetchError, RegistryError
 from labwatch.corpus.fetcher import CrawlContext, request
@@ -29,6 +28,7 @@ from labwatch.corpus.records import (
     LabSources,
     Source,
 )
+from labwatch.corpus.untrusted_yaml import iso_date, load_untrusted_yaml
 
 DEFAULT_SOURCES_DIR = Path(str(resources.files("labwatch.corpus") / "sources"))
 _LAB_ID = re.compile(r"[a-z0-9][a-z0-9._-]*")
@@ -73,7 +73,7 @@ def _check_date(value: Any, where: str) -> dt.date | None:
     if isinstance(value, dt.datetime):
         return value.date()
     try:
-        return dt.date.fromisoformat(str(value))
+        return iso_date(str(value))
     except ValueError:
         raise RegistryError(f"{where}: {value!r} is not a date (YYYY-MM-DD)") from None
 
@@ -171,10 +171,10 @@ def load_lab_file(path: Path | str) -> LabSources:
     """Read and validate one registry YAML file."""
     path = Path(path)
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = load_untrusted_yaml(path.read_text(encoding="utf-8"))
     except OSError as err:
         raise RegistryError(f"{path.name}: cannot read: {err.strerror or err}") from None
-    except yaml.YAMLError as err:
+    except (ValueError, UnicodeDecodeError) as err:
         raise RegistryError(f"{path.name}: invalid YAML: {str(err).splitlines()[0]}") from None
     lab = parse_lab(data, path.name)
     return LabSources(lab.lab, lab.name, lab.sources, lab.discover, path=str(path))

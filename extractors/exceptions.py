@@ -20,13 +20,15 @@ The other steps' errors, each also importable from the module that raises it::
     ModelUnavailableError(RuntimeError) the spaCy model or its components are missing (nlp.py)
     DiffInputError(ValueError)          inconsistent inputs to a commitment diff (changes.py)
 
-This module imports nothing, so catching any of them loads no parser, model or spaCy.
+This module imports only labwatch.errors, so catching any of them loads no parser, model or spaCy.
 """
 
 from __future__ import annotations
 
+from labwatch.errors import LabwatchError
 
-class ParseError(Exception):
+
+class ParseError(LabwatchError):
     """A document could not be parsed. ``source`` names it; ``reason`` says what was wrong."""
 
     def __init__(self, source: str, reason: str) -> None:
@@ -58,21 +60,21 @@ class UnsupportedFormat(ParseError):
     """The bytes are in a format the parsers do not handle (binary data, images, archives)."""
 
 
-class RubricError(ValueError):
+class RubricError(LabwatchError, ValueError):
     """A rubric file is missing or malformed; the message starts with the file's name."""
 
 
-class EvalError(ValueError):
+class EvalError(LabwatchError, ValueError):
     """A gold or labeled row is malformed; the message names the source and the row."""
 
 
-class EmbedderError(RuntimeError):
+class EmbedderError(LabwatchError, RuntimeError):
     """An embedding model could not be found or loaded (the message names which and why)."""
 
 
-class ModelUnavailableError(RuntimeError):
+class ModelUnavailableError(LabwatchError, RuntimeError):
     """The spaCy model package is not installed or does not provide the requested components."""
 
 
-class DiffInputError(ValueError):
+class DiffInputError(LabwatchError, ValueError):
     """Inputs to ``diff_statements`` are inconsistent (the message says which and how)."""

@@ -11,6 +11,7 @@ from importlib import resources
 from pathlib import Path
 
 import typer
+from rich.markup import escape
 
 from labwatch.flows.output import err, fail, out, print_csv, print_json, print_table, shorten
 
@@ -81,34 +82,19 @@ def resolve_db(db: Path | None, *, demo: bool = False) -> Path:
 
 
 def domain_errors(fn):
-    """Turn labwatch's own errors (bad input, busy warehouse) into one-line messages."""
+    """Turn labwatch's own errors (any ``LabwatchError``: bad input, busy warehouse) and file
+    errors into one-line messages; anything else is a bug and keeps its traceback."""
 
     @functools.wraps(fn)
     def wrapper(*args, **kwargs):
-        from labwatch.corpus.exceptions import CorpusError
-        from labwatch.extractors.exceptions import ParseError
-        from labwatch.flows.feeds import NotifyError
-        from labwatch.warehouse.exceptions import WarehouseError
+        from labwatch.errors import LabwatchError
 
-        errors: tuple = (
-            CorpusError,
-            ParseError,
-            WarehouseError,
-            NotifyError,
-            FileNotFoundError,
-            IsADirectoryError,
-            PermissionError,
-        )
-        try:
-            from labwatch.extractors.matching.rubric import RubricError
-
-            errors += (RubricError,)
-        except ImportError:
-            pass
         try:
             return fn(*args, **kwargs)
-        except errors as exc:
-            fail(str(exc) if not isinstance(exc, OSError) else f"{exc.filename}: {exc.strerror}")
+        except LabwatchError as exc:
+            fail(str(exc))
+        except (FileNotFoundError, IsADirectoryError, PermissionError) as exc:
+            fail(f"{exc.filename}: {exc.strerror}")
 
     return wrapper
 
@@ -184,8 +170,9 @@ def run(
     if stray:
         names = ", ".join(p.name for p in stray[:5]) + (" ..." if len(stray) > 5 else "")
         err.print(
-            f"[yellow]skipped[/yellow] {len(stray)} file(s) directly in {corpus}, not in a lab folder "
-            f"(move them to {corpus}/<lab>/ or name them <lab>__<document>.<ext>): {names}",
+            f"[yellow]skipped[/yellow] {len(stray)} file(s) directly in {escape(str(corpus))}, not in a lab "
+            f"folder (move them to {escape(str(corpus))}/<lab>/ or name them <lab>__<document>.<ext>): "
+            f"{escape(names)}",
             markup=True,
             soft_wrap=True,
         )
@@ -235,7 +222,7 @@ def _print_run_summary(summary: dict, db: Path, fmt: Fmt, *, command: str = "run
         )
         print_table("warehouse", list(counts), [list(counts.values())])
         for f in summary["failures"]:
-            err.print(f"[yellow]skipped[/yellow] {f['reason']}", markup=True, soft_wrap=True)
+            err.print(f"[yellow]skipped[/yellow] {escape(f['reason'])}", markup=True, soft_wrap=True)
     if summary["failed"]:
         raise SystemExit(0 if summary["new_versions"] + summary["skipped"] + summary["unchanged"] else 1)
 
@@ -376,6 +363,8 @@ def review_list(
     """
     from labwatch.warehouse.queries import review_queue
 
+    if limit < 0:
+        fail(f"--limit {limit}: must be 0 (all) or more")
     wh = _warehouse(resolve_db(_group_db(ctx, db)))
     _sync(wh)
     with wh.read() as con:
@@ -467,7 +456,7 @@ def _decide(
         events = R.withdraw(ref, reviewer=reviewer)
     loaded = R.record_events(wh, events)
     where = "" if loaded else " (journaled; the warehouse is busy and will load it on its next write)"
-    err.print(f"{decision} {ref.match_id} [{ref.criterion_id}] by {reviewer}{where}")
+    err.print(f"{decision} {ref.match_id} [{ref.criterion_id}] by {reviewer}{where}", markup=False)
 
 
 @review_app.command("confirm")
@@ -896,8 +885,6 @@ def dashboard(
     \b
     Example: labwatch dashboard --db data/demo.duckdb --port 8501
     """
-    import subprocess
-
     app_path = Path(str(resources.files("labwatch.dashboards") / "app.py"))
     env = {**os.environ, "LABWATCH_DB": str(resolve_db(db).resolve())}
     cmd = [
@@ -917,7 +904,11 @@ def dashboard(
         "--client.toolbarMode",
         "minimal",
     ]
-    raise SystemExit(subprocess.call(cmd, env=env))
+    # replace this process: a supervisor's SIGTERM then reaches streamlit itself, and no orphan
+    # keeps the port when the command is stopped
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os.execve(sys.executable, cmd, env)
 
 
 @app.command("export")
@@ -1002,10 +993,14 @@ def bench(
 
 
 def main() -> None:
+    from labwatch.errors import LabwatchError
     from labwatch.flows.prefect_env import configure_prefect_env
 
     configure_prefect_env()
-    app()
+    try:
+        app()
+    except LabwatchError as exc:  # an error raised outside a command body (a callback, a typer hook)
+        fail(str(exc))
 
 
 if __name__ == "__main__":

@@ -27,6 +27,7 @@ from urllib.parse import urlsplit
 
 import httpx
 
+from labwatch.errors import LabwatchError
 from labwatch.warehouse.db import Warehouse
 
 ATOM_NS = "http://www.w3.org/2005/Atom"
@@ -49,7 +50,7 @@ ET.register_namespace("", ATOM_NS)
 ET.register_namespace("lw", LW_NS)
 
 
-class NotifyError(Exception):
+class NotifyError(LabwatchError):
     """Base class: a feed or webhook could not be delivered (the message names what and why)."""
 
 

@@ -11,11 +11,15 @@ from datetime import date, datetime
 from typing import Any
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
-err = Console(stderr=True, highlight=False)
+# markup off: what is printed is mostly untrusted text (document passages, reviewer names, file
+# names, criterion ids in brackets), which rich would otherwise read as styles and hyperlinks.
+# A caller that styles passes markup=True and escapes what it interpolates.
+err = Console(stderr=True, highlight=False, markup=False)
 # wide enough for the tables when stdout is a pipe or a file (rich would assume 80 columns)
-out = Console(highlight=False, soft_wrap=True, width=None if sys.stdout.isatty() else 160)
+out = Console(highlight=False, soft_wrap=True, markup=False, width=None if sys.stdout.isatty() else 160)
 
 
 def _default(o: Any):
@@ -54,7 +58,7 @@ def print_csv(columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
 
 def fail(message: str, code: int = 1) -> None:
     """A one-line reason on stderr and a non-zero exit, never a traceback."""
-    err.print(f"[red]error:[/red] {message}", markup=True, soft_wrap=True)
+    err.print(f"[red]error:[/red] {escape(message)}", markup=True, soft_wrap=True)
     raise SystemExit(code)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from rich.markup import escape
 from rich.prompt import Prompt
 
 from labwatch.flows.output import err, out, shorten
@@ -29,13 +30,14 @@ def interactive_review(wh, reviewer: str | None) -> None:
         it = items[0]
         out.rule(f"{it['lab']} / {it['document_id']}  p.{it['page'] or '-'}  {it['section'] or ''}")
         if it.get("context"):
-            out.print(f"[dim]{shorten(it['context'], 300)}[/dim]", markup=True)
-        out.print(f"[bold]{it['text']}[/bold]", markup=True, highlight=False)
+            out.print(f"[dim]{escape(shorten(it['context'], 300))}[/dim]", markup=True)
+        out.print(f"[bold]{escape(it['text'])}[/bold]", markup=True, highlight=False)
         out.print(
-            f"criterion: [cyan]{it['criterion_id']}[/cyan]  score {it['score']:.2f}\nwhy: {it['why']}", markup=True
+            f"criterion: [cyan]{escape(it['criterion_id'])}[/cyan]  score {it['score']:.2f}\nwhy: {escape(it['why'])}",
+            markup=True,
         )
-        choice = Prompt.ask(
-            "[c]onfirm [r]eject [p]artial [o]ther criterion [s]kip [u]ndo last [q]uit",
+        choice = Prompt.ask(  # the prompt is read as markup: its own [c] keys are escaped
+            escape("[c]onfirm [r]eject [p]artial [o]ther criterion [s]kip [u]ndo last [q]uit"),
             choices=list("crposuq"),
             default="s",
             console=err,
@@ -60,7 +62,11 @@ def interactive_review(wh, reviewer: str | None) -> None:
         elif choice == "r":
             events = R.reject(ref, reviewer=reviewer, origin="tui")
         elif choice == "p":
-            credit = float(Prompt.ask("credit 0..1", default="0.5", console=err))
+            try:
+                credit = float(Prompt.ask("credit 0..1", default="0.5", console=err))
+            except ValueError:
+                err.print("credit must be a number from 0 to 1; nothing recorded")
+                continue
             events = R.confirm(ref, reviewer=reviewer, credit=max(0.0, min(1.0, credit)), origin="tui")
         else:  # "o": confirm for another criterion
             other = Prompt.ask("criterion id", console=err).strip()

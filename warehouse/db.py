@@ -21,7 +21,7 @@ from pathlib import Path
 import duckdb
 
 from labwatch.warehouse.decisions import load_journal
-from labwatch.warehouse.exceptions import MigrationError, WarehouseBusy
+from labwatch.warehouse.exceptions import MigrationError, WarehouseBusy, WarehouseError
 
 DEFAULT_TIMEOUT = float(os.environ.get("LABWATCH_DB_TIMEOUT", "120"))
 _LOCK_MARKERS = ("lock", "conflicting", "being used", "resource temporarily unavailable")
@@ -43,6 +43,20 @@ def _migrations() -> list[tuple[int, str, str]]:
 
 
 SCHEMA_VERSION = max(n for n, _, _ in _migrations())
+_NOT_WRITABLE = ("permission denied", "operation not permitted", "read-only file system")
+
+
+def _open_error(path: Path, exc: Exception, read_only: bool) -> WarehouseError:
+    """What an open that failed for another reason than a lock says, on one line."""
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    if "not a valid duckdb database" in text.lower():
+        return WarehouseError(f"{path}: not a DuckDB warehouse file (pass --db with a labwatch warehouse)")
+    if not read_only and any(m in text.lower() for m in _NOT_WRITABLE):
+        return WarehouseError(
+            f"{path}: cannot be opened for writing ({text}); labwatch writes the warehouse on every "
+            "command: make the file writable (not read-only or immutable), or copy it"
+        )
+    return WarehouseError(f"{path}: cannot open the warehouse ({text})")
 
 
 class Warehouse:
@@ -76,13 +90,13 @@ class Warehouse:
             try:
                 return duckdb.connect(str(self.path), read_only=read_only)
             except duckdb.Error as exc:
-                if not _is_lock_error(exc) or time.monotonic() > deadline:
-                    if _is_lock_error(exc):
-                        raise WarehouseBusy(
-                            f"{self.path}: busy (another labwatch process is writing) for more "
-                            f"than {self.timeout:.0f} s; try again, or raise LABWATCH_DB_TIMEOUT"
-                        ) from exc
-                    raise
+                if not _is_lock_error(exc):
+                    raise _open_error(self.path, exc, read_only) from exc
+                if time.monotonic() > deadline:
+                    raise WarehouseBusy(
+                        f"{self.path}: busy (another labwatch process is writing) for more "
+                        f"than {self.timeout:.0f} s; try again, or raise LABWATCH_DB_TIMEOUT"
+                    ) from exc
             time.sleep(delay * (0.5 + random.random()))
             delay = min(delay * 1.6, 0.5)
 

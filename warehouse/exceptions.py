@@ -8,8 +8,10 @@ WarehouseError
  +-- InvalidDecision      a decision with no reviewer, credit outside 0..1, an unknown criterion
 """
 
+from labwatch.errors import LabwatchError
 
-class WarehouseError(Exception):
+
+class WarehouseError(LabwatchError):
     """Base class: something about the warehouse file or its contents."""
 
 

@@ -106,3 +106,43 @@ def hostile_run(hostile_corpus, tmp_path_factory):
         summary = invoke_json("run", "--no-prefect", "--corpus", hostile_corpus, "--db", db, expect_exit=None)
         seconds = time.perf_counter() - t0
     return db, summary, seconds
+
+
+def version_record(lab: str, doc: str, texts: list[str], title: str | None = None):
+    """A derived version of ``lab/doc`` with one firm passage per text, each suggested for
+    measuring.key_domains: what a run stores, without loading a model."""
+    from labwatch.extractors.records import Features, Passage, Suggestion
+    from labwatch.warehouse import store
+
+    passages = [
+        Passage(seq=i, text=t, page=1, section=("Commitments",), start=0, end=len(t)) for i, t in enumerate(texts)
+    ]
+    feats = [Features(True, "firm", "commitment", modality="will", why="firm modal") for _ in texts]
+    suggs = [[Suggestion("measuring.key_domains", 0.8, 1, True, "test")] for _ in texts]
+    return store.VersionRecord(
+        lab=lab,
+        document_id=doc,
+        snapshot_sha="0" * 64,
+        text="\n\n".join(texts),
+        format="text",
+        parser="test",
+        extractor_version="test",
+        passages=passages,
+        features=feats,
+        suggestions=suggs,
+        title=title,
+    )
+
+
+def seeded_warehouse(path: Path, lab: str = "aurora-labs", texts: tuple[str, ...] = ()):
+    """A real warehouse file holding one version of ``lab``/policy, with the bundled rubric."""
+    from labwatch.extractors.matching.rubric import load_rubric
+    from labwatch.warehouse import store
+    from labwatch.warehouse.db import Warehouse
+
+    wh = Warehouse(path)
+    texts = texts or ("We will evaluate every frontier model for dangerous capabilities before release.",)
+    with wh.write() as con:
+        store.store_rubric(con, load_rubric().to_rows())
+        store.store_version(con, version_record(lab, "policy", list(texts), title="Policy"))
+    return wh

@@ -12,11 +12,10 @@ from hypothesis import strategies as st
 from labwatch.corpus.exceptions import SnapshotError
 from labwatch.corpus.local import discover_corpus, slugify
 from labwatch.corpus.snapshots import SnapshotStore
-from labwatch.extractors.records import Features, Passage, Suggestion
 from labwatch.warehouse import queries, store
 from labwatch.warehouse.db import Warehouse
 
-from .conftest import invoke, invoke_json
+from .conftest import invoke, invoke_json, version_record
 
 INJECTION = "'; DROP TABLE versions; --"
 TABLES = ("versions", "statements", "matches", "review_events", "failures", "runs", "documents", "labs")
@@ -130,27 +129,6 @@ def test_imported_review_events_cannot_write_outside_the_journal(tmp_path, field
 
 
 # ---------------------------------------------------------------------------- SQL parameters
-def _record(lab: str, doc: str, texts: list[str], title: str) -> store.VersionRecord:
-    passages = [
-        Passage(seq=i, text=t, page=1, section=("Commitments",), start=0, end=len(t)) for i, t in enumerate(texts)
-    ]
-    feats = [Features(True, "firm", "commitment", modality="will", why="firm modal") for _ in texts]
-    suggs = [[Suggestion("measuring.key_domains", 0.8, 1, True, "test")] for _ in texts]
-    return store.VersionRecord(
-        lab=lab,
-        document_id=doc,
-        snapshot_sha="0" * 64,
-        text="\n\n".join(texts),
-        format="text",
-        parser="test",
-        extractor_version="test",
-        passages=passages,
-        features=feats,
-        suggestions=suggs,
-        title=title,
-    )
-
-
 def _tables_intact(con) -> None:
     names = {r[0] for r in con.execute("SELECT table_name FROM information_schema.tables").fetchall()}
     assert set(TABLES) <= names
@@ -164,7 +142,7 @@ def test_quotes_and_sql_in_values_round_trip_through_store_and_queries(tmp_path)
         'Our team\'s "red line" is written down; it will not move.',
     ]
     with wh.write() as con:
-        store.store_version(con, _record(lab, doc, texts, title=f"Policy {INJECTION}"))
+        store.store_version(con, version_record(lab, doc, texts, title=f"Policy {INJECTION}"))
     with wh.read() as con:
         _tables_intact(con)
         rows = con.execute("SELECT lab, document_id, title FROM versions").fetchall()
@@ -212,21 +190,22 @@ def test_cli_ingest_with_hostile_lab_title_and_text(tmp_path):
         assert len(hits) == 1 and INJECTION in hits[0]["text"]
     # the read commands take the same strings as filters without harm
     assert invoke_json("changes", "--lab", INJECTION, "--db", db)["changes"] == []
-    assert invoke("score", "--lab", INJECTION, "--db", db).exit_code == 0
+    refused = invoke("score", "--lab", INJECTION, "--db", db)  # an unknown lab, named, not a query
+    assert refused.exit_code == 1 and "no such lab" in refused.stderr
     assert invoke_json("status", "--db", db, "--no-models")["views"]["passages"] == 2
 
 
 # ------------------------------------------------------------------------------ dashboard bind
 def _dashboard_cmd(monkeypatch, tmp_path, *extra) -> list[str]:
-    import subprocess
+    import os
 
     seen = {}
 
-    def fake_call(cmd, env=None, **kw):
+    def fake_execve(path, cmd, env):  # the command replaces its own process with streamlit
         seen["cmd"], seen["env"] = cmd, env
-        return 0
+        raise SystemExit(0)
 
-    monkeypatch.setattr(subprocess, "call", fake_call)
+    monkeypatch.setattr(os, "execve", fake_execve)
     result = invoke("dashboard", "--db", tmp_path / "w.duckdb", *extra)
     assert result.exit_code == 0, result.stdout
     return seen["cmd"]
