@@ -53,7 +53,50 @@ def natural_key(name: str) -> list:
     return [int(t) if t.isdigit() else t.lower() for t in re.split(r"(\d+)", name)]
 
 
-def _read_yaml(path: Path) -> dict:
+@dataclass(frozen=True, slots=True)
+class Refusal:
+    """A corpus entry that was not read, and why (a link leading outside the corpus folder)."""
+
+    path: Path
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class CorpusScan:
+    """What ``scan_corpus`` found: the documents to read, and the entries it refused."""
+
+    documents: list[LocalDocument]
+    refused: list[Refusal]
+
+
+class _Box:
+    """The corpus folder as a box: an entry is read only if its real path (every symbolic link
+    resolved) lies under the folder's real path. Refused entries are collected, once each."""
+
+    def __init__(self, root: Path):
+        self.root = root
+        self.real_root = root.resolve()
+        self.refused: dict[Path, Refusal] = {}
+
+    def admits(self, path: Path) -> bool:
+        try:
+            real = path.resolve(strict=True)
+        except (OSError, RuntimeError):  # a broken link, or a loop of links
+            if path.is_symlink():
+                self._refuse(path, f"{path}: a symbolic link that leads nowhere (broken or looping); not read")
+            return False
+        if real == self.real_root or real.is_relative_to(self.real_root):
+            return True
+        self._refuse(path, f"{path}: links to {real}, outside the corpus folder {self.root}; not read")
+        return False
+
+    def _refuse(self, path: Path, reason: str) -> None:
+        self.refused.setdefault(path, Refusal(path, reason))
+
+
+def _read_yaml(path: Path, box: _Box | None = None) -> dict:
+    if box is not None and not box.admits(path):
+        return {}
     try:
         data = load_untrusted_yaml(path.read_text(encoding="utf-8")) or {}
     except OSError as exc:
@@ -76,13 +119,14 @@ def _as_date(value, where: str) -> date | None:
         raise CorpusError(f"{where}: published {value!r} is not a date (YYYY-MM-DD)") from exc
 
 
-def _is_document_file(path: Path) -> bool:
+def _is_document_file(path: Path, box: _Box) -> bool:
     name = path.name.lower()
     return (
-        path.is_file()
-        and not name.startswith(".")
+        not name.startswith(".")
         and name not in SKIP_NAMES
         and not name.endswith((".meta.yaml", ".meta.yml"))
+        and box.admits(path)
+        and path.is_file()
     )
 
 
@@ -93,22 +137,30 @@ def _sidecar_path(path: Path) -> Path:
     return path.with_name(path.name + ".meta.yaml")
 
 
-def _sidecar(path: Path) -> dict:
+def _sidecar(path: Path, box: _Box) -> dict:
     side = _sidecar_path(path)
     if len(os.fsencode(side.name)) > NAME_MAX:  # no such file can exist; asking the OS would raise
         return {}
-    return _read_yaml(side) if side.exists() else {}
+    return _read_yaml(side, box) if side.exists() or side.is_symlink() else {}
 
 
 def discover_corpus(root: Path) -> list[LocalDocument]:
-    """Every document version under ``root``, in ingestion order (per document, oldest first)."""
+    """Every document version under ``root``, in ingestion order (per document, oldest first).
+    Entries that lead outside ``root`` are left out (``scan_corpus`` names them)."""
+    return scan_corpus(root).documents
+
+
+def scan_corpus(root: Path) -> CorpusScan:
+    """The documents under ``root`` and the entries refused: nothing whose real path (symbolic
+    links resolved) lies outside ``root`` is read, neither a file nor a lab folder nor a sidecar."""
     root = _corpus_dir(root)
-    names = _lab_names(root)
-    in_folders = _lab_folder_docs(root, names)
+    box = _Box(root)
+    names = _lab_names(root, box)
+    in_folders = _lab_folder_docs(root, names, box)
     _check_one_source_per_document(in_folders, root)
-    flat = _flat_docs(root, names)
+    flat = _flat_docs(root, names, box)
     _check_not_ambiguous(in_folders, flat)
-    return in_folders + flat
+    return CorpusScan(in_folders + flat, list(box.refused.values()))
 
 
 DOCUMENT_SUFFIXES = {".pdf", ".html", ".htm", ".xhtml", ".txt", ".md", ".text"}
@@ -119,7 +171,9 @@ def unplaced_files(root: Path) -> list[Path]:
     neither in a lab folder nor named ``<lab>__<document>``. Data files (YAML, JSON...) beside
     the labs are not reported."""
     return [
-        p for p in _root_files(_corpus_dir(root)) if _flat_parts(p) is None and p.suffix.lower() in DOCUMENT_SUFFIXES
+        p
+        for p in _root_files(_corpus_dir(root), _Box(Path(root)))
+        if _flat_parts(p) is None and p.suffix.lower() in DOCUMENT_SUFFIXES
     ]
 
 
@@ -130,10 +184,10 @@ def _corpus_dir(root: Path) -> Path:
     return root
 
 
-def _lab_names(root: Path) -> dict[str, str | None]:
+def _lab_names(root: Path, box: _Box) -> dict[str, str | None]:
     names = {}
-    if (root / "labs.yaml").exists():
-        for entry in _read_yaml(root / "labs.yaml").get("labs", []) or []:
+    if (root / "labs.yaml").exists() or (root / "labs.yaml").is_symlink():
+        for entry in _read_yaml(root / "labs.yaml", box).get("labs", []) or []:
             if isinstance(entry, dict) and entry.get("lab"):
                 names[slugify(str(entry["lab"]))] = entry.get("name")  # matches the slugified folder name
     return names
@@ -161,23 +215,30 @@ def _document(
     )
 
 
-def _lab_folder_docs(root: Path, names: dict) -> list[LocalDocument]:
+def _lab_folder_docs(root: Path, names: dict, box: _Box) -> list[LocalDocument]:
     found: list[LocalDocument] = []
-    lab_dirs = (p for p in root.iterdir() if p.is_dir() and not p.name.startswith("."))
+    lab_dirs = (p for p in root.iterdir() if not p.name.startswith(".") and p.is_dir() and box.admits(p))
+    claimed: dict[str, Path] = {}
     for lab_dir in sorted(lab_dirs, key=lambda p: natural_key(p.name)):
         lab = slugify(lab_dir.name)
+        if (other := claimed.setdefault(lab, lab_dir)) != lab_dir:
+            # merging them would score two labs as one; a new slug rule would change lab ids
+            raise CorpusError(
+                f"{other} and {lab_dir} both become lab id {lab!r}; rename one of the folders "
+                "(lab ids keep only a-z, 0-9, '.', '_' and '-' of a folder name)"
+            )
         for entry in sorted(lab_dir.iterdir(), key=lambda p: natural_key(p.name)):
-            if entry.is_dir() and not entry.name.startswith("."):
-                found.extend(_versions_of(entry, lab, names.get(lab)))
-            elif _is_document_file(entry):
-                meta = _sidecar(entry)
+            if not entry.name.startswith(".") and entry.is_dir() and box.admits(entry):
+                found.extend(_versions_of(entry, lab, names.get(lab), box))
+            elif _is_document_file(entry, box):
+                meta = _sidecar(entry, box)
                 doc_id = slugify(str(meta.get("document") or entry.stem))
                 found.append(_document(lab, doc_id, entry, meta, names.get(lab)))
     return found
 
 
-def _root_files(root: Path) -> list[Path]:
-    return sorted((p for p in root.iterdir() if _is_document_file(p)), key=lambda p: natural_key(p.name))
+def _root_files(root: Path, box: _Box) -> list[Path]:
+    return sorted((p for p in root.iterdir() if _is_document_file(p, box)), key=lambda p: natural_key(p.name))
 
 
 def _flat_parts(path: Path) -> tuple[str, str, str] | None:
@@ -188,11 +249,11 @@ def _flat_parts(path: Path) -> tuple[str, str, str] | None:
     return parts[0], parts[1], parts[2] if len(parts) == 3 else ""
 
 
-def _flat_docs(root: Path, names: dict) -> list[LocalDocument]:
+def _flat_docs(root: Path, names: dict, box: _Box) -> list[LocalDocument]:
     groups: dict[tuple[str, str], list[tuple[Path, str, dict]]] = {}
-    for path in _root_files(root):
+    for path in _root_files(root, box):
         if parts := _flat_parts(path):
-            meta = _sidecar(path)
+            meta = _sidecar(path, box)
             key = (slugify(parts[0]), slugify(str(meta.get("document") or parts[1])))
             groups.setdefault(key, []).append((path, parts[2], meta))
 
@@ -236,12 +297,12 @@ def _check_not_ambiguous(in_folders: list[LocalDocument], flat: list[LocalDocume
             )
 
 
-def _versions_of(folder: Path, lab: str, lab_name: str | None) -> list[LocalDocument]:
-    files = [p for p in folder.iterdir() if _is_document_file(p)]
+def _versions_of(folder: Path, lab: str, lab_name: str | None, box: _Box) -> list[LocalDocument]:
+    files = [p for p in folder.iterdir() if _is_document_file(p, box)]
     listed: dict[str, dict] = {}
     vfile = folder / "versions.yaml"
     if vfile.exists():
-        for item in _read_yaml(vfile).get("versions", []) or []:
+        for item in _read_yaml(vfile, box).get("versions", []) or []:
             if not isinstance(item, dict) or "file" not in item:
                 raise CorpusError(f"{vfile}: each entry of 'versions' needs a 'file'")
             listed[str(item["file"])] = item
@@ -253,13 +314,15 @@ def _versions_of(folder: Path, lab: str, lab_name: str | None) -> list[LocalDocu
 
     def key(p: Path):
         item = listed.get(p.name, {})
-        pub = _as_date(item.get("published") or _sidecar(p).get("published"), str(vfile if item else _sidecar_path(p)))
+        pub = _as_date(
+            item.get("published") or _sidecar(p, box).get("published"), str(vfile if item else _sidecar_path(p))
+        )
         # one date, several files (a re-upload): the order versions.yaml lists them in, else name
         return (pub or date.max, position.get(p.name, len(position)), natural_key(p.name))
 
     out = []
     for i, p in enumerate(sorted(files, key=key)):
-        item = {**_sidecar(p), **listed.get(p.name, {})}
+        item = {**_sidecar(p, box), **listed.get(p.name, {})}
         out.append(
             _document(lab, slugify(folder.name), p, item, lab_name, order=i, where=vfile if p.name in listed else None)
         )

@@ -222,7 +222,8 @@ def _print_run_summary(summary: dict, db: Path, fmt: Fmt, *, command: str = "run
         )
         print_table("warehouse", list(counts), [list(counts.values())])
         for f in summary["failures"]:
-            err.print(f"[yellow]skipped[/yellow] {escape(f['reason'])}", markup=True, soft_wrap=True)
+            label = "warning" if f.get("severity") == "warning" else "skipped"
+            err.print(f"[yellow]{label}[/yellow] {escape(f['reason'])}", markup=True, soft_wrap=True)
     if summary["failed"]:
         raise SystemExit(0 if summary["new_versions"] + summary["skipped"] + summary["unchanged"] else 1)
 
@@ -321,7 +322,10 @@ def status(
             [[run_["run_id"], run_["kind"], run_["started_at"], run_["status"], run_["n_failures"]]],
         )
         for f in run_["failures"][:20]:
-            err.print(f"  failed: {shorten(f['reason'], 200)}", soft_wrap=True)
+            label = "warning" if f.get("severity") == "warning" else "failed"
+            err.print(f"  {label}: {shorten(f['reason'], 200)}", soft_wrap=True)
+    for q in info.get("journal_quarantined", []):
+        err.print(f"  quarantined journal file: {q['file']}: {q['reason']}", soft_wrap=True)
     if info.get("models"):
         print_table("models (offline)", ["model", "load"], list(info["models"].items()))
 

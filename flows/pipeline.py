@@ -71,6 +71,7 @@ class Failure:
     reason: str
     lab: str | None = None
     document_id: str | None = None
+    severity: str = "error"  # "warning": the source was read (or left out on purpose) but needs an eye
 
 
 @dataclass
@@ -328,7 +329,13 @@ class Extracted:
 
 def store_batch(wh: Warehouse, run_id: str, result: BatchResult) -> dict[str, int]:
     """Write one derived batch in a single short transaction; returns counts by outcome."""
-    counts = {"new": 0, "unchanged": 0, "rederived": 0, "failed": len(result.failures)}
+    counts = {
+        "new": 0,
+        "unchanged": 0,
+        "rederived": 0,
+        "failed": sum(f.severity == "error" for f in result.failures),
+        "warnings": sum(f.severity == "warning" for f in result.failures),
+    }
     touched: set[tuple[str, str]] = set()
     with wh.write() as con:
         keys, vecs = result.embeddings
@@ -354,7 +361,7 @@ def store_batch(wh: Warehouse, run_id: str, result: BatchResult) -> dict[str, in
                 )
         buffer.flush(con)
         for f in result.failures:
-            store.record_failure(con, run_id, f.stage, f.source, f.reason, f.lab, f.document_id)
+            store.record_failure(con, run_id, f.stage, f.source, f.reason, f.lab, f.document_id, f.severity)
         if touched:
             # changes exist only between versions: skip documents that have just one
             multi = {

@@ -13,9 +13,9 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
-from labwatch.corpus.local import discover_corpus
+from labwatch.corpus.local import scan_corpus
 from labwatch.flows import models
-from labwatch.flows.pipeline import BatchResult, Deriver, Item, batches, pending_corpus_items, store_batch
+from labwatch.flows.pipeline import BatchResult, Deriver, Failure, Item, batches, pending_corpus_items, store_batch
 from labwatch.warehouse import store
 from labwatch.warehouse.db import Warehouse
 
@@ -31,6 +31,7 @@ class RunSummary:
     unchanged: int = 0
     rederived: int = 0
     failed: int = 0
+    warnings: int = 0  # named in ``failures`` with severity "warning"; they do not fail the run
     passages: int = 0
     encoded: int = 0
     cached: int = 0
@@ -79,6 +80,7 @@ def run_items(
     rubric_rows: list[dict] | None = None,
     derive_many: DeriveManyFn | None = None,
     publish: bool = True,
+    notes: list[Failure] = (),
 ) -> RunSummary:
     """Derive and store items batch by batch; each batch is one short write transaction.
 
@@ -94,7 +96,11 @@ def run_items(
         run_id = store.start_run(con, kind, args)
         if rubric_rows:
             store.store_rubric(con, rubric_rows)
+        for f in notes:  # found before any document was read (corpus entries refused)
+            store.record_failure(con, run_id, f.stage, f.source, f.reason, f.lab, f.document_id, f.severity)
     summary = RunSummary(run_id=run_id, documents=len(items) + skipped, skipped=skipped)
+    summary.warnings = sum(f.severity == "warning" for f in notes)
+    summary.failures += [_failure_dict(f) for f in notes]
     status = "failed"
     try:
         done = 0
@@ -105,10 +111,11 @@ def run_items(
             summary.unchanged += counts["unchanged"]
             summary.rederived += counts["rederived"]
             summary.failed += counts["failed"]
+            summary.warnings += counts["warnings"]
             summary.passages += sum(len(r.passages) for r in result.records)
             summary.encoded += result.encoded
             summary.cached += result.cached
-            summary.failures += [{"source": f.source, "stage": f.stage, "reason": f.reason} for f in result.failures]
+            summary.failures += [_failure_dict(f) for f in result.failures]
             done += len(batch)
             if progress:
                 progress(done, len(items), batch[-1].source)
@@ -122,6 +129,10 @@ def run_items(
         with wh.write() as con:
             store.finish_run(con, run_id, status, summary.as_dict(), summary.failed)
     return summary
+
+
+def _failure_dict(f: Failure) -> dict:
+    return {"source": f.source, "stage": f.stage, "reason": f.reason, "severity": f.severity}
 
 
 def plan_batches(items: list[Item]) -> list[list[Item]]:
@@ -161,7 +172,9 @@ def run_corpus(
     derive_many: DeriveManyFn | None = None,
 ) -> RunSummary:
     """The main job: every document under ``corpus`` into the warehouse. Idempotent."""
-    docs = discover_corpus(corpus)
+    scan = scan_corpus(corpus)
+    docs = scan.documents
+    refused = [Failure("corpus", str(r.path), r.reason, severity="warning") for r in scan.refused]
     signature = models.versions(model, rubric_name).signature
     items, skipped = pending_corpus_items(wh, docs, signature)
     if derive is None and derive_many is None:
@@ -177,6 +190,7 @@ def run_corpus(
         skipped=skipped,
         progress=progress,
         rubric_rows=rubric_rows(rubric_name),
+        notes=refused,
     )
 
 

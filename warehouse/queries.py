@@ -253,7 +253,9 @@ def last_run(con: duckdb.DuckDBPyConnection) -> dict | None:
     ).fetchone()
     if row is None:
         return None
-    fails = con.execute("SELECT source, reason FROM failures WHERE run_id = ? ORDER BY failed_at", [row[0]]).fetchall()
+    fails = con.execute(
+        "SELECT source, reason, severity FROM failures WHERE run_id = ? ORDER BY failed_at", [row[0]]
+    ).fetchall()
     return {
         "run_id": row[0],
         "kind": row[1],
@@ -261,7 +263,7 @@ def last_run(con: duckdb.DuckDBPyConnection) -> dict | None:
         "finished_at": str(row[3]),
         "status": row[4],
         "n_failures": row[5],
-        "failures": [{"source": s, "reason": r} for s, r in fails],
+        "failures": [{"source": s, "reason": r, "severity": v} for s, r, v in fails],
     }
 
 
@@ -405,7 +407,7 @@ def run_failures(con: duckdb.DuckDBPyConnection, *, run_id: str | None = None, l
     """Failures of one run (or of all runs), newest first."""
     return _rows(
         con.execute(
-            "SELECT run_id, failed_at, stage, lab, document_id, source, reason FROM failures "
+            "SELECT run_id, failed_at, stage, severity, lab, document_id, source, reason FROM failures "
             "WHERE (?::VARCHAR IS NULL OR run_id = ?) ORDER BY failed_at DESC LIMIT ?",
             [run_id, run_id, limit],
         )

@@ -487,10 +487,12 @@ def record_failure(
     reason: str,
     lab: str | None = None,
     document_id: str | None = None,
+    severity: str = "error",
 ) -> None:
     con.execute(
-        "INSERT INTO failures (run_id, failed_at, stage, lab, document_id, source, reason) VALUES (?, ?, ?, ?, ?, ?, ?)",
-        [run_id, now(), stage, lab, document_id, source, reason],
+        "INSERT INTO failures (run_id, failed_at, stage, lab, document_id, source, reason, severity) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        [run_id, now(), stage, lab, document_id, source, reason, severity],
     )
 
 

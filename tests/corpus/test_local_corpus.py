@@ -187,7 +187,6 @@ def test_labs_yaml_names_a_lab_however_its_id_is_spelled(tmp_path):
     "files",
     [
         ("acme/policy.txt", "acme/policy.pdf"),
-        ("Acme AI/charter.txt", "acme-ai/charter.txt"),
         ("acme/policy.txt", "acme/policy/v1.txt"),
     ],
 )
