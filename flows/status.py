@@ -36,9 +36,11 @@ def collect_status(db: Path, *, check_models: bool = True) -> dict:
             info["schema_version"] = con.execute("SELECT max(version) FROM schema_migrations").fetchone()[0]
             info["views"] = view_counts(con)
             info["last_run"] = last_run(con)
-        from labwatch.warehouse.journal import list_event_files
+        from labwatch.warehouse.journal import list_event_files, quarantined
 
         info["journal_events"] = len(list_event_files(wh.journal_dir))
+        # invalid journal files moved aside by the last write (forged, broken or conflicting)
+        info["journal_quarantined"] = quarantined(wh.journal_dir)
     if check_models:
         info["models"] = _model_checks()
     return info

@@ -15,6 +15,7 @@ import re
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from glob import escape as glob_escape
 from importlib import resources
 from pathlib import Path
 
@@ -59,6 +60,37 @@ def _open_error(path: Path, exc: Exception, read_only: bool) -> WarehouseError:
     return WarehouseError(f"{path}: cannot open the warehouse ({text})")
 
 
+DUCKDB_MAGIC = b"DUCK"  # bytes 8..12 of a DuckDB database file
+
+
+def _is_duckdb_file(path: Path) -> bool:
+    try:
+        with open(path, "rb") as fh:
+            return fh.read(12)[8:12] == DUCKDB_MAGIC
+    except OSError:
+        return False
+
+
+def _adopt_old_journal(db: Path, journal: Path) -> None:
+    """Rename ``<stem>.journal/`` (the name before 0.1's hardening) to ``journal`` when ``db``
+    is the only warehouse that may own it: no other DuckDB file of the same stem beside it
+    (``x.db`` beside ``x.duckdb`` would make the owner unknowable; then nothing is moved)."""
+    old = db.with_suffix(".journal")
+    if old == journal or journal.exists() or not old.is_dir():
+        return
+    claimants = [
+        p
+        for p in db.parent.glob(f"{glob_escape(db.stem)}.*")
+        if p != db and p.stem == db.stem and p.is_file() and _is_duckdb_file(p)
+    ]
+    if claimants:
+        return
+    try:
+        os.rename(old, journal)
+    except OSError:  # another process adopted it a moment ago, or the folder is read-only
+        pass
+
+
 class Warehouse:
     """A warehouse file. Cheap to create; opens the database only inside ``read``/``write``."""
 
@@ -66,12 +98,20 @@ class Warehouse:
         self.path = Path(path)
         self.timeout = timeout
         self._migrated = False
+        self._journal_checked = False
 
     # -- derived locations -------------------------------------------------------------------
     @property
     def journal_dir(self) -> Path:
-        """Append-only review journal beside the database: ``data/demo.journal/``."""
-        return self.path.with_suffix(".journal")
+        """Append-only review journal beside the database, named after its whole file name:
+        ``data/demo.duckdb.journal/`` (so ``x.db`` and ``x.duckdb`` never share one). A journal
+        of the old name ``data/demo.journal/`` is adopted (renamed) when this is the only
+        warehouse that can claim it."""
+        journal = self.path.with_name(self.path.name + ".journal")
+        if not self._journal_checked:
+            self._journal_checked = True
+            _adopt_old_journal(self.path, journal)
+        return journal
 
     @property
     def snapshot_dir(self) -> Path:

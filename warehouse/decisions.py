@@ -8,26 +8,79 @@ write transaction of ``db.Warehouse`` calls ``load_journal``, so this module imp
 
 from __future__ import annotations
 
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+
 import duckdb
 import pandas as pd
 
-from labwatch.warehouse.journal import ReviewEvent, event_id_of, list_event_files, read_events
+from labwatch.warehouse.journal import (
+    CLOCK_SKEW,
+    DECISIONS,
+    ReviewEvent,
+    event_id_of,
+    list_event_files,
+    quarantine,
+    read_event,
+    stray_files,
+)
 
 EVENT_COLUMNS = list(ReviewEvent.__dataclass_fields__)
 
 
 def load_journal(con: duckdb.DuckDBPyConnection, journal_dir) -> int:
-    """Load journal events the warehouse has not seen yet; returns how many were loaded."""
+    """Load journal events the warehouse has not seen yet; returns how many were loaded.
+
+    Every new file is validated (``journal.read_event``). One that is not a valid event (not
+    JSON, a value out of range, a time in the future, a match id that is not its own), and every
+    file of an event id held by two files of different content, is moved to the quarantine folder
+    with its reason (``journal.quarantined`` lists them for ``labwatch status`` and the dashboard):
+    never silently skipped, and never in the way of the other events or of the write.
+    """
+    journal_dir = Path(journal_dir)
+    for stray in stray_files(journal_dir):
+        quarantine(journal_dir, stray, f"{stray.name}: not a review event file (<time>-<event id>.json)")
     files = list_event_files(journal_dir)
     if not files:
         return 0
+    by_id: dict[str, list[Path]] = {}
+    for p in files:
+        by_id.setdefault(event_id_of(p), []).append(p)
     known = {r[0] for r in con.execute("SELECT event_id FROM review_events").fetchall()}
-    fresh = [p for p in files if event_id_of(p) not in known]
-    if not fresh:
-        return 0
-    events, _problems = read_events(fresh)
+    events = []
+    for event_id, paths in by_id.items():
+        if len(paths) > 1:
+            paths = _one_content(journal_dir, event_id, paths)
+        if not paths or event_id in known:
+            continue
+        try:
+            events.append(read_event(paths[0]))
+        except (OSError, ValueError, TypeError) as exc:
+            quarantine(journal_dir, paths[0], f"{paths[0].name}: not a valid review event: {exc}")
     insert_events(con, events)
     return len(events)
+
+
+def _one_content(journal_dir: Path, event_id: str, paths: list[Path]) -> list[Path]:
+    """Files sharing one event id: kept (as one) when they hold the same event, else all
+    quarantined, since which of them is genuine cannot be told from the files."""
+    contents = set()
+    for p in paths:
+        try:
+            contents.add(json.dumps(json.loads(p.read_text(encoding="utf-8")), sort_keys=True))
+        except (OSError, ValueError):
+            contents.add(f"unreadable:{p.name}")
+    if len(contents) == 1:
+        return paths[:1]
+    names = ", ".join(p.name for p in paths)
+    for p in paths:
+        quarantine(
+            journal_dir,
+            p,
+            f"{p.name}: event id {event_id!r} is held by {len(paths)} files of different content ({names})",
+        )
+    return []
 
 
 def insert_events(con: duckdb.DuckDBPyConnection, events: list[ReviewEvent]) -> None:
@@ -48,14 +101,24 @@ def insert_events(con: duckdb.DuckDBPyConnection, events: list[ReviewEvent]) -> 
     rebuild_decisions(con, sorted({e.match_id for e in events}))
 
 
+def latest_valid_time() -> datetime:
+    """The latest time an event may claim (naive UTC, as stored): now plus the clock skew."""
+    return (datetime.now(UTC) + CLOCK_SKEW).replace(tzinfo=None)
+
+
 def rebuild_decisions(con: duckdb.DuckDBPyConnection, match_ids: list[str] | None = None) -> None:
     """Replay events into the ``decisions`` table (for the given matches, or all)."""
-    where, params = "", []
+    params: list = [latest_valid_time()]
     if match_ids is not None:
         if not match_ids:
             return
-        where = "WHERE match_id IN (SELECT unnest(?))"
-        params = [match_ids]
+        params.append(match_ids)
+    # events stored before they were validated on read may be out of range: they decide nothing
+    valid = (
+        f"decision IN ({', '.join(repr(d) for d in DECISIONS)}) AND trim(coalesce(reviewer, '')) <> '' "
+        "AND (credit IS NULL OR (credit >= 0 AND credit <= 1)) AND created_at <= ?"
+    )
+    where = f"WHERE {valid}" + (" AND match_id IN (SELECT unnest(?))" if match_ids is not None else "")
     rows = con.execute(
         f"SELECT match_id, lab, document_id, norm_hash, text, criterion_id, reviewer, decision, "
         f"credit, note, created_at, event_id FROM review_events {where} "

@@ -13,7 +13,7 @@ before. Nothing here ever deletes an event.
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 
 import duckdb
 
@@ -78,7 +78,9 @@ def new_event(
     note: str | None = None,
     origin: str = "cli",
 ) -> ReviewEvent:
-    return ReviewEvent(
+    """A new event on ``ref``, checked as the journal's reader checks it (``ReviewEvent.from_dict``),
+    so that nothing written here is quarantined later; InvalidDecision says what is wrong."""
+    event = ReviewEvent(
         event_id=uuid.uuid4().hex[:20],
         match_id=ref.match_id,
         lab=ref.lab,
@@ -93,6 +95,11 @@ def new_event(
         created_at=utc_now(),
         origin=origin,
     )
+    try:
+        ReviewEvent.from_dict(asdict(event))
+    except ValueError as exc:
+        raise InvalidDecision(f"{ref.match_id}: not recorded: {exc}") from None
+    return event
 
 
 def other_criterion(ref: MatchRef, criterion_id: str) -> MatchRef:

@@ -13,6 +13,7 @@ ALL_RUNS = "(all runs)"
 def show(path: str) -> None:
     """Draw the runs page."""
     st.header("Runs")
+    _quarantined(path)
     runs = data.runs(path)
     if not runs:
         st.info("No run recorded yet.")
@@ -29,3 +30,17 @@ def show(path: str) -> None:
         st.dataframe(pd.DataFrame(failed), hide_index=True, key="r_failures")
     else:
         st.success("No failure recorded.")
+
+
+def _quarantined(path: str) -> None:
+    """Journal files that were not valid review events, moved aside (they decide nothing)."""
+    from labwatch.warehouse.db import Warehouse
+    from labwatch.warehouse.journal import quarantined
+
+    files = quarantined(Warehouse(path).journal_dir)
+    if files:
+        st.warning(
+            f"{len(files)} review journal file(s) were not valid review events and were moved to "
+            "quarantine; they change no decision. Check who wrote them."
+        )
+        st.dataframe(pd.DataFrame(files), hide_index=True, key="r_quarantine")
