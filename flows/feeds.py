@@ -292,11 +292,15 @@ def write_feeds(wh: Warehouse, *, limit: int = FEED_LIMIT) -> list[Path]:
     return written
 
 
+FEED_MODE = 0o644  # a web server serving the feeds folder runs as another user
+
+
 def _write_atomic(path: Path, data: bytes) -> Path:
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
+            os.fchmod(fh.fileno(), FEED_MODE)  # mkstemp makes 0600
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

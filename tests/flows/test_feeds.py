@@ -196,6 +196,7 @@ def test_feeds_are_atom_with_one_entry_per_change_and_silent_marked(tmp_path):
     paths = write_feeds(wh)
     assert {p.name for p in paths} == {"all.atom", "aurora-labs.atom", "brackenridge.atom"}
     assert all(p.parent == tmp_path / "feeds" for p in paths)
+    assert {oct(p.stat().st_mode & 0o777) for p in paths} == {"0o644"}  # a web server can read them
     aurora = atom(tmp_path / "feeds" / "aurora-labs.atom")
     entries = aurora.findall(f"{A}entry")
     assert len(entries) == 6
