@@ -851,6 +851,9 @@ def crawl(
 def sources_check(
     sources: Path | None = typer.Option(None, "--sources"),
     online: bool = typer.Option(False, "--online", help="Also ask each URL (needs internet)."),
+    allow_private: bool = typer.Option(
+        False, "--allow-private", help="With --online, also ask loopback and private addresses (a local test site)."
+    ),
     fmt: Fmt = typer.Option(Fmt.table, "--format"),
 ):
     """Validate the registry; with --online, report which URLs answer.
@@ -860,7 +863,7 @@ def sources_check(
     """
     from labwatch.flows.crawling import sources_check_command
 
-    sources_check_command(sources=sources, online=online, fmt=fmt.value)
+    sources_check_command(sources=sources, online=online, fmt=fmt.value, allow_private=allow_private)
 
 
 @app.command()
@@ -868,6 +871,9 @@ def sources_check(
 def schedule(
     cron: str = typer.Option("0 6 * * *", "--cron", help="Cron expression (default daily 06:00)."),
     sources: Path | None = typer.Option(None, "--sources"),
+    allow_private: bool = typer.Option(
+        False, "--allow-private", help="Let the scheduled crawls fetch loopback and private addresses."
+    ),
     db: Path | None = DB_OPT,
 ):
     """Serve the crawl flow on a schedule (needs a Prefect server: `prefect server start`).
@@ -877,7 +883,7 @@ def schedule(
     """
     from labwatch.flows.prefect_flows import serve_crawl
 
-    serve_crawl(cron=cron, sources=sources, db=resolve_db(db))
+    serve_crawl(cron=cron, sources=sources, db=resolve_db(db), allow_private=allow_private)
 
 
 @app.command()

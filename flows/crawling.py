@@ -77,7 +77,7 @@ def derived_snapshots(wh: Warehouse, signature: str) -> set[str]:
         }
 
 
-def record_fetches(wh: Warehouse, run_id: str, results: list[FetchResult]) -> None:
+def record_fetches(wh: Warehouse, run_id: str, results: list[FetchResult], *, allow_private: bool = False) -> None:
     rows = []
     for r in results:
         key = f"{run_id}|{r.url}|{r.archive_timestamp or ''}|{r.fetched_at}"
@@ -113,7 +113,17 @@ def record_fetches(wh: Warehouse, run_id: str, results: list[FetchResult]) -> No
         )
         for r in results:
             if not r.ok:
-                store.record_failure(con, run_id, "fetch", r.url, f"{r.url}: {r.error}", r.lab, r.document)
+                store.record_failure(con, run_id, "fetch", r.url, fetch_reason(r, allow_private), r.lab, r.document)
+
+
+def fetch_reason(result: FetchResult, allow_private: bool) -> str:
+    """The one line recorded for a failed fetch: the URL once, then why; a refusal of a loopback
+    or private address names the option that allows it (a local test site, an intranet mirror)."""
+    error = result.error or "failed"
+    reason = error if error.startswith(result.url) else f"{result.url}: {error}"
+    if not allow_private and error.endswith("; refused"):
+        reason += " (pass --allow-private to fetch loopback and private addresses)"
+    return reason
 
 
 def crawl_sources(
@@ -231,14 +241,16 @@ def crawl_sources(
         rubric_rows=rubric_rows(models.DEFAULT_RUBRIC),
         publish=False,
     ).as_dict()
-    record_fetches(wh, summary["run_id"], all_results)
+    record_fetches(wh, summary["run_id"], all_results, allow_private=policy.allow_private)
     # --- announcements, feeds and alerts (change_detection, flows/feeds.py): after new versions only ---
     if summary["new_versions"]:
         refresh_linked_changes(wh, {s.lab for s in sources})  # a new change-log page may announce old changes
         summary["notifications"] = notify_changes(wh, summary["run_id"], since=started)
     # --- end feeds and alerts ---
     fetch_failures = [
-        {"source": r.url, "stage": "fetch", "reason": f"{r.url}: {r.error}"} for r in all_results if not r.ok
+        {"source": r.url, "stage": "fetch", "reason": fetch_reason(r, policy.allow_private)}
+        for r in all_results
+        if not r.ok
     ]
     summary.update(
         {
@@ -251,7 +263,18 @@ def crawl_sources(
     )
     summary["failures"] = fetch_failures + summary["failures"]
     summary["failed"] += len(fetch_failures)
+    summary["status"] = crawl_status(summary)
+    with wh.write() as con:  # the run record holds the fetch failures too, as `status` shows them
+        store.finish_run(con, summary["run_id"], summary["status"], summary, summary["failed"])
     return summary
+
+
+def crawl_status(summary: dict) -> str:
+    """'ok' when nothing failed, 'failed' when no source was fetched, else 'partial'."""
+    if not summary["failed"]:
+        return "ok"
+    succeeded = summary["fetched"] + summary["unchanged_fetches"] + summary["archived_captures"]
+    return "partial" if succeeded else "failed"
 
 
 def crawl_command(*, lab, sources, allow_private, backfill, db, fmt) -> None:
@@ -286,13 +309,14 @@ def crawl_command(*, lab, sources, allow_private, backfill, db, fmt) -> None:
         raise SystemExit(1)
 
 
-def sources_check_command(*, sources, online, fmt) -> None:
+def sources_check_command(*, sources, online, fmt, allow_private: bool = False) -> None:
     registry = load_registry(sources or DEFAULT_SOURCES_DIR)
     n = sum(len(r.sources) for r in registry)
     doc: dict = {"labs": len(registry), "sources": n, "discover": sum(len(r.discover) for r in registry), "valid": True}
     if online:
-        with make_client(FetchPolicy()) as client:
-            checks = check_registry_online([s for r in registry for s in r.sources], client)
+        policy = FetchPolicy(allow_private=allow_private, retries=1)
+        with make_client(policy) as client:
+            checks = check_registry_online([s for r in registry for s in r.sources], client, policy)
         doc["checks"] = [
             {
                 "lab": c.lab,
@@ -301,7 +325,7 @@ def sources_check_command(*, sources, online, fmt) -> None:
                 "ok": c.ok,
                 "status": c.status,
                 "final_url": c.final_url,
-                "error": c.error,
+                "error": _refusal_hint(c.error, allow_private),
             }
             for c in checks
         ]
@@ -318,12 +342,19 @@ def sources_check_command(*, sources, online, fmt) -> None:
                 "online check",
                 ["lab", "url", "ok", "status", "error"],
                 [
-                    [c["lab"], shorten(c["url"], 80), c["ok"], c["status"], shorten(c["error"], 60)]
+                    [c["lab"], shorten(c["url"], 80), c["ok"], c["status"], shorten(c["error"], 200)]
                     for c in doc["checks"]
                 ],
+                wrap=("error",),
             )
     if online and not all(c["ok"] for c in doc.get("checks", [])):
         raise SystemExit(1)
+
+
+def _refusal_hint(error: str | None, allow_private: bool) -> str | None:
+    if error and not allow_private and error.endswith("; refused"):
+        return error + " (pass --allow-private to check loopback and private addresses)"
+    return error
 
 
 def fetch_one(url: str, *, allow_private: bool = False, db: Path | None = None) -> bytes:
@@ -335,7 +366,7 @@ def fetch_one(url: str, *, allow_private: bool = False, db: Path | None = None) 
         store_ = SnapshotStore(Path(tmp))
         res = fetch_source(client, Source(lab="ingest", url=url, document="ingest"), store=store_, policy=policy)
         if not res.ok:
-            fail(f"{url}: {res.error}")
+            fail(fetch_reason(res, allow_private))
         return store_.get(res.sha256)
 
 

@@ -106,10 +106,12 @@ def start_temporary_api() -> None:
     SubprocessASGIServer().start()
 
 
-def serve_crawl(*, cron: str, sources: Path | None, db: Path) -> None:
+def serve_crawl(*, cron: str, sources: Path | None, db: Path, allow_private: bool = False) -> None:
     """Serve the crawl flow as a deployment on a cron schedule (needs PREFECT_API_URL)."""
     crawl_flow.serve(
-        name="labwatch-crawl", cron=cron, parameters={"sources": str(sources) if sources else None, "db": str(db)}
+        name="labwatch-crawl",
+        cron=cron,
+        parameters={"sources": str(sources) if sources else None, "db": str(db), "allow_private": allow_private},
     )
 
 
@@ -121,17 +123,36 @@ def crawl_flow(
     allow_private: bool = False,
     backfill: bool = False,
 ) -> dict:
-    """The scheduled crawl: fetch the registry, derive new versions in batch tasks."""
+    """The scheduled crawl: fetch the registry, derive new versions in batch tasks.
+
+    A crawl in which any source failed ends in Prefect's Failed state (as `labwatch crawl`
+    exits 1), its message naming the failures; the summary is the state's result either way.
+    """
     from labwatch.corpus.records import FetchPolicy
     from labwatch.flows.crawling import crawl_sources
 
     model, rubric_name = models.DEFAULT_MODEL, models.DEFAULT_RUBRIC
     derive = lambda batch: derive_batch_task(db, model, rubric_name, batch)  # noqa: E731
-    return crawl_sources(
+    summary = crawl_sources(
         Warehouse(db),
         lab=lab,
         sources_dir=Path(sources) if sources else None,
         policy=FetchPolicy(allow_private=allow_private),
         backfill=backfill,
         derive=derive,
+    )
+    if summary["failed"]:
+        from prefect.states import Failed
+
+        return Failed(message=failure_message(summary), data=summary)
+    return summary
+
+
+def failure_message(summary: dict, shown: int = 5) -> str:
+    """'2 of 3 sources failed (run r_…): <reason>; <reason>' for a failed crawl's Prefect state."""
+    reasons = [f["reason"] for f in summary["failures"]]
+    more = f"; and {len(reasons) - shown} more" if len(reasons) > shown else ""
+    return (
+        f"{summary['failed']} failure(s) in {summary['sources']} sources (run {summary['run_id']}, "
+        f"status {summary['status']}): " + "; ".join(reasons[:shown]) + more
     )

@@ -70,6 +70,7 @@ def test_schedule_registers_a_cron_deployment(tmp_path):
                 "15 4 * * *",
                 "--sources",
                 str(sources),
+                "--allow-private",  # a local test site can be scheduled
                 "--db",
                 str(tmp_path / "w.duckdb"),
             ],
@@ -89,6 +90,7 @@ def test_schedule_registers_a_cron_deployment(tmp_path):
         crons = [s["schedule"].get("cron") for s in schedules]
         assert "15 4 * * *" in crons, schedules
         assert found[0]["parameters"]["sources"] == str(sources)
+        assert found[0]["parameters"]["allow_private"] is True
     finally:
         for proc in (serve, server):
             if proc is not None:
