@@ -189,9 +189,12 @@ def test_cli_ingest_with_hostile_lab_title_and_text(tmp_path):
         hits = queries.search_passages(con, INJECTION)
         assert len(hits) == 1 and INJECTION in hits[0]["text"]
     # the read commands take the same strings as filters without harm
-    assert invoke_json("changes", "--lab", INJECTION, "--db", db)["changes"] == []
-    refused = invoke("score", "--lab", INJECTION, "--db", db)  # an unknown lab, named, not a query
-    assert refused.exit_code == 1 and "no such lab" in refused.stderr
+    for command in ("changes", "score", "review"):  # an unknown lab, named, not a query
+        args = ("review", "list") if command == "review" else (command,)
+        refused = invoke(*args, "--lab", INJECTION, "--db", db)
+        assert refused.exit_code == 1 and "no such lab" in refused.stderr, command
+    with Warehouse(db).read() as con:
+        _tables_intact(con)
     assert invoke_json("status", "--db", db, "--no-models")["views"]["passages"] == 2
 
 
