@@ -58,8 +58,7 @@ def criteria(path: str) -> list[dict]:
 @st.cache_data(ttl=TTL, show_spinner=False)
 def labs(path: str) -> list[str]:
     """Lab ids in the warehouse."""
-    with warehouse(path).read() as con:
-        return [r[0] for r in con.execute("SELECT lab FROM labs ORDER BY lab").fetchall()]
+    return _read(path, queries.lab_ids)
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)

@@ -114,15 +114,13 @@ def run_bench(
     rerun, _ = _timed(
         exe + ["run", "--corpus", str(corpus), "--db", str(db), "--model", model, *flag, "--format", "json"], env
     )
-    import duckdb
+    from labwatch.warehouse.db import Warehouse
+    from labwatch.warehouse.queries import pdf_pages, statement_texts
 
-    con = duckdb.connect(str(db), read_only=True)
-    texts = [r[0] for r in con.execute("SELECT text FROM statements ORDER BY statement_id").fetchall()]
-    if made["pdf_pages"] is None:  # an existing corpus: the pages its PDFs parsed into
-        made["pdf_pages"] = int(
-            con.execute("SELECT coalesce(sum(n_pages), 0) FROM versions WHERE format = 'pdf'").fetchone()[0]
-        )
-    con.close()
+    with Warehouse(db).read() as con:
+        texts = statement_texts(con)
+        if made["pdf_pages"] is None:  # an existing corpus: the pages its PDFs parsed into
+            made["pdf_pages"] = pdf_pages(con)
     (out / "texts.json").write_text(json.dumps(texts))
     encode_only, _ = _timed([sys.executable, "-c", ENCODE_ONLY, str(out / "texts.json"), model], env)
     n = summary["passages"]

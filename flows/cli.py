@@ -123,7 +123,9 @@ def known_lab(con, lab: str | None) -> None:
     lab would otherwise give an empty table and exit 0)."""
     if lab is None:
         return
-    labs = [r[0] for r in con.execute("SELECT lab FROM labs ORDER BY lab").fetchall()]
+    from labwatch.warehouse.queries import lab_ids
+
+    labs = lab_ids(con)
     if lab not in labs:
         fail(f"--lab {lab!r}: no such lab in this warehouse (labs: {', '.join(labs) or 'none yet'})")
 

@@ -27,13 +27,13 @@ def _model_checks() -> dict[str, str]:
 
 def collect_status(db: Path, *, check_models: bool = True) -> dict:
     from labwatch.warehouse.db import Warehouse
-    from labwatch.warehouse.queries import last_run, view_counts
+    from labwatch.warehouse.queries import last_run, schema_version, view_counts
 
     info: dict = {"db": str(db), "exists": db.exists()}
     if db.exists():
         wh = Warehouse(db)
         with wh.read() as con:
-            info["schema_version"] = con.execute("SELECT max(version) FROM schema_migrations").fetchone()[0]
+            info["schema_version"] = schema_version(con)
             info["views"] = view_counts(con)
             info["last_run"] = last_run(con)
         from labwatch.warehouse.journal import list_event_files, quarantined

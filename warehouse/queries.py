@@ -487,3 +487,23 @@ def explain_score_change(move: dict) -> str:
     if move["versions"]:
         reasons.append("new versions: " + ", ".join(f"{v['document_id']} ({v['published']})" for v in move["versions"]))
     return line + (" because " + "; ".join(reasons) if reasons else "")
+
+
+def lab_ids(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """Every lab id in the warehouse, sorted."""
+    return [r[0] for r in con.execute("SELECT lab FROM labs ORDER BY lab").fetchall()]
+
+
+def schema_version(con: duckdb.DuckDBPyConnection) -> int | None:
+    """The number of the newest migration applied."""
+    return con.execute("SELECT max(version) FROM schema_migrations").fetchone()[0]
+
+
+def statement_texts(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """Every statement's text in a stable order (what the benchmark re-encodes alone)."""
+    return [r[0] for r in con.execute("SELECT text FROM statements ORDER BY statement_id").fetchall()]
+
+
+def pdf_pages(con: duckdb.DuckDBPyConnection) -> int:
+    """Pages of all stored PDF versions."""
+    return int(con.execute("SELECT coalesce(sum(n_pages), 0) FROM versions WHERE format = 'pdf'").fetchone()[0])
