@@ -219,7 +219,3 @@ def ingest_bytes(
         derive=derive,
         rubric_rows=rubric_rows(rubric_name),
     )
-
-
-def ingest_path(wh: Warehouse, path: Path, **kw) -> RunSummary:
-    return ingest_bytes(wh, Path(path).read_bytes(), source=str(path), **kw)

@@ -58,17 +58,6 @@ def resolve_match(con: duckdb.DuckDBPyConnection, match_id: str) -> MatchRef:
     return MatchRef(*row)
 
 
-def ref_for_statement(con: duckdb.DuckDBPyConnection, statement_id: str, criterion_id: str) -> MatchRef:
-    """The match a reviewer creates by attaching a criterion to any passage."""
-    row = con.execute(
-        "SELECT lab, document_id, norm_hash, text FROM statements WHERE statement_id = ?", [statement_id]
-    ).fetchone()
-    if row is None:
-        raise UnknownMatch(f"no passage with id {statement_id!r}")
-    lab, doc, norm, text = row
-    return MatchRef(make_match_id(lab, doc, text, criterion_id), lab, doc, norm, text, criterion_id)
-
-
 def new_event(
     ref: MatchRef,
     *,
