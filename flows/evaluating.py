@@ -61,7 +61,7 @@ def _record_labels(wh, rows: list[dict], matcher, embedder) -> int:
 
 
 def run_eval(gold: Path, *, learn_from: Path | None = None, cv: str | None = None, model: str = "minilm") -> dict:
-    from labwatch.extractors.matching.evaluation import cross_validate_by_lab, run_matching_eval, validate_rows
+    from labwatch.extractors.matching.evaluation import cross_validate_by_lab, run_matching_eval, summary, validate_rows
     from labwatch.extractors.matching.matcher import Matcher
     from labwatch.flows.pipeline import learned_examples
     from labwatch.warehouse.db import Warehouse
@@ -84,6 +84,9 @@ def run_eval(gold: Path, *, learn_from: Path | None = None, cv: str | None = Non
         result = run_matching_eval(gold_rows, matcher, embedder)
         result["learned_from"] = len(learn_rows)
         result["review_events"] = n_events
+        result["learned"] = summary(result)
+        result["scorer"] = {"kind": matcher.choice, "validation": matcher.choice_report}
+        result["rubric_only"] = summary(run_matching_eval(gold_rows, Matcher(rubric, embedder), embedder))
     else:
         result = run_matching_eval(gold_rows, Matcher(rubric, embedder), embedder)
     result["gold"] = str(gold)
@@ -107,8 +110,10 @@ def print_eval_table(r: dict) -> None:
             ["matching precision / recall / F1", f"{m['precision']:.3f} / {m['recall']:.3f} / {m['f1']:.3f}"],
             ["F1 95% bootstrap interval", str(r.get("f1_ci95"))],
             ["false match rate", f"{m['false_match_rate']:.3f}"],
+            ["false match rate 95% bootstrap interval", str(r.get("false_match_rate_ci95"))],
         ],
     )
+    _print_variants(r)
     per = r.get("per_criterion") or {}
     print_table(
         "per criterion",
@@ -125,5 +130,39 @@ def print_eval_table(r: dict) -> None:
             [
                 [x["gold"] or "(no gold criterion)", x["predicted"] or "(nothing predicted)", x["count"]]
                 for x in r["confusions"]
+            ],
+        )
+
+
+def _print_variants(r: dict) -> None:
+    """Rubric-only against learned (``--cv lab``, ``--learn-from``), so a user sees what
+    learning bought; ``--cv lab`` adds the in-sample rubric and the scorer each lab got."""
+    names = [k for k in ("rubric_in_sample", "rubric_only", "learned") if k in r]
+    if not names:
+        return
+    rows = []
+    for k in names:
+        v = r[k]
+        rows.append(
+            [
+                k.replace("_", " "),
+                f"{v['precision']:.3f} / {v['recall']:.3f} / {v['f1']:.3f}",
+                str(v["f1_ci95"]),
+                f"{v['false_match_rate']:.3f} {v['false_match_rate_ci95']}",
+                f"{v['recall_at_3']:.3f}",
+            ]
+        )
+    title = "nested leave-one-lab-out" if "labs" in r else "rubric only vs after learning"
+    print_table(
+        title, ["matcher", "precision / recall / F1", "F1 95% CI", "false match rate (95% CI)", "recall@3"], rows
+    )
+    if "labs" in r:
+        print_table(
+            "per held-out lab (learned; rubric only)",
+            ["lab", "n", "scorer", "F1", "false match rate", "rubric-only F1", "rubric-only FMR"],
+            [
+                [lab, v["n"], v["scorer"], f"{v['f1']:.2f}", f"{v['false_match_rate']:.2f}"]
+                + [f"{v['rubric_only']['f1']:.2f}", f"{v['rubric_only']['false_match_rate']:.2f}"]
+                for lab, v in sorted(r["labs"].items())
             ],
         )

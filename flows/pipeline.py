@@ -92,7 +92,7 @@ def learned_examples(wh: Warehouse, model: str):
         return []
     with wh.read() as con:
         rows = con.execute(
-            "SELECT d.text, d.criterion_id, d.decision = 'confirmed', e.vector FROM decisions d "
+            "SELECT d.text, d.criterion_id, d.decision = 'confirmed', e.vector, d.lab FROM decisions d "
             "LEFT JOIN embeddings e ON e.model = ? AND e.text_hash = d.norm_hash "
             "WHERE d.decision IN ('confirmed', 'rejected')",
             [model],
@@ -101,9 +101,13 @@ def learned_examples(wh: Warehouse, model: str):
 
     return [
         LabeledExample(
-            text=t, criterion_id=c, label=bool(lbl), vector=None if v is None else np.asarray(v, dtype=np.float32)
+            text=t,
+            criterion_id=c,
+            label=bool(lbl),
+            vector=None if v is None else np.asarray(v, dtype=np.float32),
+            group=lab or "",
         )
-        for t, c, lbl, v in rows
+        for t, c, lbl, v, lab in rows
     ]
 
 

@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 
 from labwatch.extractors.exceptions import EvalError
+from labwatch.extractors.matching.calibration import fit_calibration, gold_matrix
 from labwatch.extractors.matching.embeddings import Embedder
 from labwatch.extractors.matching.matcher import LabeledExample, Matcher
 from labwatch.extractors.records import Passage
@@ -79,13 +80,20 @@ def _recall_at(gold: Sequence[set[str]], ranked: Sequence[tuple[str, ...]], k: i
     return round(float(np.mean(vals)), 4) if vals else 0.0
 
 
-def _bootstrap_f1(gold: list[set[str]], pred: list[set[str]]) -> list[float]:
+def _bootstrap(gold: list[set[str]], pred: list[set[str]]) -> tuple[list[float], list[float]]:
+    """95% percentile intervals of pair F1 and of the false-match rate, resampling passages."""
     rng = random.Random(BOOTSTRAP_SEED)
-    n, f1s = len(gold), []
+    n, f1s, fmrs = len(gold), [], []
     for _ in range(BOOTSTRAP_SAMPLES):
         idx = [rng.randrange(n) for _ in range(n)]
         f1s.append(_prf(*_pair_counts([gold[i] for i in idx], [pred[i] for i in idx]))["f1"])
-    return [round(float(np.percentile(f1s, 2.5)), 4), round(float(np.percentile(f1s, 97.5)), 4)]
+        empty = [bool(pred[i]) for i in idx if not gold[i]]
+        fmrs.append(sum(empty) / len(empty) if empty else 0.0)
+
+    def interval(vals):
+        return [round(float(np.percentile(vals, 2.5)), 4), round(float(np.percentile(vals, 97.5)), 4)]
+
+    return interval(f1s), interval(fmrs)
 
 
 def evaluate(
@@ -94,7 +102,7 @@ def evaluate(
     """Metrics of DESIGN.md "Eval" for predictions aligned with gold_rows (same order or by
     id): n, commitment P/R/F1 (None when no prediction says), matching recall@1/@3, micro
     P/R/F1 over (passage, criterion) pairs, false_match_rate, per_criterion, confusions and a
-    bootstrap 95% interval of the matching F1."""
+    bootstrap 95% interval of the matching F1 and of the false-match rate."""
     rows = validate_rows(gold_rows)
     preds = [_as_prediction(p) for p in predictions]
     by_id = {p.id: p for p in preds}
@@ -113,7 +121,7 @@ def evaluate(
     result["matching"] = matching
     result["per_criterion"] = _per_criterion(gold, sugg)
     result["confusions"] = _confusions(gold, sugg)
-    result["f1_ci95"] = _bootstrap_f1(gold, sugg) if rows else [0.0, 0.0]
+    result["f1_ci95"], result["false_match_rate_ci95"] = _bootstrap(gold, sugg) if rows else ([0.0] * 2, [0.0] * 2)
     return result
 
 
@@ -192,15 +200,23 @@ def predict_rows(
     return out
 
 
-def labeled_examples(rows: Sequence[Mapping[str, Any]], matcher: Matcher, vectors: np.ndarray) -> list[LabeledExample]:
+def labeled_examples(
+    rows: Sequence[Mapping[str, Any]], matcher: Matcher, vectors: np.ndarray, *, full: bool = False
+) -> list[LabeledExample]:
     """Rows as reviewer decisions: each gold criterion confirmed, and each other criterion
-    the matcher suggests for that passage rejected."""
+    the matcher suggests for that passage rejected; the row's lab is the decision's group.
+    ``full``: a row without gold criteria and without a suggestion also rejects its top
+    ranked criterion, so that the learner knows it was judged (gold rows are fully labeled,
+    unlike a review queue) and can keep its false-match rate in check."""
     preds = predict_rows(rows, matcher, vectors)
     out = []
     for r, p, v in zip(rows, preds, vectors):
-        gold = list(r["criteria"])
-        out += [LabeledExample(r["text"], c, True, v) for c in gold]
-        out += [LabeledExample(r["text"], c, False, v) for c in p.suggested if c not in gold]
+        gold, lab = list(r["criteria"]), str(r.get("lab") or "")
+        rejected = [c for c in p.suggested if c not in gold]
+        if full and not gold and not rejected and p.ranked:
+            rejected = [p.ranked[0]]
+        out += [LabeledExample(r["text"], c, True, v, lab) for c in gold]
+        out += [LabeledExample(r["text"], c, False, v, lab) for c in rejected]
     return out
 
 
@@ -227,39 +243,66 @@ def run_matching_eval(
     return result
 
 
+def summary(result: Mapping[str, Any]) -> dict[str, Any]:
+    """The headline of an ``evaluate`` result: matching metrics and their intervals."""
+    return {
+        **result["matching"],
+        "f1_ci95": result["f1_ci95"],
+        "false_match_rate_ci95": result["false_match_rate_ci95"],
+    }
+
+
 def cross_validate_by_lab(
     rows: Sequence[Mapping[str, Any]],
     make_matcher: Callable[[], Matcher],
     embedder: Embedder,
     features_fn: Callable | None = None,
 ) -> dict[str, Any]:
-    """Score each lab's rows with a fresh matcher that learned from the other labs' rows;
-    metrics are micro-averaged over all rows, with a per-lab summary under "labs"."""
+    """Nested leave-one-lab-out: each lab's rows are scored by matchers whose every choice
+    (thresholds, the learned scorer and whether it takes over) came from the other labs'
+    rows only. Two matchers per lab: ``rubric_only`` (the rubric score, thresholds fitted on
+    the other labs) and ``learned`` (the other labs' rows learned as reviews, see
+    ``Matcher.learn``). The top-level metrics are the learned one's, micro-averaged over all
+    rows (so the false-match rate is pooled over every passage without a criterion);
+    ``rubric_in_sample`` is the rubric with thresholds fitted on all rows, for comparison."""
     rows = validate_rows(rows, "gold")
     vectors = embedder.encode([r["text"] for r in rows])
     features = _detect_features([r["text"] for r in rows], features_fn)
     by_lab: dict[str, list[int]] = defaultdict(list)
     for i, r in enumerate(rows):
         by_lab[str(r.get("lab") or "unknown")].append(i)
-    preds: list[Prediction | None] = [None] * len(rows)
+    base = make_matcher()
+    ids = base.criterion_ids()
+    rubric_scores, _ = base.score_parts([r["text"] for r in rows], vectors)
+    gold = gold_matrix([set(r["criteria"]) for r in rows], ids)
+    preds: dict[str, list[Prediction | None]] = {"rubric_only": [None] * len(rows), "learned": [None] * len(rows)}
     labs = {}
     for lab, idx in sorted(by_lab.items()):
-        train = [i for i in range(len(rows)) if i not in set(idx)]
-        matcher = make_matcher()
+        held = set(idx)
+        train = [i for i in range(len(rows)) if i not in held]
+        matchers = {"rubric_only": make_matcher(), "learned": make_matcher()}
         if train:
-            matcher.learn(labeled_examples([rows[i] for i in train], matcher, vectors[train]))
+            matchers["rubric_only"].calibration = fit_calibration(rubric_scores[train], gold[train], ids)
+            learner = matchers["learned"]
+            learner.learn(labeled_examples([rows[i] for i in train], make_matcher(), vectors[train], full=True))
         lab_rows = [rows[i] for i in idx]
         lab_feats = [features[i] for i in idx] if features is not None else None
-        lab_preds = predict_rows(lab_rows, matcher, vectors[idx], lab_feats)
-        for i, p in zip(idx, lab_preds):
-            preds[i] = p
-        m = evaluate(lab_rows, lab_preds)["matching"]
-        labs[lab] = {
-            "n": len(idx),
-            "f1": m["f1"],
-            "recall_at_3": m["recall_at_3"],
-            "false_match_rate": m["false_match_rate"],
-        }
-    result = evaluate(rows, preds)
+        labs[lab] = {"n": len(idx), "scorer": matchers["learned"].choice}
+        for name, matcher in matchers.items():
+            lab_preds = predict_rows(lab_rows, matcher, vectors[idx], lab_feats)
+            for i, p in zip(idx, lab_preds):
+                preds[name][i] = p
+            m = evaluate(lab_rows, lab_preds)["matching"]
+            figures = {"f1": m["f1"], "recall_at_3": m["recall_at_3"], "false_match_rate": m["false_match_rate"]}
+            if name == "learned":
+                labs[lab].update(figures)
+            else:
+                labs[lab][name] = figures
+    result = evaluate(rows, preds["learned"])
     result["labs"] = labs
+    result["learned"] = summary(result)
+    result["rubric_only"] = summary(evaluate(rows, preds["rubric_only"]))
+    in_sample = make_matcher()
+    in_sample.calibration = fit_calibration(rubric_scores, gold, ids)
+    result["rubric_in_sample"] = summary(evaluate(rows, predict_rows(rows, in_sample, vectors, features)))
     return result

@@ -11,12 +11,15 @@ combines:
   reviews, the rubric's off-topic background) than to the criterion;
 - a mild prior from commitment features (never a filter: disclosures count too).
 
-A criterion is suggested when its score passes its threshold (the rubric's, a calibrated
-one learned from reviews, or the shared default) and is close to the passage's best.
-Learning is fast (no embedding model is retrained): confirmed texts become exemplars,
-rejected ones negatives, thresholds are recalibrated, and once enough passages are reviewed
-a small logistic regression over the score's parts (shared by all criteria) replaces the
-hand-set combination; scores are then its probabilities.
+A criterion is suggested when its score passes its threshold and is close to the passage's
+best (a ``calibration.Calibration``: the rubric's defaults, or one fitted on reviews).
+Learning is fast (no embedding model is retrained) and never trusted blindly: confirmed
+texts become exemplars, rejected ones near misses, and once enough passages of enough labs
+are reviewed, ``selection.choose_scorer`` compares, leave-one-lab-out on those reviews, the
+rubric score, the rubric score with the reviewed exemplars, and a small logistic regression
+over the score's parts. A learned scorer takes over only where it beats the rubric score
+without raising the false-match rate; otherwise reviews count only where the same statement
+is seen again. The thresholds are fitted on scores of labs left out, so they transfer.
 """
 
 from __future__ import annotations
@@ -30,11 +33,12 @@ from pathlib import Path
 
 import numpy as np
 
+from labwatch.extractors.matching.calibration import Calibration
 from labwatch.extractors.matching.embeddings import Embedder
 from labwatch.extractors.matching.rubric import Criterion, Rubric
 from labwatch.extractors.records import Features, Passage, Suggestion, normalize_text, text_hash
 
-MATCHER_VERSION = "matcher-2026.11.1"
+MATCHER_VERSION = "matcher-2026.12.1"
 
 # Embedded rubric texts per (rubric, embedder): a new Matcher (one per CV fold) reuses them.
 _REFERENCE_VECTORS: dict[tuple, np.ndarray] = {}
@@ -72,6 +76,7 @@ class LabeledExample:
     criterion_id: str
     label: bool
     vector: np.ndarray | None = None
+    group: str = ""  # the lab it came from: reviews are validated leave-one-group-out
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,6 +98,8 @@ class MatcherConfig:
     learned_discount: float = 0.0  # confirmed texts count as exemplars, less this much similarity
     min_confirmed_for_model: int = 20
     min_passages_for_model: int = 30
+    min_groups_for_model: int = 3  # labs reviewed before a learned scorer may be chosen
+    duplicate_similarity: float = 0.97  # a reviewed text this close is the same statement
     implicit_negative_weight: float = 0.5
     review_model_c: float = 1.0
 
@@ -108,6 +115,7 @@ class _Bank:
     neg_vectors: np.ndarray | None = None
     desc_vector: np.ndarray | None = None
     n_rubric: int = 0  # the first n_rubric rows come from the rubric, the rest from reviews
+    n_rubric_neg: int = 0  # likewise for the near misses
 
 
 class Matcher:
@@ -120,15 +128,21 @@ class Matcher:
         self.version = MATCHER_VERSION
         self._criteria: tuple[Criterion, ...] = rubric.criteria
         self._cues = {c.id: [(cue, re.compile(cue, re.IGNORECASE)) for cue in c.cues] for c in self._criteria}
-        self._thresholds: dict[str, float] = {
-            c.id: c.threshold if c.threshold is not None else self.config.threshold for c in self._criteria
-        }
+        self.default_calibration = Calibration(
+            self.config.threshold,
+            self.config.rel_margin,
+            {c.id: c.threshold for c in self._criteria if c.threshold is not None},
+        )
+        self.calibration = self.default_calibration
         self._banks: dict[str, _Bank] | None = None
         self._background: np.ndarray | None = None
         self._stacker = None
-        self._stacker_threshold = 0.5
-        self._labels: dict[str, tuple[str, np.ndarray, dict[str, bool]]] = {}  # by normalised text
+        self._learned_floor = -np.inf  # learned exemplars below this similarity are ignored
+        # reviewed passages by normalised text: (text, vector, {criterion: label}, group)
+        self._labels: dict[str, tuple[str, np.ndarray, dict[str, bool], str]] = {}
         self.n_learned = 0
+        self.choice = "rubric"  # which scorer decides: rubric, exemplars or model
+        self.choice_report: dict[str, dict[str, float]] = {}
 
     # -- reference texts -------------------------------------------------------------------
     def warm(self) -> None:
@@ -183,6 +197,7 @@ class Matcher:
                 neg_vectors=neg,
                 desc_vector=desc,
                 n_rubric=1 + n_ex,
+                n_rubric_neg=n_neg,
             )
         self._banks = banks
         return banks
@@ -239,6 +254,8 @@ class Matcher:
         for j, c in enumerate(self._criteria):
             bank = banks[c.id]
             sims = vectors @ bank.vectors.T
+            learned_sims = sims[:, bank.n_rubric :]
+            learned_sims[learned_sims < self._learned_floor] = -1.0
             sims[:, bank.n_rubric :] -= cfg.learned_discount
             if exclude_self:
                 sims[:, bank.n_rubric :] = np.where(
@@ -265,6 +282,8 @@ class Matcher:
             neg = bg_max.copy()
             if bank.neg_vectors is not None and len(bank.neg_vectors):
                 nsims = vectors @ bank.neg_vectors.T
+                learned_nsims = nsims[:, bank.n_rubric_neg :]
+                learned_nsims[learned_nsims < self._learned_floor] = -1.0
                 if exclude_self:
                     nsims = np.where(nsims > 0.9995, -1.0, nsims)
                 neg = np.maximum(neg, nsims.max(axis=1))
@@ -320,12 +339,8 @@ class Matcher:
 
     def _rank(self, scores: np.ndarray, whys: list[list[str]]) -> list[list[Suggestion]]:
         out = []
-        if self._stacker is not None:
-            thr = np.full(len(self._criteria), self._stacker_threshold, dtype=np.float32)
-            margin = 1.0  # the review model already weighs the gap to the passage's best criterion
-        else:
-            thr = np.array([self._thresholds[c.id] for c in self._criteria], dtype=np.float32)
-            margin = self.config.rel_margin
+        thr = self.calibration.thresholds([c.id for c in self._criteria])
+        margin = self.calibration.margin
         for i in range(scores.shape[0]):
             order = np.argsort(-scores[i], kind="stable")
             row = []
@@ -340,13 +355,28 @@ class Matcher:
     # -- learning --------------------------------------------------------------------------
     def learn(self, examples: Sequence[LabeledExample]) -> None:
         """Take reviewers' decisions into account: confirmed texts become exemplars, rejected
-        ones negatives, thresholds of criteria with enough labels are recalibrated, and with
-        enough reviewed passages the review model is (re)fitted. Decisions accumulate over
-        calls. Unknown criterion ids are ignored. Embeds texts that come without a vector."""
+        ones near misses; with enough reviewed passages from enough labs the scorer and its
+        thresholds are chosen leave-one-lab-out on them (``selection.choose_scorer``).
+        Decisions accumulate over calls. Unknown criterion ids are ignored. Embeds texts that
+        come without a vector."""
+        examples = self.add_examples(examples)
+        if not examples:
+            return
+        from labwatch.extractors.matching.selection import choose_scorer
+
+        self._learned_floor, self._stacker = -np.inf, None  # candidates see every review
+        choice = choose_scorer(self, lambda: Matcher(self.rubric, self.embedder, self.config))
+        self.choice, self.choice_report = choice.kind, choice.report
+        self.calibration, self._stacker = choice.calibration, choice.stacker
+        self._learned_floor = self.config.duplicate_similarity if choice.kind == "rubric" else -np.inf
+
+    def add_examples(self, examples: Sequence[LabeledExample]) -> list[LabeledExample]:
+        """Add reviewed texts to the exemplar and near-miss banks and to the labels, without
+        choosing a scorer; returns the examples kept (with their vectors)."""
         known = {c.id for c in self._criteria}
         examples = [e for e in examples if e.criterion_id in known and e.text.strip()]
         if not examples:
-            return
+            return []
         banks = self._ensure_banks()
         missing = [i for i, e in enumerate(examples) if e.vector is None]
         encoded = self.embedder.encode([examples[i].text for i in missing]) if missing else None
@@ -368,65 +398,36 @@ class Matcher:
         self.n_learned += len(examples)
         for e, v in zip(examples, vecs):
             key = normalize_text(e.text)
-            _, _, decisions = self._labels.setdefault(key, (e.text, np.asarray(v, np.float32).reshape(-1), {}))
-            decisions[e.criterion_id] = e.label
-        self._calibrate(examples, np.vstack([np.asarray(v, np.float32).reshape(1, -1) for v in vecs]))
-        self._fit_review_model()
+            entry = self._labels.setdefault(key, (e.text, np.asarray(v, np.float32).reshape(-1), {}, e.group))
+            entry[2][e.criterion_id] = e.label
+        return [
+            LabeledExample(e.text, e.criterion_id, e.label, np.asarray(v, np.float32).reshape(-1), e.group)
+            for e, v in zip(examples, vecs)
+        ]
 
-    def _calibrate(self, examples: Sequence[LabeledExample], vectors: np.ndarray) -> None:
-        """Per criterion with enough labels, the threshold that best separates confirmed
-        from rejected texts (scored leave-one-out), shrunk toward the shared default."""
-        texts = [e.text for e in examples]
-        scores, _, _ = self._score_parts(texts, vectors, exclude_self=True)
-        index = {c.id: j for j, c in enumerate(self._criteria)}
-        for cid, j in index.items():
-            rows = [(float(scores[i, j]), e.label) for i, e in enumerate(examples) if e.criterion_id == cid]
-            pos = sum(1 for _, lab in rows if lab)
-            if pos < self.config.min_labels_to_calibrate or len(rows) - pos < 1:
-                continue
-            cut, _ = _best_cut([s for s, _ in rows], [lab for _, lab in rows])
-            weight = len(rows) / (len(rows) + 10)
-            self._thresholds[cid] = (1 - weight) * self._thresholds[cid] + weight * cut
+    def labeled_passages(self) -> list[tuple[str, np.ndarray, dict[str, bool], str]]:
+        """Reviewed passages: (text, vector, {criterion: confirmed?}, group)."""
+        return list(self._labels.values())
 
-    def _fit_review_model(self) -> None:
-        """Once enough passages are reviewed, fit one logistic regression over the parts of
-        the rubric score (similarities, cues, near-miss gap, gap to the passage's best) on
-        every (passage, criterion) pair of reviewed passages: confirmed pairs are positive;
-        rejected ones and criteria not confirmed for a reviewed passage are negative."""
-        cfg = self.config
-        confirmed = sum(1 for _, _, d in self._labels.values() for ok in d.values() if ok)
-        if confirmed < cfg.min_confirmed_for_model or len(self._labels) < cfg.min_passages_for_model:
-            return
-        from sklearn.linear_model import LogisticRegression
+    def reviewed_examples(self, indices: Sequence[int]) -> list[LabeledExample]:
+        """The decisions on the reviewed passages at these positions of ``labeled_passages``."""
+        labeled = self.labeled_passages()
+        return [
+            LabeledExample(labeled[i][0], c, ok, labeled[i][1], labeled[i][3])
+            for i in indices
+            for c, ok in labeled[i][2].items()
+        ]
 
-        labeled = list(self._labels.values())
-        vectors = np.vstack([vec for _, vec, _ in labeled])
-        _, parts, _ = self._score_parts([text for text, _, _ in labeled], vectors, exclude_self=True)
-        ids = [c.id for c in self._criteria]
-        y = np.array([[d.get(cid, False) for cid in ids] for _, _, d in labeled], dtype=bool)
-        w = np.array([[1.0 if cid in d else cfg.implicit_negative_weight for cid in ids] for _, _, d in labeled])
-        X = parts.reshape(-1, parts.shape[2])
-        if y.all() or not y.any():
-            return
-        model = LogisticRegression(C=cfg.review_model_c, max_iter=500)
-        model.fit(X, y.reshape(-1), sample_weight=w.reshape(-1))
-        prob = model.predict_proba(X)[:, 1]
-        cut, _ = _best_cut(list(prob), list(y.reshape(-1)))
-        self._stacker, self._stacker_threshold = model, float(np.clip(cut, 0.2, 0.8))
+    def score_parts(self, texts, vectors, exclude_self: bool = False):
+        """Rubric scores (n x C) and their parts (n x C x 8) before any review model."""
+        scores, parts, _ = self._score_parts(texts, vectors, exclude_self=exclude_self)
+        return scores, parts
+
+    def criterion_ids(self) -> list[str]:
+        """Criteria in score-column order."""
+        return [c.id for c in self._criteria]
 
     def thresholds(self) -> dict[str, float]:
         """The current threshold of each criterion."""
-        return dict(self._thresholds)
-
-
-def _best_cut(scores: Sequence[float], labels: Sequence[bool]) -> tuple[float, float]:
-    """The score threshold with the best F1 for these labels, and that F1."""
-    pos = sum(1 for lab in labels if lab)
-    best_t, best_f = float(max(scores)) if scores else 0.0, -1.0
-    for t in sorted(set(scores)):
-        tp = sum(1 for s, lab in zip(scores, labels) if lab and s >= t)
-        fp = sum(1 for s, lab in zip(scores, labels) if not lab and s >= t)
-        f1 = 2 * tp / (2 * tp + fp + (pos - tp)) if tp else 0.0
-        if f1 > best_f:
-            best_f, best_t = f1, t
-    return best_t, best_f
+        ids = self.criterion_ids()
+        return dict(zip(ids, (float(t) for t in self.calibration.thresholds(ids))))

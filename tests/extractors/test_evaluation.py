@@ -178,3 +178,17 @@ def test_cross_validation_scores_every_lab_once(embedder, fixture_rows):
     assert set(result["labs"]) == {"northwind", "helix", "quanta"}
     assert sum(v["n"] for v in result["labs"].values()) == len(fixture_rows)
     assert result["matching"]["recall_at_3"] >= 0.8
+
+
+@pytest.mark.model
+def test_nested_cross_validation_reports_rubric_only_and_learned(embedder, fixture_rows):
+    result = cross_validate_by_lab(fixture_rows, lambda: make_matcher(embedder), embedder, features_fn=lambda t: None)
+    for name in ("rubric_only", "learned", "rubric_in_sample"):
+        v = result[name]
+        assert set(v) >= {"f1", "false_match_rate", "recall_at_3", "f1_ci95", "false_match_rate_ci95"}
+        lo, hi = v["f1_ci95"]
+        assert lo <= v["f1"] <= hi
+    assert result["learned"]["f1"] == result["matching"]["f1"]  # the headline is the learned matcher's
+    for lab in result["labs"].values():
+        assert lab["scorer"] in {"rubric", "exemplars", "model"}
+        assert set(lab["rubric_only"]) == {"f1", "recall_at_3", "false_match_rate"}

@@ -175,14 +175,50 @@ def test_mismatched_vectors_are_an_error(matcher):
         matcher.match([Passage(0, "a"), Passage(1, "b")], None, np.zeros((1, 384), np.float32))
 
 
-def test_enough_reviews_fit_a_review_model_that_scores_probabilities(rubric, embedder, rows):
+def _reviews(rows, criteria_of):
+    """Decisions on the fixture passages, grouped by lab: criteria_of(row) confirmed, and for
+    a passage with none, measuring.task_details rejected (so it counts as judged empty)."""
+    out = []
+    for r in rows:
+        confirmed = criteria_of(r)
+        out += [LabeledExample(r["text"], c, True, group=r["lab"]) for c in confirmed]
+        if not confirmed:
+            out.append(LabeledExample(r["text"], "measuring.task_details", False, group=r["lab"]))
+    return out
+
+
+LOW_BAR = dict(min_confirmed_for_model=10, min_passages_for_model=15, min_groups_for_model=3)
+
+
+def test_a_learned_scorer_is_chosen_only_where_it_beats_the_rubric_leave_one_lab_out(rubric, embedder, rows):
     from labwatch.extractors.matching.matcher import MatcherConfig
 
-    m = Matcher(rubric, embedder, MatcherConfig(min_confirmed_for_model=10, min_passages_for_model=15))
-    examples = [LabeledExample(r["text"], c, True) for r in rows for c in r["criteria"]]
-    examples += [LabeledExample(r["text"], "measuring.task_details", False) for r in rows if not r["criteria"]]
-    m.learn(examples)
-    row = run(m, ["Staff may report a suspected breach of the policy anonymously to the board."])[0]
-    assert all(0.0 <= s.score <= 1.0 for s in row)
-    assert "review model p=" in row[0].why
-    assert row[0].criterion_id == "accountability.concern_reporting" and row[0].suggested
+    m = Matcher(rubric, embedder, MatcherConfig(**LOW_BAR))
+    m.learn(_reviews(rows, lambda r: r["criteria"]))
+    report = m.choice_report
+    assert set(report) == {"rubric", "exemplars", "model"}
+    chosen, base = report[m.choice], report["rubric"]
+    assert chosen["f1"] >= base["f1"]
+    assert chosen["false_match_rate"] <= base["false_match_rate"] + 0.01
+    assert m.calibration.fitted_on == len(rows)  # thresholds come from the reviews, not the defaults
+
+
+def test_reviews_that_contradict_the_rubric_do_not_take_over(rubric, embedder, rows):
+    # Reviewers who confirm an unrelated criterion for every passage: no learned scorer can
+    # beat the rubric on other labs' passages, so the rubric keeps deciding.
+    from labwatch.extractors.matching.matcher import MatcherConfig
+
+    ids = rubric.criterion_ids
+    m = Matcher(rubric, embedder, MatcherConfig(**LOW_BAR))
+    m.learn(_reviews(rows, lambda r: [ids[(ids.index(r["criteria"][0]) + 5) % len(ids)]] if r["criteria"] else []))
+    assert m.choice == "rubric", m.choice_report
+    # the reviewed statements themselves still carry their decisions when seen again
+    text = rows[0]["text"]
+    wrong = ids[(ids.index(rows[0]["criteria"][0]) + 5) % len(ids)]
+    assert run(m, [text])[0][0].criterion_id == wrong
+
+
+def test_few_reviews_count_as_exemplars_under_default_thresholds(rubric, embedder, rows):
+    m = Matcher(rubric, embedder)
+    m.learn(_reviews(rows[:6], lambda r: r["criteria"]))
+    assert m.choice == "exemplars" and m.calibration == m.default_calibration
