@@ -4,7 +4,9 @@
 successive versions of one document, ordered by ``published`` in an optional
 ``versions.yaml`` beside them (files of one date in the order it lists them), else by name with
 numbers compared as numbers. A file may carry a
-sidecar ``<file>.meta.yaml`` (published, title, url, document); ``DIR/labs.yaml`` may name the labs.
+sidecar ``<file>.meta.yaml`` (published, title, url, document, supersedes); ``DIR/labs.yaml`` may
+name the labs. ``supersedes: <document>`` (in a sidecar, or at the top of ``versions.yaml``) says
+the document succeeds another of the lab's documents.
 
 Files lying directly in ``DIR`` are documents only when named ``<lab>__<document>.<ext>`` or
 ``<lab>__<document>__<version>.<ext>`` (double underscores). Several such files of one lab and
@@ -41,6 +43,7 @@ class LocalDocument:
     title: str | None = None
     url: str | None = None
     lab_name: str | None = None
+    supersedes: str | None = None  # the lab's document this one succeeds
 
 
 def slugify(text: str) -> str:
@@ -160,6 +163,7 @@ def scan_corpus(root: Path) -> CorpusScan:
     _check_one_source_per_document(in_folders, root)
     flat = _flat_docs(root, names, box)
     _check_not_ambiguous(in_folders, flat)
+    _check_succession(in_folders + flat)
     return CorpusScan(in_folders + flat, list(box.refused.values()))
 
 
@@ -212,6 +216,7 @@ def _document(
         title=meta.get("title"),
         url=meta.get("url"),
         lab_name=lab_name,
+        supersedes=slugify(str(meta["supersedes"])) if meta.get("supersedes") else None,
     )
 
 
@@ -297,12 +302,41 @@ def _check_not_ambiguous(in_folders: list[LocalDocument], flat: list[LocalDocume
             )
 
 
+def _check_succession(docs: list[LocalDocument]) -> None:
+    """Every file of a document names the same predecessor (or none), never itself, no cycle."""
+    declared: dict[tuple[str, str], tuple[str, Path]] = {}
+    for d in docs:
+        if d.supersedes is None:
+            continue
+        if d.supersedes == d.document_id:
+            raise CorpusError(f"{d.path}: supersedes: document {d.document_id!r} cannot supersede itself")
+        first = declared.setdefault((d.lab, d.document_id), (d.supersedes, d.path))
+        if first[0] != d.supersedes:
+            raise CorpusError(
+                f"{first[1]} and {d.path}: document {d.document_id!r} of lab {d.lab!r} supersedes "
+                f"{first[0]!r} in one and {d.supersedes!r} in the other"
+            )
+    for lab, doc in declared:
+        chain, pred = [doc], declared[(lab, doc)][0]
+        while (lab, pred) in declared:
+            if pred in chain:
+                raise CorpusError(
+                    f"{declared[(lab, doc)][1]}: supersedes: a cycle in lab {lab!r} ({' -> '.join([*chain, pred])})"
+                )
+            chain.append(pred)
+            pred = declared[(lab, pred)][0]
+
+
 def _versions_of(folder: Path, lab: str, lab_name: str | None, box: _Box) -> list[LocalDocument]:
     files = [p for p in folder.iterdir() if _is_document_file(p, box)]
     listed: dict[str, dict] = {}
     vfile = folder / "versions.yaml"
+    shared: dict = {}
     if vfile.exists():
-        for item in _read_yaml(vfile, box).get("versions", []) or []:
+        vdata = _read_yaml(vfile, box)
+        if vdata.get("supersedes"):
+            shared["supersedes"] = vdata["supersedes"]  # for every version of the folder
+        for item in vdata.get("versions", []) or []:
             if not isinstance(item, dict) or "file" not in item:
                 raise CorpusError(f"{vfile}: each entry of 'versions' needs a 'file'")
             listed[str(item["file"])] = item
@@ -322,7 +356,7 @@ def _versions_of(folder: Path, lab: str, lab_name: str | None, box: _Box) -> lis
 
     out = []
     for i, p in enumerate(sorted(files, key=key)):
-        item = {**_sidecar(p, box), **listed.get(p.name, {})}
+        item = {**shared, **_sidecar(p, box), **listed.get(p.name, {})}
         out.append(
             _document(lab, slugify(folder.name), p, item, lab_name, order=i, where=vfile if p.name in listed else None)
         )

@@ -25,7 +25,8 @@ class Source:
     """One URL of one lab's document. ``document`` is the identity shared by its versions/formats.
 
     ``archived`` lists web-archive ``id_`` capture URLs known for this source (used by backfill);
-    ``changelog`` is an optional URL of the lab's own account of revisions.
+    ``changelog`` is an optional URL of the lab's own account of revisions; ``supersedes`` names
+    the lab's document this one succeeds (its first version is compared with that one's last).
     """
 
     lab: str
@@ -36,6 +37,7 @@ class Source:
     published: dt.date | None = None
     archived: tuple[str, ...] = ()
     changelog: str | None = None
+    supersedes: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

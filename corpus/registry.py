@@ -90,6 +90,7 @@ def _parse_source(lab: str, item: Any, where: str) -> Source:
     if not isinstance(item, dict):
         raise RegistryError(f"{where}: expected a mapping with a 'url', got {type(item).__name__}")
     url = _check_http_url(item.get("url"), f"{where}.url")
+    document = _check_str(item.get("document"), f"{where}.document") or default_document(url)
     archived = item.get("archived") or []
     if isinstance(archived, str):
         archived = [archived]
@@ -98,13 +99,43 @@ def _parse_source(lab: str, item: Any, where: str) -> Source:
     return Source(
         lab=lab,
         url=url,
-        document=_check_str(item.get("document"), f"{where}.document") or default_document(url),
+        document=document,
         title=_check_str(item.get("title"), f"{where}.title"),
         kind=_check_choice(item.get("kind"), SOURCE_KINDS, f"{where}.kind"),
         published=_check_date(item.get("published"), f"{where}.published"),
         archived=tuple(_check_http_url(a, f"{where}.archived[{i}]") for i, a in enumerate(archived)),
         changelog=_check_http_url(item["changelog"], f"{where}.changelog") if item.get("changelog") else None,
+        supersedes=_check_supersedes(item.get("supersedes"), document, f"{where}.supersedes"),
     )
+
+
+def _check_supersedes(value: Any, document: str, where: str) -> str | None:
+    """The predecessor's document id (as its ``document`` key spells it), never the document itself."""
+    name = _check_str(value, where)
+    if name == document:
+        raise RegistryError(f"{where}: document {document!r} cannot supersede itself")
+    return name
+
+
+def _check_succession(sources: Iterable[Source], name: str) -> None:
+    """One predecessor per document (its PDF and HTML sources must agree), and no cycle."""
+    declared: dict[str, tuple[int, str]] = {}
+    for i, s in enumerate(sources):
+        if s.supersedes is None:
+            continue
+        first = declared.setdefault(s.document, (i, s.supersedes))
+        if first[1] != s.supersedes:
+            raise RegistryError(
+                f"{name}: sources[{i}].supersedes: {s.document!r} supersedes {s.supersedes!r} here but "
+                f"{first[1]!r} in sources[{first[0]}]"
+            )
+    for start in declared:
+        seen, doc = [start], declared[start][1]
+        while doc in declared:
+            if doc in seen:
+                raise RegistryError(f"{name}: supersedes: a cycle ({' -> '.join([*seen, doc])})")
+            seen.append(doc)
+            doc = declared[doc][1]
 
 
 def _parse_discover(lab: str, item: Any, where: str) -> DiscoverEntry:
@@ -162,6 +193,7 @@ def parse_lab(data: Any, name: str) -> LabSources:
         raise RegistryError(f"{name}: sources: no sources and nothing to discover")
     sources = tuple(_parse_source(lab, s, f"{name}: sources[{i}]") for i, s in enumerate(raw_sources))
     _check_duplicates(sources, name)
+    _check_succession(sources, name)
     discover = tuple(_parse_discover(lab, d, f"{name}: discover[{i}]") for i, d in enumerate(raw_discover))
     display = _check_str(data.get("name"), f"{name}: name") or lab
     return LabSources(lab=lab, name=display, sources=sources, discover=discover)

@@ -59,7 +59,10 @@ def _statements(con, version_id: str) -> list[Statement]:
 
 
 def changes_for_document(con, lab: str, document_id: str) -> list[dict]:
-    """Rows for the ``changes`` table: every consecutive version pair of one document.
+    """Rows for the ``changes`` table: every consecutive version pair of one document, and, when
+    the document supersedes another (``successions``), its first version against the
+    predecessor's latest version dated on or before it (``old_document_id`` names the
+    predecessor).
 
     Each row cites both sides: the version, and the statement's position in it (``*_seq``,
     ``*_page``, ``*_section``; the view adds each version's snapshot sha256 and URL). A change
@@ -79,6 +82,7 @@ def changes_for_document(con, lab: str, document_id: str) -> list[dict]:
         f"ORDER BY {version_order()}",
         [lab, document_id],
     ).fetchall()
+    versions = _predecessor_version(con, lab, document_id) + versions
     detected = dict(
         con.execute(
             "SELECT change_id, detected_at FROM changes WHERE lab = ? AND document_id = ? AND detected_at IS NOT NULL",
@@ -128,6 +132,21 @@ def changes_for_document(con, lab: str, document_id: str) -> list[dict]:
                 )
         prev = (vid, doc, published, cur)
     return rows
+
+
+def _predecessor_version(con, lab: str, document_id: str) -> list[tuple]:
+    """[(version_id, document_id, published)] of the version a successor's first is compared
+    with: the predecessor's latest on or before the successor's first date (else its first)."""
+    row = con.execute(
+        "SELECT p.version_id, p.document_id, p.published FROM successions s "
+        "JOIN versions p ON p.lab = s.lab AND p.document_id = s.supersedes "
+        "CROSS JOIN (SELECT min(coalesce(published, CAST(seen_at AS DATE))) AS day FROM versions "
+        "  WHERE lab = ? AND document_id = ?) f "
+        "WHERE s.lab = ? AND s.document_id = ? "
+        f"ORDER BY coalesce(p.published, CAST(p.seen_at AS DATE)) <= f.day DESC, {version_order('p')} DESC LIMIT 1",
+        [lab, document_id, lab, document_id],
+    ).fetchone()
+    return [row] if row else []
 
 
 def _position(side: str, statement: Statement | None) -> dict:

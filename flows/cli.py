@@ -241,6 +241,9 @@ def ingest(
     ),
     title: str | None = typer.Option(None, "--title"),
     published: str | None = typer.Option(None, "--published", help="Publication date YYYY-MM-DD."),
+    supersedes: str | None = typer.Option(
+        None, "--supersedes", help="The lab's document this one succeeds (changes compare across them)."
+    ),
     db: Path | None = DB_OPT,
     allow_private: bool = typer.Option(False, "--allow-private", help="Allow loopback/private addresses for URLs."),
     fmt: Fmt = typer.Option(Fmt.table, "--format"),
@@ -277,6 +280,7 @@ def ingest(
         title=title,
         published=pub,
         url=url,
+        supersedes=slugify(supersedes) if supersedes else None,
     ).as_dict()
     if summary["failed"]:
         fail(summary["failures"][0]["reason"])
@@ -614,14 +618,16 @@ def changes(
     Example: labwatch changes --db data/demo.duckdb --lab brackenridge-labs --since 2025-01-01 --format json
     Example: labwatch changes --db data/demo.duckdb --silent   (revisions the lab did not announce)
     """
+    from labwatch.flows.succession import proposals
     from labwatch.warehouse.queries import changes as q_changes
 
     wh = _warehouse(resolve_db(db))
     with wh.read() as con:
         known_lab(con, lab)
         rows = q_changes(con, lab=lab, since=_parse_date(since, "--since"), silent=silent)
+        proposed = proposals(con, lab=lab)
     if fmt == Fmt.json:
-        print_json({"changes": rows})
+        print_json({"changes": rows, "proposed_successions": proposed})
         return
     title = f"{len(rows)} {'silent ' if silent else ''}commitment changes"
     print_table(
@@ -643,6 +649,13 @@ def changes(
         ],
         wrap=("old", "new", "reason", "where"),
     )
+    for p in proposed:  # a new document that looks like the next version of another
+        out.print(
+            f"proposed: {p['lab']}/{p['document_id']} may supersede {p['supersedes']} "
+            f"({p['similarity']:.0%} of the text shared); declare '{p['declare']}' for "
+            f"{p['document_id']} (registry, versions.yaml or ingest --supersedes) to compare them",
+            soft_wrap=True,
+        )
 
 
 def _announced_label(row: dict) -> str:

@@ -202,6 +202,9 @@ def crawl_sources(
     from labwatch.flows.change_detection import record_changelog_links, refresh_linked_changes
 
     record_changelog_links(wh, sources)
+    from labwatch.flows.succession import record_links, registry_links  # supersedes: declared links
+
+    record_links(wh, registry_links(registry), origin="registry", scope={(s.lab, s.document) for s in sources})
     started = store.now()
     # --- end announcements ---
     signature = models.versions(model).signature

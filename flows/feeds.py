@@ -241,6 +241,8 @@ def _content_text(c: dict) -> str:
         parts.append("Silent: no change-log entry mentions it.")
     if c.get("silent_reupload"):
         parts.append("Re-uploaded under the same published date as the version it replaced.")
+    if c.get("old_document_id") and c["old_document_id"] != c["document_id"]:
+        parts.append(f"{c['document_id']} supersedes {c['old_document_id']}: compared across the succession.")
     parts.append(
         f"Document: {c['lab']}/{c['document_id']} (version {c.get('old_version_id') or '-'} -> "
         f"{c.get('new_version_id')}, published {c.get('published') or 'undated'})"

@@ -19,6 +19,7 @@ from pathlib import Path
 from labwatch.extractors.records import ExtractedDocument
 from labwatch.flows import models
 from labwatch.flows.change_detection import recompute_changes
+from labwatch.flows.succession import documents_to_compare, propose_successions
 from labwatch.warehouse import store
 from labwatch.warehouse.db import Warehouse
 
@@ -367,15 +368,11 @@ def store_batch(wh: Warehouse, run_id: str, result: BatchResult) -> dict[str, in
         for f in result.failures:
             store.record_failure(con, run_id, f.stage, f.source, f.reason, f.lab, f.document_id, f.severity)
         if touched:
-            # changes exist only between versions: skip documents that have just one
-            multi = {
-                (lab, doc)
-                for lab, doc in con.execute(
-                    "SELECT lab, document_id FROM versions GROUP BY lab, document_id HAVING count(*) > 1"
-                ).fetchall()
-            }
-            for lab, doc in sorted(touched & multi):
+            # changes exist only between versions (of one document, or of a predecessor and its
+            # successor: flows/succession.py); a lab's new document may be proposed as a successor
+            for lab, doc in documents_to_compare(con, touched):
                 recompute_changes(con, lab, doc)
+            propose_successions(con, touched)
     return counts
 
 

@@ -175,6 +175,11 @@ def run_corpus(
     scan = scan_corpus(corpus)
     docs = scan.documents
     refused = [Failure("corpus", str(r.path), r.reason, severity="warning") for r in scan.refused]
+    # --- succession (flows/succession.py): the corpus' supersedes declarations, before any version ---
+    from labwatch.flows.succession import corpus_links, record_links
+
+    record_links(wh, corpus_links(docs), origin="corpus", scope={(d.lab, d.document_id) for d in docs})
+    # --- end succession ---
     signature = models.versions(model, rubric_name).signature
     items, skipped = pending_corpus_items(wh, docs, signature)
     if derive is None and derive_many is None:
@@ -207,8 +212,15 @@ def ingest_bytes(
     model: str = models.DEFAULT_MODEL,
     rubric_name: str = models.DEFAULT_RUBRIC,
     kind: str = "ingest",
+    supersedes: str | None = None,
 ) -> RunSummary:
-    """Add a version of (lab, document) only if its text changed."""
+    """Add a version of (lab, document) only if its text changed; ``supersedes`` declares the
+    lab's document it succeeds (``ingest --supersedes``)."""
+    if supersedes:
+        from labwatch.flows.succession import Link, record_links
+
+        link = Link(lab, document_id, supersedes, f"labwatch ingest {source}")
+        record_links(wh, [link], origin="ingest", scope=[(lab, document_id)])
     item = Item(lab=lab, document_id=document_id, data=data, source=source, published=published, title=title, url=url)
     derive = lambda batch: deriver_for(wh, model, rubric_name).derive_batch(batch)  # noqa: E731
     return run_items(

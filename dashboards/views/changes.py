@@ -31,7 +31,10 @@ def show(path: str) -> None:
 
 def _change(change: dict) -> None:
     with st.container(border=True):
-        head = " · ".join(x for x in (change.get("published") or "undated", change["document_id"]) if x)
+        doc = change["document_id"]
+        if change.get("old_document_id") and change["old_document_id"] != doc:
+            doc += f" (succeeds {change['old_document_id']})"  # compared across a declared succession
+        head = " · ".join(x for x in (change.get("published") or "undated", doc) if x)
         flag = {True: " · announced in the change log", False: " · **silent** (not in the lab's change log)"}.get(
             change.get("announced"), ""
         )
