@@ -254,7 +254,6 @@ def ingest(
     Example: labwatch ingest policy-v2.pdf --lab example-lab --document safety-framework --published 2025-06-01
     """
     from labwatch.corpus.local import slugify
-    from labwatch.flows.run import ingest_bytes
 
     pub = _parse_date(published, "--published")
     lab_id = slugify(lab)
@@ -269,6 +268,7 @@ def ingest(
             fail(f"{p}: no such file")
         data, url, stem = p.read_bytes(), None, p.stem
     db = resolve_db(db)
+    from labwatch.flows.run import ingest_bytes
     from labwatch.warehouse.db import Warehouse
 
     summary = ingest_bytes(
@@ -302,9 +302,11 @@ def _parse_date(value: str | None, flag: str) -> date | None:
 def status(
     db: Path | None = DB_OPT,
     fmt: Fmt = typer.Option(Fmt.table, "--format"),
-    check_models: bool = typer.Option(True, "--models/--no-models", help="Check that the models load offline."),
+    check_models: bool = typer.Option(
+        False, "--models/--no-models", help="Also check that spaCy and the embedding model load offline (seconds)."
+    ),
 ):
-    """Warehouse path, counts per view, the last run and its failures, and whether models load offline.
+    """Warehouse path, counts per view, the last run and its failures; with --models, whether models load offline.
 
     \b
     Example: labwatch status --db data/demo.duckdb
@@ -691,6 +693,9 @@ def diff(
     \b
     Example: labwatch diff policy-2024.pdf policy-2025.pdf --format json
     """
+    for path in (old, new):  # before any parser or model loads: a typo answers at once
+        if not path.is_file():
+            fail(f"{path}: no such file")
     from labwatch.flows.diffing import diff_files
 
     rows = diff_files(old, new)
@@ -754,12 +759,15 @@ def eval_(
     \b
     Example: labwatch eval gold.jsonl --cv lab --format json
     """
-    from labwatch.flows.evaluating import print_eval_table, run_eval
-
     if learn_from and cv:
         fail("--learn-from and --cv are exclusive")
     if cv not in (None, "lab"):
         fail(f"--cv {cv!r}: only 'lab' is supported")
+    for path in (gold, learn_from):  # before the model loads
+        if path is not None and not path.is_file():
+            fail(f"{path}: no such file")
+    from labwatch.flows.evaluating import print_eval_table, run_eval
+
     result = run_eval(gold, learn_from=learn_from, cv=cv, model=model)
     if fmt == Fmt.json:
         print_json(result)

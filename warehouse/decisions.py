@@ -13,7 +13,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
-import pandas as pd
 
 from labwatch.warehouse.journal import (
     CLOCK_SKEW,
@@ -87,6 +86,8 @@ def insert_events(con: duckdb.DuckDBPyConnection, events: list[ReviewEvent]) -> 
     """Insert events (ignoring ones already present) and refresh their matches' decisions."""
     if not events:
         return
+    import pandas as pd  # here, not at import: commands that only read never pay its 0.4 s
+
     df = pd.DataFrame([{c: getattr(e, c) for c in EVENT_COLUMNS} for e in events], columns=EVENT_COLUMNS)
     df["created_at"] = pd.to_datetime(df["created_at"], utc=True).dt.tz_localize(None)
     df["credit"] = df["credit"].astype("float64")
@@ -189,6 +190,8 @@ def _bulk_decisions(con: duckdb.DuckDBPyConnection, rows: list[tuple]) -> None:
         "n_events",
         "disagreement",
     ]
+    import pandas as pd
+
     df = pd.DataFrame(rows, columns=cols)
     con.register("_dec", df)
     try:
