@@ -7,6 +7,8 @@ hits. Text is generated from the team's own phrase lists, seeded, so runs are co
 from __future__ import annotations
 
 import random
+import re
+from collections.abc import Sequence
 from pathlib import Path
 
 SUBJECTS = [
@@ -146,5 +148,94 @@ def _write_pdf(path: Path, title: str, sections) -> int:
         pdf.set_font("Helvetica", "", 10)
         pdf.multi_cell(0, 5, " ".join(body))
         pdf.ln(2)
+    pdf.output(str(path))
+    return pdf.page_no()
+
+
+# --------------------------------------------------------------------------------------------
+# Real documents, shaped as a user's corpus: text files and PDFs rendered from them.
+# --------------------------------------------------------------------------------------------
+
+_DEJAVU = Path("/usr/share/fonts/truetype/dejavu")
+_PAGE_MARK = re.compile(r"^\s*\[\[page \d+\]\]\s*$")
+_LIST_ITEM = re.compile(r"^\s*(?:[-*•●▪◦]|\(?[0-9]{1,2}[.)]|\(?[a-z][.)])\s+")
+
+
+def real_corpus(root: Path, sources: Sequence[Path], *, pdf_every: int = 2) -> dict:
+    """A corpus under ``root`` from real policy texts (never copied into the project):
+    ``sources`` are folders of ``<lab>__<document>[__<version>].txt`` files or of
+    ``<lab>_<document>_<version>_<date>.txt`` revision texts. Every ``pdf_every``-th document
+    is rendered as a PDF (headings, list items, page breaks at ``[[page N]]``), the others are
+    copied as text, so each text is read once, in one format. Returns counts."""
+    root.mkdir(parents=True, exist_ok=True)
+    files = sorted(p for src in sources for p in Path(src).glob("*.txt"))
+    pdfs = pages = 0
+    for i, path in enumerate(files):
+        name = path.stem if "__" in path.stem else _revision_name(path.stem)
+        text = path.read_text(encoding="utf-8", errors="replace")
+        if pdf_every and i % pdf_every == 1:
+            pages += render_text_pdf(root / f"{name}.pdf", text)
+            pdfs += 1
+        else:
+            (root / f"{name}.txt").write_text(text, encoding="utf-8")
+    return {"documents": len(files), "pdfs": pdfs, "pdf_pages": pages}
+
+
+def _revision_name(stem: str) -> str:
+    """``lab_document_version_date`` -> ``lab__document__date[-version]`` (ordered by date)."""
+    lab, document, *rest = stem.split("_")
+    version, published = "_".join(rest[:-1]), rest[-1] if rest else ""
+    tail = version if version.startswith(published) else f"{published}-{version}"
+    return f"{lab}__{document}__{tail}"
+
+
+def render_text_pdf(path: Path, text: str) -> int:
+    """Lay a policy text out as a PDF the way publishers do: headings in bold, list items as
+    hanging paragraphs, paragraphs re-flowed, a new page at each ``[[page N]]`` marker."""
+    from fpdf import FPDF
+
+    pdf = FPDF(format="A4")
+    pdf.set_auto_page_break(True, margin=18)
+    unicode = (_DEJAVU / "DejaVuSans.ttf").exists()
+    if unicode:
+        pdf.add_font("body", "", str(_DEJAVU / "DejaVuSans.ttf"))
+        pdf.add_font("body", "B", str(_DEJAVU / "DejaVuSans-Bold.ttf"))
+    family = "body" if unicode else "Helvetica"
+    pdf.add_page()
+
+    def clean(s: str) -> str:
+        return s if unicode else s.encode("latin-1", "replace").decode("latin-1")
+
+    para: list[str] = []
+    wrote = False  # anything on the current page yet (a leading [[page 1]] adds no blank page)
+
+    def flush() -> None:
+        nonlocal wrote
+        if para:
+            pdf.set_font(family, "", 10)
+            pdf.multi_cell(0, 5, clean(" ".join(para)), new_x="LMARGIN", new_y="NEXT")
+            pdf.ln(2)
+            para.clear()
+            wrote = True
+
+    for line in text.splitlines():
+        if _PAGE_MARK.match(line):
+            flush()
+            if wrote:
+                pdf.add_page()
+                wrote = False
+        elif not line.strip():
+            flush()
+        elif line.lstrip().startswith("#"):
+            flush()
+            pdf.set_font(family, "B", 12)
+            pdf.multi_cell(0, 7, clean(line.lstrip("# ").strip()), new_x="LMARGIN", new_y="NEXT")
+            wrote = True
+        elif _LIST_ITEM.match(line):
+            flush()
+            para.append(line.strip())
+        else:
+            para.append(line.strip())
+    flush()
     pdf.output(str(path))
     return pdf.page_no()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import json
 import os
 import sys
 from datetime import date
@@ -992,7 +993,7 @@ def import_(
 @domain_errors
 def bench(
     docs: int = typer.Option(40, "--docs", help="Synthetic documents to generate (about 120 passages each)."),
-    model: str = typer.Option("minilm", "--model"),
+    model: str | None = typer.Option(None, "--model", help="Encoder of the timed runs (default: as `labwatch run`)."),
     out: Path = typer.Option(Path("bench-out"), "--out"),
     sentences: int = typer.Option(120, "--sentences", help="Sentences per generated document."),
     prefect: bool | None = typer.Option(
@@ -1004,25 +1005,71 @@ def bench(
     corpus: Path | None = typer.Option(
         None, "--corpus", help="Time an existing corpus folder (left unchanged) instead of generating one."
     ),
+    texts: list[Path] = typer.Option(
+        [],
+        "--texts",
+        help="A folder of real policy .txt files (repeatable): a corpus of them, every second rendered as a PDF.",
+    ),
+    repeat: int = typer.Option(1, "--repeat", help="Time the cold run and the encode-only processes N times."),
+    encoders: str = typer.Option(
+        "minilm,minilm-onnx", "--encode-only", help="Encode-only baselines to time (comma-separated, or none)."
+    ),
+    short: bool = typer.Option(True, "--short/--no-short", help="Also time the short commands on a demo warehouse."),
+    record: bool = typer.Option(False, "--record", help="Keep the figures as this machine's record (--records)."),
+    records: Path = typer.Option(Path("docs/benchmarks.json"), "--records", help="Recorded figures to compare with."),
     fmt: Fmt = typer.Option(Fmt.table, "--format"),
 ):
-    """Benchmark: documents/min, passages/s, PDF pages/s, peak RSS, cold and unchanged re-run vs encode-only.
+    """Benchmark: cold and unchanged runs vs encode-only (torch and ONNX), short commands, memory, rates.
+
+    Writes OUT/bench.json; a figure more than 20% worse than the record of this machine and
+    scenario is called out.
 
     \b
     Example: labwatch bench --docs 44            (about 5,000 passages)
-    Example: labwatch bench --docs 1000 --sentences 20 --model minilm-onnx
+    Example: labwatch bench --texts ../shared/corpus-dev --texts ../shared/eval/changes-dev/docs --repeat 3
+    Example: labwatch bench --docs 10000 --sentences 10 --encode-only none   (scale: 100,000 passages)
     Example: labwatch bench --corpus ~/policies  (your own documents)
     """
     from labwatch.corpus.local import discover_corpus
-    from labwatch.flows.bench import run_bench
 
     if corpus is not None and not discover_corpus(corpus):
         fail(f"{corpus}: no documents found (expected DIR/<lab>/<file>)")
-    result = run_bench(n_docs=docs, model=model, out=out, prefect=prefect, sentences_per_doc=sentences, corpus=corpus)
+    for folder in texts:
+        if not folder.is_dir() or not any(folder.glob("*.txt")):
+            fail(f"{folder}: no .txt files (--texts takes a folder of policy texts)")
+    if repeat < 1:
+        fail(f"--repeat {repeat}: must be at least 1")
+    chosen = [] if encoders.strip() == "none" else [e.strip() for e in encoders.split(",") if e.strip()]
+    from labwatch.flows import benchrecord
+    from labwatch.flows.bench import run_bench
+
+    result = run_bench(
+        n_docs=docs,
+        model=model,
+        out=out,
+        prefect=prefect,
+        sentences_per_doc=sentences,
+        corpus=corpus,
+        texts=texts,
+        repeat=repeat,
+        encoders=chosen,
+        short=short,
+    )
+    result["command"] = " ".join(["labwatch", *sys.argv[1:]]) if sys.argv[1:2] == ["bench"] else "labwatch bench"
+    previous = benchrecord.recorded(benchrecord.load_records(records), result)
+    result["regressions"] = benchrecord.regressions(result, previous)
+    result["compared_with"] = previous.get("date") if previous else None
+    (out / "bench.json").write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
+    if record:
+        benchrecord.save_record(records, result)
     if fmt == Fmt.json:
         print_json(result)
     else:
-        print_table("labwatch bench", ["figure", "value"], [[k, v] for k, v in result.items()])
+        rows = [[k, v] for k, v in result.items() if k not in ("regressions", "short_commands_s")]
+        rows += [[f"short: {k}", v] for k, v in (result.get("short_commands_s") or {}).items()]
+        print_table("labwatch bench", ["figure", "value"], rows)
+    for line in result["regressions"]:
+        err.print(f"[red]regression[/red] {line}", markup=True, soft_wrap=True)
 
 
 def main() -> None:

@@ -500,8 +500,20 @@ def schema_version(con: duckdb.DuckDBPyConnection) -> int | None:
 
 
 def statement_texts(con: duckdb.DuckDBPyConnection) -> list[str]:
-    """Every statement's text in a stable order (what the benchmark re-encodes alone)."""
-    return [r[0] for r in con.execute("SELECT text FROM statements ORDER BY statement_id").fetchall()]
+    """Every distinct statement text, sorted: what the benchmark's encode-only processes encode
+    (the least any run must encode; versions repeat most of their passages)."""
+    return [r[0] for r in con.execute("SELECT DISTINCT text FROM statements ORDER BY text").fetchall()]
+
+
+def best_match_id(con: duckdb.DuckDBPyConnection) -> str | None:
+    """The highest-scored suggestion's id (the benchmark confirms it to time `review confirm`)."""
+    row = con.execute("SELECT match_id FROM candidate_matches ORDER BY score DESC, match_id LIMIT 1").fetchone()
+    return row[0] if row else None
+
+
+def versioned_documents(con: duckdb.DuckDBPyConnection) -> set[tuple[str, str]]:
+    """(lab, document_id) of every document with at least one stored version."""
+    return set(con.execute("SELECT DISTINCT lab, document_id FROM versions").fetchall())
 
 
 def pdf_pages(con: duckdb.DuckDBPyConnection) -> int:
