@@ -101,12 +101,13 @@ class CachedEmbedder:
         return np.stack([self.vectors[h] for h in hashes])
 
     def take_fresh(self) -> tuple[list[str], np.ndarray]:
-        """Vectors computed since the last call (to store); the batch's cache is dropped so a
-        long run's memory stays flat (the next batch prefetches what it needs)."""
+        """Vectors computed since the last call (to store). The batch's cache is dropped so a
+        long run's memory stays flat (the next batch prefetches what it needs), except these
+        fresh vectors: the next batch may repeat their texts before they are stored."""
         keys = list(self.fresh)
         vecs = np.stack([self.fresh[k] for k in keys]) if keys else np.zeros((0, self.dim), np.float32)
+        self.vectors = self.fresh
         self.fresh = {}
-        self.vectors = {}
         return keys, vecs
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -146,7 +147,7 @@ class Deriver:
         if wh is not None and wh.exists:
 
             def loader(model_id, hashes, _wh=wh):
-                with _wh.read() as con:
+                with db_lock(_wh), _wh.read() as con:
                     return store.load_embeddings(con, model_id, hashes)
 
         self.embedder = models.CachedEmbedder(models.embedder(model), loader)
@@ -165,19 +166,19 @@ class Deriver:
         if self.parser is not None:
             self.parser.close()
 
-    def _context_vectors(self, passages, vectors):
-        """Context of each passage (heading, list lead-in, previous sentence) as the mean of their
-        vectors. The parts repeat across passages (a previous sentence is itself a passage), so
-        this costs a few heading encodes instead of a second pass of the model over every passage.
-        """
+    @staticmethod
+    def _context_parts(passages) -> list[list[str]]:
+        """The context of each passage: innermost heading, list lead-in, previous sentence."""
+        return [[t for t in ((p.section[-1] if p.section else None), p.lead_in, p.context) if t] for p in passages]
+
+    @staticmethod
+    def _context_vectors(parts: list[list[str]], table: dict, shape: tuple):
+        """Each passage's context as the normalised mean of its parts' vectors (None: no context)."""
         import numpy as np
 
-        parts = [[t for t in ((p.section[-1] if p.section else None), p.lead_in, p.context) if t] for p in passages]
-        unique = sorted({t for ps in parts for t in ps})
-        if not unique:
+        if not table:
             return None
-        table = dict(zip(unique, self.embedder.encode(unique)))
-        out = np.zeros_like(vectors)
+        out = np.zeros(shape, dtype=np.float32)
         for i, ps in enumerate(parts):
             if ps:
                 v = np.mean([table[t] for t in ps], axis=0)
@@ -230,21 +231,42 @@ class Deriver:
             self._ahead_pool = ThreadPoolExecutor(1, thread_name_prefix="labwatch-extract")
         self._ahead[key] = self._ahead_pool.submit(self.extract, items)
 
+    def _extracted(self, items: Sequence[Item]) -> Extracted:
+        ahead = self._ahead.pop(_batch_key(items), None)
+        return ahead.result() if ahead is not None else self.extract(items)
+
     def derive_batch(self, items: Sequence[Item]) -> BatchResult:
         """Parse, segment, detect, embed and match one batch."""
-        ahead = self._ahead.pop(_batch_key(items), None)
-        return self.finish(ahead.result() if ahead is not None else self.extract(items))
+        return self.finish(self._extracted(items))
 
     def derive_many(self, groups: Sequence[Sequence[Item]]):
         """Derive batches in order, extracting batch i+1 (in the worker) while batch i is
-        embedded and matched here; the model loads while the first batch is extracted."""
+        embedded and matched here; the model loads while the first batch is extracted.
+
+        Batch i+1's stored vectors are read before batch i is handed on, so that the caller
+        can store batch i (``store_batch``, another thread) while batch i+1 encodes; the
+        vectors batch i computed stay in memory for batch i+1 until they are stored."""
         if groups:
             self.extract_ahead(groups[0])
             self.warm()
+        ready = None
         for i, group in enumerate(groups):
             if i + 1 < len(groups):
                 self.extract_ahead(groups[i + 1])
-            yield self.derive_batch(group)
+            result = self.finish(ready if ready is not None else self._extracted(group))
+            ready = None
+            if i + 1 < len(groups):
+                ready = self._extracted(groups[i + 1])
+                self.prefetch(ready)
+            yield result
+
+    def prefetch(self, ex: Extracted) -> None:
+        """Read the stored vectors of a batch's passages and context parts (once)."""
+        if ex.prefetched:
+            return
+        flat = [p for ps in ex.passages for p in ps]
+        self.embedder.prefetch([p.text for p in flat] + [t for ps in self._context_parts(flat) for t in ps])
+        ex.prefetched = True
 
     def finish(self, ex: Extracted) -> BatchResult:
         """Embed and match an extracted batch; build its version records."""
@@ -254,14 +276,18 @@ class Deriver:
         flat = [p for ps in ex.passages for p in ps]
         feats = [f for fs in ex.features for f in fs]
         texts = [p.text for p in flat]
-        self.embedder.prefetch(texts + [t for p in flat for t in (p.lead_in, p.context) if t])
+        # context parts repeat (a previous sentence is itself a passage; headings recur in every
+        # batch): one model call over the passages and the parts not among them, both looked up
+        # in the stored vectors first, so no text is encoded twice
+        parts = self._context_parts(flat)
+        extra = sorted({t for ps in parts for t in ps} - set(texts))
+        self.prefetch(ex)
         misses, hits = self.embedder.misses, self.embedder.hits
-        vectors = self.embedder.encode(texts)
-        suggestions = (
-            self.matcher.match(flat, feats, vectors, context_vectors=self._context_vectors(flat, vectors))
-            if flat
-            else []
-        )
+        encoded = self.embedder.encode(texts + extra)
+        vectors = encoded[: len(texts)]
+        table = {**dict(zip(texts, vectors)), **dict(zip(extra, encoded[len(texts) :]))}
+        context = self._context_vectors(parts, table if any(parts) else {}, vectors.shape)
+        suggestions = self.matcher.match(flat, feats, vectors, context_vectors=context) if flat else []
         out.encoded = self.embedder.misses - misses  # texts run through the model (passages + context)
         out.cached = self.embedder.hits - hits  # texts whose vectors came from the cache
         out.embeddings = self.embedder.take_fresh()
@@ -311,6 +337,7 @@ class Extracted:
 
     entries: list[tuple[Item, ExtractedDocument]] = field(default_factory=list)
     failures: list[Failure] = field(default_factory=list)
+    prefetched: bool = False  # its stored vectors have been read (Deriver.prefetch)
 
     def add(self, item: Item, extracted: ExtractedDocument) -> None:
         self.entries.append((item, extracted))
@@ -342,7 +369,7 @@ def store_batch(wh: Warehouse, run_id: str, result: BatchResult) -> dict[str, in
         "warnings": sum(f.severity == "warning" for f in result.failures),
     }
     touched: set[tuple[str, str]] = set()
-    with wh.write() as con:
+    with db_lock(wh), wh.write() as con:
         keys, vecs = result.embeddings
         if len(keys):
             store.store_embeddings(con, result.records[0].model if result.records else "", keys, vecs)
@@ -374,6 +401,18 @@ def store_batch(wh: Warehouse, run_id: str, result: BatchResult) -> dict[str, in
                 recompute_changes(con, lab, doc)
             propose_successions(con, touched)
     return counts
+
+
+_DB_LOCKS: dict[str, threading.Lock] = {}
+_DB_LOCKS_GUARD = threading.Lock()
+
+
+def db_lock(wh: Warehouse) -> threading.Lock:
+    """One lock per warehouse file in this process: DuckDB refuses a read-only connection
+    beside an open writing one, and a run stores one batch while it reads the next's vectors."""
+    key = str(Path(wh.path).resolve())
+    with _DB_LOCKS_GUARD:
+        return _DB_LOCKS.setdefault(key, threading.Lock())
 
 
 def pending_corpus_items(wh: Warehouse, docs, signature: str) -> tuple[list[Item], int]:
@@ -427,18 +466,24 @@ def _file_sha256(path: Path) -> str:
     return h.hexdigest()
 
 
-def batches(items: Sequence[Item], size: int, max_bytes: int = 2_000_000) -> list[list[Item]]:
+def batches(
+    items: Sequence[Item], size: int, max_bytes: int = 2_000_000, *, first: int | None = None
+) -> list[list[Item]]:
     """Consecutive batches of at most ``size`` items and about ``max_bytes`` of input each.
 
     Order is kept (successive versions of a document stay in order). Batches bound memory and
     the length of each write transaction; many small documents share one transaction, since
-    each commit and close of the DuckDB file costs tens of milliseconds.
+    each commit and close of the DuckDB file costs tens of milliseconds. With ``first``, batches
+    grow from that many items (doubling up to ``size``): the model starts on the first
+    document while the parser worker extracts the next ones, instead of waiting for them all.
     """
     out: list[list[Item]] = []
     current: list[Item] = []
     weight = 0
+    limit = min(size, first) if first else size
     for it in items:
-        if current and (len(current) >= size or weight + it.size > max_bytes):
+        if current and (len(current) >= limit or weight + it.size > max_bytes):
+            limit = min(size, limit * 2)
             out.append(current)
             current, weight = [], 0
         current.append(it)

@@ -7,15 +7,26 @@ flow passes a task-backed one (per batch, never per sentence), the library path 
 from __future__ import annotations
 
 import os
+import threading
 import time
 from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
 from labwatch.corpus.local import scan_corpus
 from labwatch.flows import models
-from labwatch.flows.pipeline import BatchResult, Deriver, Failure, Item, batches, pending_corpus_items, store_batch
+from labwatch.flows.pipeline import (
+    BatchResult,
+    Deriver,
+    Failure,
+    Item,
+    batches,
+    db_lock,
+    pending_corpus_items,
+    store_batch,
+)
 from labwatch.warehouse import store
 from labwatch.warehouse.db import Warehouse
 
@@ -105,8 +116,10 @@ def run_items(
     try:
         done = 0
         groups = plan_batches(items)
-        for batch, result in zip(groups, derive_many(groups)):
-            counts = store_batch(wh, run_id, result)
+
+        def account(batch: list[Item], result: BatchResult, stored: Future) -> None:
+            nonlocal done
+            counts = stored.result()  # re-raises what went wrong in the writer
             summary.new_versions += counts["new"]
             summary.unchanged += counts["unchanged"]
             summary.rederived += counts["rederived"]
@@ -119,6 +132,18 @@ def run_items(
             done += len(batch)
             if progress:
                 progress(done, len(items), batch[-1].source)
+
+        # one writer thread, batches in order: batch i is stored while batch i+1 encodes
+        with ThreadPoolExecutor(1, thread_name_prefix="labwatch-store") as writer:
+            pending = None
+            for batch, result in zip(groups, derive_many(groups)):
+                if pending is not None:
+                    account(*pending)
+                pending = (batch, result, writer.submit(store_batch, wh, run_id, result))
+                if len(groups) > 1 and batch is groups[0]:
+                    _prepare_change_detection(wh, items)
+            if pending is not None:
+                account(*pending)
         # --- feeds and alerts (flows/feeds.py): only when this run created versions ---
         if publish and summary.new_versions:
             summary.notifications = notify_changes(wh, run_id, since=started)
@@ -135,12 +160,34 @@ def _failure_dict(f: Failure) -> dict:
     return {"source": f.source, "stage": f.stage, "reason": f.reason, "severity": f.severity}
 
 
+def _prepare_change_detection(wh: Warehouse, items: list[Item]) -> None:
+    """Import the change aligner's TF-IDF (about a second of CPU) in the background while the
+    model encodes, when this run will compare versions; storing that batch would wait for it."""
+    keys = [(it.lab, it.document_id) for it in items]
+    if len(set(keys)) == len(keys):
+        from labwatch.warehouse.queries import versioned_documents
+
+        with db_lock(wh), wh.read() as con:
+            known = versioned_documents(con)
+        if not known.intersection(keys):
+            return
+
+    def load() -> None:
+        import sklearn.feature_extraction.text  # noqa: F401
+
+        import labwatch.extractors.changes.classification  # noqa: F401
+
+    threading.Thread(target=load, name="labwatch-import", daemon=True).start()
+
+
 def plan_batches(items: list[Item]) -> list[list[Item]]:
-    """How a run groups its items (LABWATCH_BATCH_SIZE documents, LABWATCH_BATCH_BYTES input)."""
+    """How a run groups its items (LABWATCH_BATCH_SIZE documents, LABWATCH_BATCH_BYTES input),
+    the first batches small so that encoding starts with the first document extracted."""
     return batches(
         items,
         int(os.environ.get("LABWATCH_BATCH_SIZE", BATCH_SIZE)),
         int(os.environ.get("LABWATCH_BATCH_BYTES", 2_000_000)),
+        first=1,
     )
 
 

@@ -142,3 +142,23 @@ def test_every_extraction_step_is_in_the_signature_a_rerun_compares():
     signature = current().signature
     for step in (versions.PARSER_VERSION, versions.SEGMENTER_VERSION, versions.FEATURES_VERSION):
         assert step in signature
+
+
+def _sized_items(sizes):
+    from labwatch.flows.pipeline import Item
+
+    return [Item(lab="l", document_id=f"d{i}", data=b"x" * n, source=f"s{i}") for i, n in enumerate(sizes)]
+
+
+def test_batches_grow_from_one_document_so_encoding_starts_early():
+    items = _sized_items([10] * 40)
+    groups = batches(items, 8, first=1)
+    assert [len(g) for g in groups] == [1, 2, 4, 8, 8, 8, 8, 1]
+    assert [it for g in groups for it in g] == items  # order kept, nothing lost or repeated
+    assert [len(g) for g in batches(items, 8)] == [8] * 5  # without `first`: full batches
+
+
+def test_batches_keep_the_byte_limit_while_growing():
+    items = _sized_items([600, 600, 600, 600, 600, 600])
+    groups = batches(items, 64, max_bytes=1000, first=4)
+    assert [len(g) for g in groups] == [1] * 6
