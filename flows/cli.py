@@ -144,7 +144,11 @@ def run(
         help="Corpus folder: DIR/<lab>/<file> or DIR/<lab>/<document>/<versions>. Default: the bundled sample corpus.",
     ),
     db: Path | None = DB_OPT,
-    model: str = typer.Option("minilm", "--model", help="Embedding model: minilm (torch) or minilm-onnx (int8)."),
+    model: str | None = typer.Option(
+        None,
+        "--model",
+        help="Encoder: minilm-onnx (int8 ONNX) or minilm (torch). Default: $LABWATCH_MODEL, else minilm-onnx.",
+    ),
     prefect: bool | None = typer.Option(
         None,
         "--prefect/--no-prefect",
@@ -179,8 +183,10 @@ def run(
             markup=True,
             soft_wrap=True,
         )
+    from labwatch.flows import models
     from labwatch.flows.progress import progress_printer
 
+    model = model or models.DEFAULT_MODEL
     if prefect is None:  # a Prefect server records the run; a temporary one would only cost time
         prefect = bool(os.environ.get("PREFECT_API_URL"))
     with progress_printer(enabled=fmt == Fmt.table) as progress:
@@ -752,7 +758,9 @@ def eval_(
         None, "--learn-from", help="Labeled JSONL recorded as reviewer decisions first."
     ),
     cv: str | None = typer.Option(None, "--cv", help="'lab': score each lab after learning from the others."),
-    model: str = typer.Option("minilm", "--model"),
+    model: str | None = typer.Option(
+        None, "--model", help="Encoder: minilm-onnx or minilm (torch). Default: as `labwatch run`."
+    ),
     fmt: Fmt = typer.Option(Fmt.table, "--format"),
 ):
     """Accuracy of commitment detection and criterion matching on labeled passages.
@@ -767,9 +775,10 @@ def eval_(
     for path in (gold, learn_from):  # before the model loads
         if path is not None and not path.is_file():
             fail(f"{path}: no such file")
+    from labwatch.flows import models
     from labwatch.flows.evaluating import print_eval_table, run_eval
 
-    result = run_eval(gold, learn_from=learn_from, cv=cv, model=model)
+    result = run_eval(gold, learn_from=learn_from, cv=cv, model=model or models.DEFAULT_MODEL)
     if fmt == Fmt.json:
         print_json(result)
     else:
