@@ -693,6 +693,10 @@ def _where(row: dict) -> str:
 def diff(
     old: Path = typer.Argument(..., help="The older file."),
     new: Path = typer.Argument(..., help="The newer file."),
+    model: str = typer.Option(
+        os.environ.get("LABWATCH_MODEL", "minilm"), "--model", help="Embedding model: minilm, minilm-onnx (faster)."
+    ),
+    criteria: bool = typer.Option(True, "--criteria/--no-criteria", help="Match the changed statements to the rubric."),
     fmt: Fmt = typer.Option(Fmt.table, "--format"),
 ):
     """Commitment-level diff of two files, without the warehouse.
@@ -705,7 +709,7 @@ def diff(
             fail(f"{path}: no such file")
     from labwatch.flows.diffing import diff_files
 
-    rows = diff_files(old, new)
+    rows = diff_files(old, new, with_criteria=criteria, model=model)
     if fmt == Fmt.json:
         print_json({"changes": rows})
         return
@@ -727,6 +731,15 @@ def eval_changes(
     docs: Path = typer.Option(..., "--docs", help="Folder of the versions: <provider>_<document>_<version>_<date>.txt"),
     pair: list[str] = typer.Option([], "--pair", help="Only this pair_id (repeatable)."),
     misses: bool = typer.Option(True, "--misses/--no-misses", help="Print each miss with both texts (table only)."),
+    calibrate: bool = typer.Option(
+        False,
+        "--calibrate",
+        help="Choose the alignment threshold leave-one-pair-out (each pair scored at the one best on the others).",
+    ),
+    threshold: float | None = typer.Option(
+        None, "--threshold", help="Alignment threshold (default: the built-in one)."
+    ),
+    model: str = typer.Option("minilm", "--model", help="Embedding model: minilm, minilm-onnx."),
     fmt: Fmt = typer.Option(Fmt.table, "--format"),
 ):
     """How well `labwatch diff` finds the commitment changes human coders traced.
@@ -734,13 +747,15 @@ def eval_changes(
     Material found, direction right and retained alarmed, per pair and pooled with bootstrap
     95% intervals, by outcome and category (docs/accuracy.md, "Changes").
 
-    Example: labwatch eval-changes ../shared/eval/changes-dev/traces.jsonl --docs ../shared/eval/changes-dev/docs
+    Example: labwatch eval-changes ../shared/eval/changes-dev/traces.jsonl --docs ../shared/eval/changes-dev/docs --calibrate
     """
     from labwatch.extractors.changes.evaluation import TraceError
     from labwatch.flows.change_evaluation import print_eval_changes, run_eval_changes
 
     try:
-        result = run_eval_changes(traces, docs, pairs=pair or None)
+        result = run_eval_changes(
+            traces, docs, pairs=pair or None, model=model, threshold=threshold, calibrate=calibrate
+        )
     except TraceError as exc:
         fail(str(exc))
     if fmt == Fmt.json:

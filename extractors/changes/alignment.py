@@ -39,10 +39,18 @@ GROUP_MARGIN = 0.05
 # the mixed score of distinct sentences (median nearest neighbour 0.37 lexical, 0.48 mixed).
 VECTOR_WEIGHT = 0.5
 VECTOR_MATCH_THRESHOLD = 0.6
+# Added to the similarity of two statements under the same section heading (a tie-breaker
+# between candidates: a section that moved or was renamed costs its statements nothing more).
+SECTION_BONUS = 0.05
+# At most this many statements on the grouped side of a pair (a lead-in and two items).
+MAX_GROUP = 3
 
 _SECTION_NUMBER = re.compile(r"^\s*(?:(?:section|sec\.|§)\s*)?\d+(?:\.\d+)+\.?\s+", re.IGNORECASE)
 _SECTION_REF = re.compile(r"(?:\b(?:section|sec\.|clause|appendix|annex)|§)\s*(?:\d+|[a-z])(?:\.\d+)*\b", re.IGNORECASE)
 _NON_WORD = re.compile(r"[^0-9a-z%]+")
+# Footnote markers as PDFs transcribe them: glued to a word ("hierarchy9") or after its
+# punctuation ("outputs.5 "). Their numbers change with the footnotes around, not the wording.
+_FOOTNOTE = re.compile(r"(?:(?<=[A-Za-z)\]])|(?<=[A-Za-z)][.,;:]))\d{1,2}(?=[\s.,;:)]|$)")
 _STRENGTH_ORDER = {"none": 0, "hedged": 1, "firm": 2}
 
 # Words whose change is never a typo: modals, negation, quantifiers, number words.
@@ -78,19 +86,20 @@ class Alignment:
 def canonical_text(text: str) -> str:
     """Text reduced to lower-case words: what two statements must share to be 'the same'.
 
-    Beyond ``normalize_text`` it drops leading section numbers ("3.2 "), the numbers of
-    section references ("see Section 4.1" -> "see section"), and all punctuation.
+    Beyond ``normalize_text`` it drops leading section numbers ("3.2 "), footnote markers
+    ("hierarchy9", "outputs.5"), the numbers of section references ("see Section 4.1" -> "see
+    section"), and all punctuation.
     """
-    t = _SECTION_NUMBER.sub("", text)
+    t = _FOOTNOTE.sub("", _SECTION_NUMBER.sub("", text))
     t = normalize_text(t)
     t = _SECTION_REF.sub("section", t)
     return _NON_WORD.sub(" ", t.replace("\u00d7", "x")).strip()
 
 
 def strip_numbering(text: str) -> str:
-    """``text`` without its leading section number ("3.2 ") or list marker, and with section
-    references reduced to the word ("see Section 4.1" -> "see section")."""
-    t = _SECTION_NUMBER.sub("", text)
+    """``text`` without its leading section number ("3.2 ") or list marker and footnote
+    markers, and with section references reduced to the word ("see Section 4.1" -> "see section")."""
+    t = _FOOTNOTE.sub("", _SECTION_NUMBER.sub("", text))
     t = _LIST_MARKER.sub("", t)
     return _SECTION_REF.sub(lambda m: m.group(0).split()[0] if " " in m.group(0) else "section", t)
 
@@ -106,9 +115,21 @@ def align_texts(
     *,
     vectors_old: np.ndarray | None = None,
     vectors_new: np.ndarray | None = None,
+    sections_old: Sequence[str] | None = None,
+    sections_new: Sequence[str] | None = None,
     threshold: float | None = None,
 ) -> Alignment:
-    """Pair the statements of ``old`` with those of ``new`` one-to-one (or one-to-two for reflow).
+    """Pair the statements of ``old`` with those of ``new``: one-to-one, or one with two or
+    three adjacent statements of the other side (a split, a merge, a lead-in with its items).
+
+    Identical statements (same ``compact_key``) pair first, in reading order, before any
+    similarity is computed. The rest are paired by one global assignment
+    (``scipy.optimize.linear_sum_assignment``) maximising the summed similarity above
+    ``threshold``: wording (character 3-gram TF-IDF), meaning (cosine of the sentence vectors,
+    when both are given) and agreement of the section headings (when given), so a section that
+    moved keeps its pairs and a rewritten sentence can still find its counterpart. Paired
+    statements then take in adjacent unpaired neighbours when the group reads closer to the
+    counterpart than the statement alone.
 
     Every index of ``old`` appears exactly once, either in a pair or in ``removed``; likewise
     for ``new`` and ``added``. Vectors, when both are given, must have one row per text.
@@ -118,9 +139,10 @@ def align_texts(
         vectors_old = vectors_new = None
     if threshold is None:
         threshold = MATCH_THRESHOLD if vectors_old is None else VECTOR_MATCH_THRESHOLD
-    pairs, rest_old, rest_new = _pair_identical(old, new)
+    pairs, rest_old, rest_new = pair_identical(old, new)
     if rest_old and rest_new:
-        pairs.extend(_pair_similar(old, new, rest_old, rest_new, vectors_old, vectors_new, threshold))
+        space = _Space(old, new, rest_old, rest_new, vectors_old, vectors_new, sections_old, sections_new)
+        pairs.extend(_pair_similar(space, threshold))
     used_old = {i for p in pairs for i in p.old}
     used_new = {j for p in pairs for j in p.new}
     pairs.sort(key=lambda p: (p.new[0], p.old[0]))
@@ -131,7 +153,9 @@ def align_texts(
     )
 
 
-def _pair_identical(old: Sequence[str], new: Sequence[str]) -> tuple[list[Pair], list[int], list[int]]:
+def pair_identical(old: Sequence[str], new: Sequence[str]) -> tuple[list[Pair], list[int], list[int]]:
+    """Pairs of identical statements (same ``compact_key``, in reading order), and the old and
+    new indices left over: only those need vectors."""
     by_key: dict[str, deque[int]] = defaultdict(deque)
     for j, text in enumerate(new):
         by_key[compact_key(text)].append(j)
@@ -147,91 +171,162 @@ def _pair_identical(old: Sequence[str], new: Sequence[str]) -> tuple[list[Pair],
     return pairs, rest_old, [j for j in range(len(new)) if j not in used_new]
 
 
-def _units(rest: list[int]) -> list[tuple[int, ...]]:
-    """Single statements, then adjacent pairs of statements (both still unpaired)."""
-    singles = [(i,) for i in rest]
-    doubles = [(a, b) for a, b in zip(rest, rest[1:]) if b == a + 1]
-    return singles + doubles
+class _Space:
+    """Similarities between the unpaired statements of two versions, singles and groups.
 
-
-def _pair_similar(old, new, rest_old, rest_new, vectors_old, vectors_new, threshold) -> list[Pair]:
-    units_old, units_new = _units(rest_old), _units(rest_new)
-    sim = _similarity(old, new, units_old, units_new, vectors_old, vectors_new)
-    n_so, n_sn = len(rest_old), len(rest_new)
-    _require_group_margin(sim, units_old, units_new, n_so, n_sn)
-    rows, cols = np.nonzero(sim >= threshold)
-    if rows.size == 0:
-        return []
-    scores = sim[rows, cols]
-    is_group = (rows >= n_so) | (cols >= n_sn)
-    pos_old = np.array([units_old[r][0] / max(len(old), 1) for r in rows])
-    pos_new = np.array([units_new[c][0] / max(len(new), 1) for c in cols])
-    order = np.lexsort((np.abs(pos_old - pos_new), is_group, -np.round(scores, 6)))
-    used_old: set[int] = set()
-    used_new: set[int] = set()
-    pairs: list[Pair] = []
-    for k in order:
-        uo, un = units_old[rows[k]], units_new[cols[k]]
-        if used_old.intersection(uo) or used_new.intersection(un):
-            continue
-        used_old.update(uo)
-        used_new.update(un)
-        pairs.append(Pair(uo, un, float(scores[k]), False))
-    return pairs
-
-
-def _require_group_margin(sim, units_old, units_new, n_so, n_sn) -> None:
-    """Zero group scores that do not beat both members' single scores by GROUP_MARGIN."""
-    col_of = {u[0]: c for c, u in enumerate(units_new[:n_sn])}
-    row_of = {u[0]: r for r, u in enumerate(units_old[:n_so])}
-    for c in range(n_sn, len(units_new)):
-        a, b = (col_of[j] for j in units_new[c])
-        best = np.maximum(sim[:n_so, a], sim[:n_so, b])
-        sim[:n_so, c] = np.where(sim[:n_so, c] >= best + GROUP_MARGIN, sim[:n_so, c], 0.0)
-    for r in range(n_so, len(units_old)):
-        a, b = (row_of[i] for i in units_old[r])
-        best = np.maximum(sim[a, :n_sn], sim[b, :n_sn])
-        sim[r, :n_sn] = np.where(sim[r, :n_sn] >= best + GROUP_MARGIN, sim[r, :n_sn], 0.0)
-
-
-def _similarity(old, new, units_old, units_new, vectors_old, vectors_new) -> np.ndarray:
-    """Dense (units_old x units_new) similarity: char 3-gram TF-IDF cosine, plus vectors.
-
-    Texts are vectorised once; a two-statement unit is the sum of its members' raw TF-IDF
-    rows (counts add up), and group-against-group blocks are never computed.
+    Each text is vectorised once (TF-IDF rows, sentence vectors); a group is the sum of its
+    members' rows, so comparing a group costs one sparse row and one dense row.
     """
-    from sklearn.feature_extraction.text import TfidfVectorizer
-    from sklearn.preprocessing import normalize
 
-    singles_old = [u[0] for u in units_old if len(u) == 1]
-    singles_new = [u[0] for u in units_new if len(u) == 1]
-    texts = [canonical_text(old[i]) for i in singles_old] + [canonical_text(new[j]) for j in singles_new]
-    vectorizer = TfidfVectorizer(analyzer="char_wb", ngram_range=(3, 3), norm=None, dtype=np.float32)
-    try:
-        raw = vectorizer.fit_transform(texts)
-    except ValueError:  # no 3-gram at all (texts of punctuation only): nothing is similar
-        return np.zeros((len(units_old), len(units_new)), dtype=np.float32)
-    a = normalize(_membership(units_old, singles_old) @ raw[: len(singles_old)])
-    b = normalize(_membership(units_new, singles_new) @ raw[len(singles_old) :])
-    n_so, n_sn = len(singles_old), len(singles_new)
-    sim = np.zeros((len(units_old), len(units_new)), dtype=np.float32)
-    sim[:n_so, :] = (a[:n_so] @ b.T).toarray()
-    sim[n_so:, :n_sn] = (a[n_so:] @ b[:n_sn].T).toarray()
-    if vectors_old is not None and vectors_new is not None:
-        va = normalize(_membership(units_old, singles_old) @ np.asarray(vectors_old, dtype=np.float32)[singles_old])
-        vb = normalize(_membership(units_new, singles_new) @ np.asarray(vectors_new, dtype=np.float32)[singles_new])
-        sim = (1.0 - VECTOR_WEIGHT) * sim + VECTOR_WEIGHT * np.clip(va @ vb.T, 0.0, 1.0)
-    return sim
+    def __init__(self, old, new, rest_old, rest_new, vectors_old, vectors_new, sections_old, sections_new):
+        from sklearn.feature_extraction.text import TfidfVectorizer
+
+        self.rest_old, self.rest_new = list(rest_old), list(rest_new)
+        self.pos_old = {i: k for k, i in enumerate(self.rest_old)}
+        self.pos_new = {j: k for k, j in enumerate(self.rest_new)}
+        texts = [canonical_text(old[i]) for i in rest_old] + [canonical_text(new[j]) for j in rest_new]
+        self.key_old = {i: texts[k].replace(" ", "") for k, i in enumerate(rest_old)}
+        self.key_new = {j: texts[len(rest_old) + k].replace(" ", "") for k, j in enumerate(rest_new)}
+        vectorizer = TfidfVectorizer(analyzer="char_wb", ngram_range=(3, 3), norm=None, dtype=np.float32)
+        try:
+            raw = vectorizer.fit_transform(texts).tocsr()
+        except ValueError:  # no 3-gram at all (texts of punctuation only): nothing is similar
+            raw = None
+        n = len(rest_old)
+        self.lex_old = raw[:n] if raw is not None else None
+        self.lex_new = raw[n:] if raw is not None else None
+        self.vec_old = self.vec_new = None
+        if vectors_old is not None and vectors_new is not None:
+            self.vec_old = np.asarray(vectors_old, dtype=np.float32)[rest_old]
+            self.vec_new = np.asarray(vectors_new, dtype=np.float32)[rest_new]
+        self.sec_old = self.sec_new = None
+        if sections_old is not None and sections_new is not None:
+            self.sec_old = [canonical_text(sections_old[i] or "") for i in rest_old]
+            self.sec_new = [canonical_text(sections_new[j] or "") for j in rest_new]
+
+    def matrix(self) -> np.ndarray:
+        """(unpaired old x unpaired new) similarity of single statements."""
+        shape = (len(self.rest_old), len(self.rest_new))
+        if self.lex_old is None:
+            return np.zeros(shape, dtype=np.float32)
+        from sklearn.preprocessing import normalize
+
+        sim = (normalize(self.lex_old) @ normalize(self.lex_new).T).toarray().astype(np.float32)
+        if self.vec_old is not None:
+            vec = np.clip(_unit(self.vec_old) @ _unit(self.vec_new).T, 0.0, 1.0)
+            sim = (1.0 - VECTOR_WEIGHT) * sim + VECTOR_WEIGHT * vec
+        if self.sec_old is not None:
+            same = np.array([[a == b and bool(a) for b in self.sec_new] for a in self.sec_old], dtype=np.float32)
+            sim = sim + SECTION_BONUS * same
+        return sim
+
+    def same_words(self, olds: tuple[int, ...], news: tuple[int, ...]) -> bool:
+        """True when the old statements read together have the new ones' words (a reflow)."""
+        return "".join(self.key_old[i] for i in olds) == "".join(self.key_new[j] for j in news)
+
+    def group(self, olds: tuple[int, ...], news: tuple[int, ...]) -> float:
+        """Similarity of the old statements ``olds`` read together with the new ``news``."""
+        if self.lex_old is None:
+            return 0.0
+        a = _row_sum(self.lex_old, [self.pos_old[i] for i in olds])
+        b = _row_sum(self.lex_new, [self.pos_new[j] for j in news])
+        sim = _cosine(a, b)
+        if self.vec_old is not None:
+            va = self.vec_old[[self.pos_old[i] for i in olds]].sum(axis=0)
+            vb = self.vec_new[[self.pos_new[j] for j in news]].sum(axis=0)
+            vec = float(np.clip(va @ vb / max(np.linalg.norm(va) * np.linalg.norm(vb), 1e-9), 0.0, 1.0))
+            sim = (1.0 - VECTOR_WEIGHT) * sim + VECTOR_WEIGHT * vec
+        if self.sec_old is not None:
+            a_sec, b_sec = self.sec_old[self.pos_old[olds[0]]], self.sec_new[self.pos_new[news[0]]]
+            sim += SECTION_BONUS * float(a_sec == b_sec and bool(a_sec))
+        return sim
 
 
-def _membership(units: list[tuple[int, ...]], singles: list[int]):
-    """Sparse 0/1 matrix: row u has a 1 for each single statement that unit u is made of."""
-    from scipy.sparse import csr_matrix
+def _unit(matrix: np.ndarray) -> np.ndarray:
+    return matrix / np.maximum(np.linalg.norm(matrix, axis=1, keepdims=True), 1e-9)
 
-    position = {index: k for k, index in enumerate(singles)}
-    rows = [r for r, u in enumerate(units) for _ in u]
-    cols = [position[i] for u in units for i in u]
-    return csr_matrix((np.ones(len(rows), dtype=np.float32), (rows, cols)), shape=(len(units), len(singles)))
+
+def _row_sum(matrix, rows: list[int]) -> np.ndarray:
+    return np.asarray(matrix[rows].sum(axis=0)).ravel()
+
+
+def _cosine(a: np.ndarray, b: np.ndarray) -> float:
+    den = float(np.linalg.norm(a) * np.linalg.norm(b))
+    return float(a @ b) / den if den else 0.0
+
+
+def _pair_similar(space: _Space, threshold: float) -> list[Pair]:
+    """Global one-to-one assignment of singles above ``threshold``, then groups."""
+    from scipy.optimize import linear_sum_assignment
+
+    sim = space.matrix()
+    gain = np.where(sim >= threshold, sim - threshold + 1e-6, 0.0)
+    rows, cols = linear_sum_assignment(gain, maximize=True)
+    pairs: dict[int, tuple[tuple[int, ...], tuple[int, ...], float]] = {}
+    free_old, free_new = set(space.rest_old), set(space.rest_new)
+    for r, c in zip(rows, cols):
+        if gain[r, c] > 0:
+            i, j = space.rest_old[r], space.rest_new[c]
+            pairs[len(pairs)] = ((i,), (j,), float(sim[r, c]))
+            free_old.discard(i)
+            free_new.discard(j)
+    # Groups: a pair takes in an adjacent free statement of either side while that reads
+    # closer to its counterpart (a sentence split in two, two merged, items of a lead-in).
+    for key in sorted(pairs, key=lambda k: -pairs[k][2]):
+        olds, news, score = pairs[key]
+        while len(olds) + len(news) < MAX_GROUP + 1:
+            best = None
+            for side, members, free in (("old", olds, free_old), ("new", news, free_new)):
+                if len(members) >= MAX_GROUP or (side == "old" and len(news) > 1) or (side == "new" and len(olds) > 1):
+                    continue
+                for k in (members[0] - 1, members[-1] + 1):
+                    if k in free:
+                        grown = tuple(sorted((*members, k)))
+                        s = space.group(grown, news) if side == "old" else space.group(olds, grown)
+                        if (
+                            side == "old"
+                            and space.same_words(grown, news)
+                            or side == "new"
+                            and space.same_words(olds, grown)
+                        ):
+                            s = max(s, score + 1.0)  # the group is the counterpart, reflowed
+                        if s >= score + GROUP_MARGIN and (best is None or s > best[0]):
+                            best = (s, side, k, grown)
+            if best is None:
+                break
+            score, side, k, grown = best
+            if side == "old":
+                olds = grown
+                free_old.discard(k)
+            else:
+                news = grown
+                free_new.discard(k)
+        pairs[key] = (olds, news, score)
+    out = [Pair(o, n, s, False) for o, n, s in pairs.values()]
+    out += _pair_free_groups(space, free_old, free_new, threshold)
+    return out
+
+
+def _pair_free_groups(space: _Space, free_old: set[int], free_new: set[int], threshold: float) -> list[Pair]:
+    """A free statement with two adjacent free statements of the other side taken together."""
+    found = []
+    for one, free_one, other, is_old in ((free_old, free_old, free_new, True), (free_new, free_new, free_old, False)):
+        for i in sorted(one):
+            if i not in free_one:
+                continue
+            best = None
+            for j in sorted(other):
+                if j + 1 in other:
+                    group = (j, j + 1)
+                    s = space.group((i,), group) if is_old else space.group(group, (i,))
+                    if s >= threshold + GROUP_MARGIN and (best is None or s > best[0]):
+                        best = (s, group)
+            if best is not None:
+                s, group = best
+                free_one.discard(i)
+                other.difference_update(group)
+                found.append(Pair((i,), group, s, False) if is_old else Pair(group, (i,), s, False))
+    return found
 
 
 def compare_text(statement: Statement) -> str:

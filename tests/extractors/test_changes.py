@@ -21,6 +21,7 @@ from labwatch.extractors.changes.classification import (
     normalize_modality,
     numbers_in,
 )
+from labwatch.extractors.changes.obligations import carries_obligation
 from labwatch.extractors.records import Features, Passage, Statement
 
 FIXTURES = Path(__file__).parent / "fixtures" / "changes"
@@ -208,12 +209,15 @@ def test_classify_pair_names_direction_and_reason(old, new, kind, reason):
     assert reason.lower() in change.reason.lower()
 
 
-def test_mixed_directions_are_reworded_with_both_reasons():
+def test_mixed_directions_are_weakened_with_both_reasons():
+    # the codebook codes a change that moves both ways as weakened, naming both moves
     change = classify_pair(
         stmt("We aim to assess models every 3 months."), stmt("We will assess models every 6 months.")
     )
-    assert change is not None and change.kind == "reworded"
-    assert "mixed" in change.reason and "'3 months' -> '6 months'" in change.reason
+    assert change is not None and change.kind == "weakened"
+    assert "mixed" in change.reason and "'aim to' -> 'will'" in change.reason
+    assert "'3 months' -> '6 months'" in change.reason
+    assert change.dimensions == {"strength": 1, "threshold": -1}
 
 
 def test_descriptions_are_never_reported():
@@ -266,8 +270,10 @@ def test_change_as_dict_has_the_contract_keys():
     (change,) = diff_statements([], [stmt("We will publish results.", criteria=("accountability.verification",))])
     assert change.as_dict() == {
         "kind": "added", "reason": "new firm commitment ('will')", "old": None,
-        "new": "We will publish results.", "criteria": ["accountability.verification"],
+        "new": "We will publish results.", "criteria": ["accountability.verification"], "dimensions": [],
     }  # fmt: skip
+    (change,) = diff_statements([stmt("We will publish results yearly.")], [stmt("We will publish results.")])
+    assert {"kind", "reason", "old", "new", "criteria"} <= set(change.as_dict())
 
 
 @pytest.mark.parametrize(
@@ -394,7 +400,7 @@ def test_any_statements_align_each_index_once(texts, others, rnd):
     assert sorted([i for p in alignment.pairs for i in p.old] + list(alignment.removed)) == list(range(len(texts)))
     assert sorted([j for p in alignment.pairs for j in p.new] + list(alignment.added)) == list(range(len(others)))
     for change in diff_statements(old, [stmt(t, i) for i, t in enumerate(others)]):
-        assert any(s is not None and s.features.is_commitment for s in (change.old, change.new))
+        assert any(s is not None and carries_obligation(s) for s in (change.old, change.new))
 
 
 def test_changes_version_is_recorded():

@@ -1,0 +1,60 @@
+"""Which statements carry an obligation, and so are compared between versions.
+
+Not only what the commitment rules accept: a hedged or recommended practice, a commitment
+embedded in a subordinate clause ("this implies that we commit to pause ..."), a threshold
+("less than 1 in 20", "4x effective compute") or a definition that commitments depend on can
+all move an obligation, and a miss of the commitment detector must not hide their change.
+Descriptions of the world, headings and page furniture carry none.
+"""
+
+from __future__ import annotations
+
+import re
+
+from labwatch.extractors.changes.alignment import compare_text
+from labwatch.extractors.records import Statement
+
+# The lab speaking of itself with a cue of obligation, anywhere in the sentence (so a clause
+# the commitment rules read as subordinate still counts).
+_OWN_OBLIGATION = re.compile(
+    r"\b(?:we|our|us)\b[^.;:]*?\b(?:will|would|shall|must|may|might|could|should|commit\w*|pledge\w*|"
+    r"intend\w*|aim\w*|plan\w*|expect\w*|seek\w*|strive\w*|endeavou?r\w*|require\w*|ensure\w*|"
+    r"continue\w* to|explor\w*|consider\w*|reserve\w*)\b",
+    re.IGNORECASE,
+)
+_THRESHOLD = re.compile(
+    r"\b(?:less|more|fewer|greater|lower|higher) than\b|\bat (?:least|most)\b|\b\d+(?:\.\d+)?\s*(?:%|percent|x\b|×)"
+    r"|\b\d+ (?:out of|in) \d+\b|\bthresholds?\b|\bcriteri(?:a|on)\b|\b(?:every|within) (?:\w+ )?\d",
+    re.IGNORECASE,
+)
+_DEFINITION = re.compile(r"\b(?:means|is defined as|are defined as|refers? to|we define|shall mean)\b", re.IGNORECASE)
+_MIN_WORDS = 4  # a heading, a page number or a running header is shorter
+
+
+def carries_obligation(statement: Statement) -> bool:
+    """True when ``statement`` states, qualifies or conditions something the lab does."""
+    f = statement.features
+    if f.is_commitment or f.strength in ("firm", "hedged") or f.category in ("commitment", "hedge", "recommendation"):
+        return True
+    text = compare_text(statement)
+    if len(text.split()) < _MIN_WORDS:
+        return False
+    return bool(_OWN_OBLIGATION.search(text) or _THRESHOLD.search(text) or _DEFINITION.search(text))
+
+
+def obligation_label(statement: Statement) -> str:
+    """What kind of obligation-bearing statement this is, for a reason ('firm commitment',
+    'hedged statement', 'threshold', 'definition', 'embedded commitment')."""
+    f = statement.features
+    if f.is_commitment:
+        return f"{f.strength} commitment"
+    if f.strength == "hedged" or f.category == "hedge":
+        return "hedged statement"
+    if f.category == "recommendation":
+        return "recommendation"
+    text = compare_text(statement)
+    if _OWN_OBLIGATION.search(text):
+        return "embedded commitment"
+    if _THRESHOLD.search(text):
+        return "threshold"
+    return "definition"
