@@ -70,7 +70,8 @@ def pair_files(units, docs: Path) -> dict[str, tuple[Path, Path]]:
     return out_
 
 
-# Alignment thresholds tried when calibrating leave-one-pair-out.
+# Alignment thresholds tried when calibrating leave-one-pair-out. Above 0.75 only near-identical
+# wordings pair, which is the lexical method this alignment replaces.
 THRESHOLDS = (0.45, 0.5, 0.55, 0.6, 0.65, 0.7, 0.75)
 
 
@@ -97,6 +98,7 @@ def run_eval_changes(
     scores best (``objective``) on the other pairs, and the figures are those of each pair at
     its own threshold (leave one pair out); ``threshold`` fixes it instead.
     """
+    from labwatch.extractors.changes.alignment import VECTOR_MATCH_THRESHOLD
     from labwatch.extractors.changes.evaluation import pairing_quality, read_traces, summarise
     from labwatch.flows import models
     from labwatch.flows.diffing import statements_of_file
@@ -117,7 +119,9 @@ def run_eval_changes(
             chosen[pair_id] = threshold
             continue
         rest = [k for k in files if k != pair_id] or [pair_id]
-        chosen[pair_id] = max(grid, key=lambda t: (objective(_pooled(scored[t], rest)), -abs(t - 0.6)))
+        chosen[pair_id] = max(
+            grid, key=lambda t: (objective(_pooled(scored[t], rest)), -abs(t - VECTOR_MATCH_THRESHOLD))
+        )
     results = [scored[chosen[k]][k][0] for k in files]
     doc = summarise(results, n_boot=n_boot)
     doc["pairing"] = {k: pairing_quality([u for u in units if u.pair_id == k], scored[chosen[k]][k][1]) for k in files}

@@ -336,10 +336,20 @@ def test_vectors_pair_paraphrases_that_share_few_words():
     new = [stmt("The board gets evaluation findings from us; this will go on.")]
     assert sorted(c.kind for c in diff_statements(old, new)) == ["added", "removed"]
     same = np.ones((1, 4), dtype=np.float32)
-    (change,) = diff_statements(old, new, vectors_old=same, vectors_new=same)
+    # at a lower alignment threshold, agreeing vectors pair what wording alone would not
+    (change,) = diff_statements(old, new, vectors_old=same, vectors_new=same, threshold=0.6)
     assert change.kind == "reworded" and change.reason.startswith("wording:")
     unrelated = np.array([[1.0, 0.0, 0.0, 0.0]], dtype=np.float32), np.array([[0.0, 1.0, 0.0, 0.0]], dtype=np.float32)
-    assert len(diff_statements(old, new, vectors_old=unrelated[0], vectors_new=unrelated[1])) == 2
+    assert len(diff_statements(old, new, vectors_old=unrelated[0], vectors_new=unrelated[1], threshold=0.6)) == 2
+
+
+def test_vectors_that_disagree_keep_similar_wordings_apart():
+    old = [stmt("We will share evaluation findings with our board.")]
+    new = [stmt("We will share evaluation findings with our partners.")]
+    same, other = np.array([[1.0, 0.0]], dtype=np.float32), np.array([[0.0, 1.0]], dtype=np.float32)
+    assert [c.kind for c in diff_statements(old, new, vectors_old=same, vectors_new=same)] == ["reworded"]
+    kinds = sorted(c.kind for c in diff_statements(old, new, vectors_old=same, vectors_new=other))
+    assert kinds == ["added", "removed"]
 
 
 def test_vectors_of_the_wrong_shape_are_refused_with_a_message():
