@@ -27,6 +27,9 @@ class Source:
     ``archived`` lists web-archive ``id_`` capture URLs known for this source (used by backfill);
     ``changelog`` is an optional URL of the lab's own account of revisions; ``supersedes`` names
     the lab's document this one succeeds (its first version is compared with that one's last).
+    Per-source rules:
+    ``check_every`` (a crawl skips the source until that long after its last fetch) and CSS
+    selectors for an HTML page's main content, ``select`` (keep only these) and ``remove``.
     """
 
     lab: str
@@ -38,6 +41,9 @@ class Source:
     archived: tuple[str, ...] = ()
     changelog: str | None = None
     supersedes: str | None = None
+    check_every: dt.timedelta | None = None
+    select: tuple[str, ...] = ()
+    remove: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -106,7 +106,48 @@ def _parse_source(lab: str, item: Any, where: str) -> Source:
         archived=tuple(_check_http_url(a, f"{where}.archived[{i}]") for i, a in enumerate(archived)),
         changelog=_check_http_url(item["changelog"], f"{where}.changelog") if item.get("changelog") else None,
         supersedes=_check_supersedes(item.get("supersedes"), document, f"{where}.supersedes"),
+        check_every=_check_interval(item.get("check_every"), f"{where}.check_every"),
+        select=_check_selectors(item, ("select", "include"), where),
+        remove=_check_selectors(item, ("remove", "exclude"), where),
     )
+
+
+_INTERVAL = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(m|min|h|d|w)\s*$", re.I)
+_UNITS = {"m": "minutes", "min": "minutes", "h": "hours", "d": "days", "w": "weeks"}
+
+
+def _check_interval(value: Any, where: str) -> dt.timedelta | None:
+    """``check_every: 12h`` (m, h, d or w); None when absent."""
+    if value is None:
+        return None
+    m = _INTERVAL.match(str(value)) if isinstance(value, (str, int, float)) and not isinstance(value, bool) else None
+    if not m or float(m.group(1)) <= 0:
+        raise RegistryError(f"{where}: {value!r} is not an interval (a number and a unit: 30m, 12h, 7d, 2w)")
+    return dt.timedelta(**{_UNITS[m.group(2).lower()]: float(m.group(1))})
+
+
+def _check_selectors(item: dict, keys: tuple[str, str], where: str) -> tuple[str, ...]:
+    """CSS selectors under ``keys[0]`` (or its alias ``keys[1]``), each one checked to compile."""
+    from cssselect import GenericTranslator, SelectorError
+
+    if keys[0] in item and keys[1] in item:
+        raise RegistryError(f"{where}: {keys[0]} and {keys[1]} are the same rule; give one")
+    key = keys[0] if keys[0] in item else keys[1]
+    value = item.get(key)
+    if value is None:
+        return ()
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list) or not value:
+        raise RegistryError(f"{where}.{key}: expected a CSS selector or a list of them")
+    for i, selector in enumerate(value):
+        if not isinstance(selector, str) or not selector.strip():
+            raise RegistryError(f"{where}.{key}[{i}]: expected a CSS selector string, got {selector!r}")
+        try:
+            GenericTranslator().css_to_xpath(selector)
+        except SelectorError as err:
+            raise RegistryError(f"{where}.{key}[{i}]: {selector!r} is not a valid CSS selector ({err})") from None
+    return tuple(s.strip() for s in value)
 
 
 def _check_supersedes(value: Any, document: str, where: str) -> str | None:

@@ -56,6 +56,10 @@ class MalformedDocument(ParseError):
     """The bytes are truncated, corrupt, or not the format they claim to be."""
 
 
+class SelectorMismatch(ParseError):
+    """A source's ``select`` rules matched nothing on the page (its layout changed?)."""
+
+
 class UnsupportedFormat(ParseError):
     """The bytes are in a format the parsers do not handle (binary data, images, archives)."""
 

@@ -134,6 +134,25 @@ def make_match_id(lab: str, document_id: str, text: str, criterion_id: str) -> s
 
 
 @dataclass(frozen=True, slots=True)
+class HtmlRules:
+    """Per-source CSS selectors for an HTML page's main content, applied before trafilatura
+    (Open Terms Archive's ``select``/``remove``): ``remove`` drops matching elements, then only
+    what ``select`` matches is kept (all of it, in page order). Empty: the whole page."""
+
+    select: tuple[str, ...] = ()
+    remove: tuple[str, ...] = ()
+
+    def __bool__(self) -> bool:
+        return bool(self.select or self.remove)
+
+    @property
+    def signature(self) -> str:
+        """``rules-<hash>``: part of a version's extractor signature, so a rule change re-derives."""
+        key = "\x1f".join(["select", *self.select, "remove", *self.remove])
+        return "rules-" + hashlib.sha256(key.encode("utf-8")).hexdigest()[:12]
+
+
+@dataclass(frozen=True, slots=True)
 class ExtractedDocument:
     """The text stage's output for one document: its parsed text, passages and their features.
 

@@ -879,6 +879,7 @@ def crawl(
     backfill: bool = typer.Option(
         False, "--backfill", help="Also ingest earlier web-archive captures as dated versions."
     ),
+    force: bool = typer.Option(False, "--force", help="Also fetch sources whose check_every has not passed yet."),
     db: Path | None = DB_OPT,
     fmt: Fmt = typer.Option(Fmt.table, "--format"),
 ):
@@ -890,7 +891,13 @@ def crawl(
     from labwatch.flows.crawling import crawl_command
 
     crawl_command(
-        lab=lab, sources=sources, allow_private=allow_private, backfill=backfill, db=resolve_db(db), fmt=fmt.value
+        lab=lab,
+        sources=sources,
+        allow_private=allow_private,
+        backfill=backfill,
+        db=resolve_db(db),
+        fmt=fmt.value,
+        force=force,
     )
 
 

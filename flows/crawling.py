@@ -18,9 +18,10 @@ from labwatch.corpus.fetcher import CrawlContext, crawl, fetch_source, make_clie
 from labwatch.corpus.records import FetchPolicy, FetchResult, FetchState, Source
 from labwatch.corpus.registry import DEFAULT_SOURCES_DIR, check_registry_online, load_registry
 from labwatch.corpus.snapshots import SnapshotStore
+from labwatch.extractors.records import HtmlRules
 from labwatch.flows import models
 from labwatch.flows.output import err, fail, print_json, print_table, shorten
-from labwatch.flows.pipeline import Item
+from labwatch.flows.pipeline import Item, signature_with
 from labwatch.flows.run import deriver_for, notify_changes, rubric_rows, run_items
 from labwatch.warehouse import store
 from labwatch.warehouse.db import Warehouse
@@ -63,16 +64,16 @@ def previous_states(wh: Warehouse) -> tuple[dict[str, FetchState], set[str]]:
     return {u: FetchState(u, e, lm, sha) for u, e, lm, sha in rows}, seen
 
 
-def derived_snapshots(wh: Warehouse, signature: str) -> set[str]:
-    """Snapshot hashes whose version was derived by the current pipeline."""
+def derived_snapshots(wh: Warehouse) -> set[tuple[str, str]]:
+    """(snapshot hash, signature) of every stored version: a snapshot counts as derived when its
+    version's signature is the one its source's rules and the current pipeline give."""
     if not wh.exists:
         return set()
     with wh.read() as con:
         return {
-            r[0]
+            (r[0], r[1])
             for r in con.execute(
-                "SELECT vs.sha256 FROM version_snapshots vs JOIN versions v USING (version_id) WHERE v.extractor_version = ?",
-                [signature],
+                "SELECT vs.sha256, v.extractor_version FROM version_snapshots vs JOIN versions v USING (version_id)"
             ).fetchall()
         }
 
@@ -137,8 +138,14 @@ def crawl_sources(
     derive=None,
     model: str = models.DEFAULT_MODEL,
     progress=None,
+    force: bool = False,
 ) -> dict:
-    """Fetch the registry (and what its discover entries list), then derive new snapshots."""
+    """Fetch the registry (and what its discover entries list), then derive new snapshots.
+
+    Sources with a ``check_every`` fetched less than that long ago are skipped (``not_due``)
+    unless ``force``. Stored snapshots of the registry's documents whose versions were derived
+    under other rules (or an older pipeline) are re-derived in place (``rederived``).
+    """
     policy = policy or FetchPolicy()
     registry = load_registry(sources_dir or DEFAULT_SOURCES_DIR)
     if lab:
@@ -178,6 +185,8 @@ def crawl_sources(
             if progress:
                 progress(done[0], len(sources), res.url)
 
+        every = list(sources)
+        sources, waiting = (sources, []) if force else split_due(wh, sources)
         results = crawl(sources, client, states, policy, store_, on_result=on_result, context=context)
         archived: list[FetchResult] = []
         if backfill:
@@ -208,13 +217,15 @@ def crawl_sources(
     started = store.now()
     # --- end announcements ---
     signature = models.versions(model).signature
-    have = derived_snapshots(wh, signature)
+    have = derived_snapshots(wh)
+    rules = document_rules(every)
     items, queued = [], set()
     for r in sorted(
         (r for r in results + archived if r.ok and r.sha256), key=lambda r: (r.published is None, r.published or 0)
     ):
         key = (r.lab, r.document, r.sha256)
-        if r.sha256 in have or key in queued or not store_.has(r.sha256):
+        doc_rules = rules.get((r.lab, r.document))
+        if (r.sha256, signature_with(signature, doc_rules)) in have or key in queued or not store_.has(r.sha256):
             continue
         queued.add(key)
         items.append(
@@ -231,8 +242,10 @@ def crawl_sources(
                 url=r.url,
                 lab_name=names.get(r.lab),
                 content_type=r.content_type,
+                rules=doc_rules,
             )
         )
+    items += stale_snapshot_items(wh, store_, every, rules, signature, queued, names)
     if derive is None:
         derive = lambda batch: deriver_for(wh, model, models.DEFAULT_RUBRIC).derive_batch(batch)  # noqa: E731
     summary = run_items(
@@ -262,6 +275,7 @@ def crawl_sources(
             "unchanged_fetches": sum(r.outcome in ("unchanged", "not_modified") for r in results),
             "archived_captures": len(archived),
             "fetch_failures": len(fetch_failures),
+            "not_due": len(waiting),
         }
     )
     summary["failures"] = fetch_failures + summary["failures"]
@@ -280,13 +294,98 @@ def crawl_status(summary: dict) -> str:
     return "partial" if succeeded else "failed"
 
 
-def crawl_command(*, lab, sources, allow_private, backfill, db, fmt) -> None:
+def split_due(wh: Warehouse, sources: list[Source]) -> tuple[list[Source], list[Source]]:
+    """Sources to fetch now, and those whose ``check_every`` has not passed since their last fetch."""
+    timed = [s for s in sources if s.check_every]
+    if not timed or not wh.exists:
+        return list(sources), []
+    with wh.read() as con:
+        last = dict(
+            con.execute(
+                "SELECT url, max(fetched_at) FROM fetches WHERE archive_timestamp IS NULL GROUP BY url"
+            ).fetchall()
+        )
+    now = store.now()
+    due, waiting = [], []
+    for s in sources:
+        seen = last.get(s.url)
+        if s.check_every and seen is not None and now - _naive_utc(seen) < s.check_every:
+            waiting.append(s)
+        else:
+            due.append(s)
+    return due, waiting
+
+
+def _naive_utc(stamp):
+    from datetime import UTC
+
+    return stamp.astimezone(UTC).replace(tzinfo=None) if stamp.tzinfo else stamp
+
+
+def document_rules(sources: list[Source]) -> dict[tuple[str, str], HtmlRules]:
+    """The HTML rules of each (lab, document) whose registry source has any."""
+    out: dict[tuple[str, str], HtmlRules] = {}
+    for s in sources:
+        if (s.select or s.remove) and (s.lab, s.document) not in out:
+            out[(s.lab, s.document)] = HtmlRules(select=s.select, remove=s.remove)
+    return out
+
+
+def stale_snapshot_items(wh, store_, sources, rules, signature, queued, names) -> list[Item]:
+    """Items re-deriving the stored snapshots of the registry's documents whose versions carry
+    another signature (rules changed, or the pipeline was upgraded): one snapshot per version,
+    its latest, so every version is rebuilt in place from bytes already on disk."""
+    if not wh.exists:
+        return []
+    docs = {(s.lab, s.document): s for s in sources}
+    with wh.read() as con:
+        rows = con.execute(
+            "SELECT lab, document_id, sha256, extractor_version, published, title, source FROM ("
+            " SELECT v.lab, v.document_id, vs.sha256, v.extractor_version, v.published, v.title, v.source,"
+            " row_number() OVER (PARTITION BY v.version_id ORDER BY vs.seen_at DESC) AS rn"
+            " FROM versions v JOIN version_snapshots vs USING (version_id)) WHERE rn = 1 ORDER BY lab, document_id"
+        ).fetchall()
+    items = []
+    for lab, doc, sha, version_signature, published, title, source in rows:
+        if (lab, doc) not in docs or (lab, doc, sha) in queued or not store_.has(sha):
+            continue
+        doc_rules = rules.get((lab, doc))
+        if version_signature == signature_with(signature, doc_rules):
+            continue
+        queued.add((lab, doc, sha))
+        s = docs[(lab, doc)]
+        items.append(
+            Item(
+                lab=lab,
+                document_id=doc,
+                data=None,
+                blob=store_.path(sha),
+                size=store_.path(sha).stat().st_size,
+                _sha256=sha,
+                source=source or s.url,
+                published=published,
+                title=title,
+                url=s.url,
+                lab_name=names.get(lab),
+                rules=doc_rules,
+            )
+        )
+    return items
+
+
+def crawl_command(*, lab, sources, allow_private, backfill, db, fmt, force=False) -> None:
     from labwatch.flows.progress import progress_printer
 
     policy = FetchPolicy(allow_private=allow_private)
     with progress_printer(enabled=fmt == "table") as progress:
         summary = crawl_sources(
-            Warehouse(db), lab=lab, sources_dir=sources, policy=policy, backfill=backfill, progress=progress
+            Warehouse(db),
+            lab=lab,
+            sources_dir=sources,
+            policy=policy,
+            backfill=backfill,
+            progress=progress,
+            force=force,
         )
     if fmt == "json":
         print_json(summary)
@@ -316,6 +415,9 @@ def sources_check_command(*, sources, online, fmt, allow_private: bool = False) 
     registry = load_registry(sources or DEFAULT_SOURCES_DIR)
     n = sum(len(r.sources) for r in registry)
     doc: dict = {"labs": len(registry), "sources": n, "discover": sum(len(r.discover) for r in registry), "valid": True}
+    every = [s for r in registry for s in r.sources]
+    doc["with_selectors"] = sum(1 for s in every if s.select or s.remove)
+    doc["with_interval"] = sum(1 for s in every if s.check_every)
     if online:
         policy = FetchPolicy(allow_private=allow_private, retries=1)
         with make_client(policy) as client:
@@ -337,8 +439,8 @@ def sources_check_command(*, sources, online, fmt, allow_private: bool = False) 
     else:
         print_table(
             "registry",
-            ["labs", "sources", "discover entries", "valid"],
-            [[doc["labs"], doc["sources"], doc["discover"], "yes"]],
+            ["labs", "sources", "discover entries", "with selectors", "with check_every", "valid"],
+            [[doc["labs"], doc["sources"], doc["discover"], doc["with_selectors"], doc["with_interval"], "yes"]],
         )
         if online:
             print_table(

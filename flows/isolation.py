@@ -95,13 +95,13 @@ def _worker(conn, memory_mb: int, cpu_seconds: float, parent_pid: int) -> None:
             return
         if msg is None:
             return
-        op, data, source, kind = msg
+        op, data, source, kind, rules = msg
         _limit_cpu(cpu_seconds)
         try:
             if op == "extract":  # the text stage: parse, passages, commitment features
-                conn.send(("ok", extract_document(data, source=source, kind=kind)))
+                conn.send(("ok", extract_document(data, source=source, kind=kind, rules=rules)))
             else:
-                conn.send(("ok", parse_document(data, source=source, kind=kind)))
+                conn.send(("ok", parse_document(data, source=source, kind=kind, rules=rules)))
         except ParseError as exc:
             conn.send(("parse_error", exc))
         except MemoryError:
@@ -207,25 +207,25 @@ class ParserPool:
 
         threading.Thread(target=start, daemon=True, name="labwatch-parser-warmup").start()
 
-    def parse(self, data: bytes, *, source: str, kind: str = "auto"):
+    def parse(self, data: bytes, *, source: str, kind: str = "auto", rules=None):
         """Parse in the worker, within the pool's time and memory limits.
 
         Returns the ParsedDocument; raises ParseError naming ``source`` and the reason on any
         failure (bad bytes, time limit, memory limit, crashed parser). Never hangs longer than
         the timeout (plus the worker's start-up), and the next call gets a healthy worker.
         """
-        return self._call("parse", data, source, kind)
+        return self._call("parse", data, source, kind, rules)
 
-    def extract(self, data: bytes, *, source: str, kind: str = "auto"):
+    def extract(self, data: bytes, *, source: str, kind: str = "auto", rules=None):
         """The whole text stage in the worker: an ``ExtractedDocument``.
 
         Same limits and errors as ``parse`` (the time limit covers the three steps). Running
         segmentation and feature detection here keeps spaCy out of the calling process, so the
         worker prepares text while the caller loads and runs the embedding model.
         """
-        return self._call("extract", data, source, kind)
+        return self._call("extract", data, source, kind, rules)
 
-    def _call(self, op: str, data: bytes, source: str, kind: str):
+    def _call(self, op: str, data: bytes, source: str, kind: str, rules=None):
         from labwatch.extractors.exceptions import ParseError
 
         with self._lock:
@@ -233,7 +233,7 @@ class ParserPool:
                 self._kill()
                 self._start(source)
             try:
-                self._conn.send((op, data, source, kind))
+                self._conn.send((op, data, source, kind, rules))
                 if not self._conn.poll(self.timeout):
                     self._kill()
                     raise ParseError(

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
-from labwatch.extractors.records import ExtractedDocument
+from labwatch.extractors.records import ExtractedDocument, HtmlRules
 from labwatch.flows import models
 from labwatch.flows.change_detection import recompute_changes
 from labwatch.flows.succession import documents_to_compare, propose_successions
@@ -49,6 +49,7 @@ class Item:
     _sha256: str | None = None
 
     blob: Path | None = None  # a stored snapshot holding the bytes
+    rules: HtmlRules | None = None  # the registry source's CSS selectors (HTML main content)
 
     def __post_init__(self) -> None:
         if self.data is not None:
@@ -213,10 +214,10 @@ class Deriver:
 
     def _extract_one(self, it: Item):
         if self.parser is not None:
-            return self.parser.extract(it.load(), source=it.source, kind=it.kind)
+            return self.parser.extract(it.load(), source=it.source, kind=it.kind, rules=it.rules)
         from labwatch.extractors.statements.extraction import extract_document
 
-        return extract_document(it.load(), source=it.source, kind=it.kind)
+        return extract_document(it.load(), source=it.source, kind=it.kind, rules=it.rules)
 
     def extract_ahead(self, items: Sequence[Item]) -> None:
         """Start the text stage of ``items`` in the background; ``derive_batch`` of the same
@@ -303,7 +304,7 @@ class Deriver:
                     text=doc.text,
                     format=doc.format,
                     parser=doc.parser,
-                    extractor_version=v.signature,
+                    extractor_version=signature_with(v.signature, it.rules),
                     passages=ps,
                     features=fs,
                     suggestions=suggestions[i : i + n],
@@ -324,6 +325,12 @@ class Deriver:
             out.items.append(it)
             i += n
         return out
+
+
+def signature_with(signature: str, rules: HtmlRules | None) -> str:
+    """The pipeline's signature, plus the source's rules when it has any: a version derived under
+    other rules is re-derived (in place: an extraction upgrade, never a new version)."""
+    return f"{signature}+{rules.signature}" if rules else signature
 
 
 def _batch_key(items: Sequence[Item]) -> tuple:

@@ -129,6 +129,14 @@ class VersionIndex:
     def add_version(self, vid: str, rec: VersionRecord, ordinal: int) -> None:
         self.versions[(rec.lab, rec.document_id)].append((vid, rec.text_hash, rec.published, rec.seen_at, ordinal))
 
+    def retext(self, vid: str, rec: VersionRecord) -> None:
+        """A re-derived version's text changed: later lookups in the batch see the new hash."""
+        key = (rec.lab, rec.document_id)
+        self.versions[key] = [(v, rec.text_hash if v == vid else th, *rest) for v, th, *rest in self.versions[key]]
+        for snap, (v, _) in list(self.snapshots.items()):
+            if v == vid:
+                self.snapshots[snap] = (vid, rec.text_hash)
+
     def add_snapshot(self, vid: str, rec: VersionRecord, text_hash_: str) -> None:
         self.snapshots[(rec.snapshot_sha, rec.lab, rec.document_id)] = (vid, text_hash_)
 
@@ -328,9 +336,13 @@ def _version_snapshot(con: duckdb.DuckDBPyConnection, buffer: RowBuffer, vid: st
 def _rederive(con: duckdb.DuckDBPyConnection, vid: str, rec: VersionRecord, buffer: RowBuffer) -> None:
     """Replace a version's derived rows (after an extractor, model or rubric upgrade)."""
     buffer.drop_version(vid)  # the same snapshot twice in one batch: its rows may still be queued
+    if buffer.index is not None:
+        buffer.index.retext(vid, rec)
     queued = buffer.versions.get(vid)
     if queued is not None:  # created earlier in this batch, not written yet
         queued.update(
+            text=rec.text,
+            text_hash=rec.text_hash,
             parser=rec.parser,
             extractor_version=rec.extractor_version,
             n_passages=len(rec.passages),
@@ -342,10 +354,22 @@ def _rederive(con: duckdb.DuckDBPyConnection, vid: str, rec: VersionRecord, buff
         return
     con.execute("DELETE FROM matches WHERE version_id = ?", [vid])
     con.execute("DELETE FROM statements WHERE version_id = ?", [vid])
+    # the text too: a later snapshot is compared with this version's text as derived now (after a
+    # change of a source's selectors, a page edited outside them must still match it)
     con.execute(
-        "UPDATE versions SET parser = ?, extractor_version = ?, n_passages = ?, n_pages = ?, "
-        "title = coalesce(?, title), published = coalesce(?, published) WHERE version_id = ?",
-        [rec.parser, rec.extractor_version, len(rec.passages), rec.n_pages, rec.title, rec.published, vid],
+        "UPDATE versions SET text = ?, text_hash = ?, parser = ?, extractor_version = ?, n_passages = ?, "
+        "n_pages = ?, title = coalesce(?, title), published = coalesce(?, published) WHERE version_id = ?",
+        [
+            rec.text,
+            rec.text_hash,
+            rec.parser,
+            rec.extractor_version,
+            len(rec.passages),
+            rec.n_pages,
+            rec.title,
+            rec.published,
+            vid,
+        ],
     )
     _derived_rows(vid, rec, buffer)
 

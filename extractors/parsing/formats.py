@@ -15,7 +15,7 @@ from labwatch.extractors.exceptions import EmptyDocument, MalformedDocument, Uns
 from labwatch.extractors.parsing.html import parse_html
 from labwatch.extractors.parsing.pdf import ENGINES, read_pdf
 from labwatch.extractors.parsing.text import looks_binary, parse_text
-from labwatch.extractors.records import ParsedDocument
+from labwatch.extractors.records import HtmlRules, ParsedDocument
 from labwatch.extractors.versions import PARSER_VERSION  # bump it there when output changes
 
 KINDS = ("auto", "pdf", "html", "text")
@@ -52,11 +52,14 @@ def sniff_format(data: bytes) -> str:
     return "text"
 
 
-def parse_document(data: bytes, *, source: str, kind: str = "auto", pdf_engine: str = "pypdfium2") -> ParsedDocument:
+def parse_document(
+    data: bytes, *, source: str, kind: str = "auto", pdf_engine: str = "pypdfium2", rules: HtmlRules | None = None
+) -> ParsedDocument:
     """Parse a document's bytes into text blocks with page/section provenance.
 
     ``kind`` is "auto" (sniff the bytes), or "pdf", "html", "text" to force a parser.
-    ``pdf_engine`` is "pypdfium2" (fast, default) or "pdfplumber".
+    ``pdf_engine`` is "pypdfium2" (fast, default) or "pdfplumber". ``rules`` (CSS selectors of
+    the source) apply to HTML only.
     Raises a ParseError subclass (EmptyDocument, EncryptedPDF, NoTextLayer, MalformedDocument,
     UnsupportedFormat) naming the source; never returns an empty document.
     """
@@ -74,7 +77,7 @@ def parse_document(data: bytes, *, source: str, kind: str = "auto", pdf_engine: 
     if fmt == "pdf":
         return read_pdf(data, source=source, parser=parser_name("pdf", pdf_engine), engine=pdf_engine)
     if fmt == "html":
-        return parse_html(data, source=source, parser=parser_name("html"))
+        return parse_html(data, source=source, parser=parser_name("html"), rules=rules)
     return parse_text(data, source=source, parser=parser_name("text"))
 
 

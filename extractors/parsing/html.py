@@ -17,9 +17,9 @@ import lxml.html
 import trafilatura
 from trafilatura.settings import use_config
 
-from labwatch.extractors.exceptions import EmptyDocument, MalformedDocument
+from labwatch.extractors.exceptions import EmptyDocument, MalformedDocument, SelectorMismatch
 from labwatch.extractors.parsing.text import BlockBuilder, assemble_document, collapse, decode_bytes, text_blocks
-from labwatch.extractors.records import ParsedDocument
+from labwatch.extractors.records import HtmlRules, ParsedDocument
 
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_\-:.]+)""", re.I)
 _XML_ENCODING = re.compile(rb"""<\?xml[^>]+encoding\s*=\s*["']([A-Za-z0-9_\-.]+)""", re.I)
@@ -105,10 +105,12 @@ def _depth(tree) -> int:
     return deepest
 
 
-def parse_html(data: bytes | str, *, source: str, parser: str) -> ParsedDocument:
+def parse_html(data: bytes | str, *, source: str, parser: str, rules: HtmlRules | None = None) -> ParsedDocument:
     """HTML bytes -> ParsedDocument (format "html") of the main content.
 
-    Raises EmptyDocument when the page has no text, MalformedDocument when it cannot be read.
+    ``rules`` (the source's CSS selectors) cut the page down before trafilatura looks for the
+    main content. Raises EmptyDocument when the page has no text, MalformedDocument when it
+    cannot be read, SelectorMismatch when ``rules.select`` matches nothing.
     """
     markup = data if isinstance(data, str) else decode_html(data, source)
     markup = _XML_DECL.sub("", markup, count=1)
@@ -124,6 +126,9 @@ def parse_html(data: bytes | str, *, source: str, parser: str) -> ParsedDocument
         raise MalformedDocument(source, "HTML nested more than 2048 levels deep; refusing a partial page")
     title = page_title(tree)
     warnings: list[str] = []
+    if rules:
+        tree = apply_rules(tree, rules, source, title)
+        markup = lxml.html.tostring(tree, encoding="unicode")
     main_md = _trafilatura_markdown(markup, warnings)
     fallback, boilerplate = fallback_blocks(tree)
     fallback_chars = sum(len(b.text) for b in fallback)
@@ -149,6 +154,42 @@ def parse_html(data: bytes | str, *, source: str, parser: str) -> ParsedDocument
     else:
         blocks = main_blocks
     return assemble_document(blocks, format="html", parser=parser, source=source, title=title, warnings=warnings)
+
+
+def apply_rules(tree: lxml.html.HtmlElement, rules: HtmlRules, source: str, title: str | None) -> lxml.html.HtmlElement:
+    """A new page holding only the selected content: ``remove`` matches dropped first, then the
+    outermost ``select`` matches, in page order, inside one ``<main>``."""
+    from cssselect import SelectorError
+    from lxml.cssselect import CSSSelector
+
+    def matches(selector: str) -> list:
+        try:
+            return CSSSelector(selector)(tree)
+        except (SelectorError, lxml.etree.XPathError) as exc:
+            raise MalformedDocument(source, f"CSS selector {selector!r} is not valid: {exc}") from None
+
+    for selector in rules.remove:
+        for el in matches(selector):
+            _drop(el)
+    if not rules.select:
+        return tree
+    chosen = {el for selector in rules.select for el in matches(selector)}
+    outermost = [el for el in tree.iter() if el in chosen and not any(a in chosen for a in el.iterancestors())]
+    if not outermost:
+        raise SelectorMismatch(
+            source,
+            f"select {', '.join(rules.select)} matched nothing on the page (did its layout change? "
+            "correct the source's select rule in the registry)",
+        )
+    page = lxml.html.document_fromstring("<html><head></head><body><main></main></body></html>")
+    if title:
+        lxml.etree.SubElement(page.find("head"), "title").text = title
+    main = page.find(".//main")
+    for el in outermost:
+        part = copy.deepcopy(el)
+        part.tail = None
+        main.append(part)
+    return page
 
 
 def page_title(tree: lxml.html.HtmlElement) -> str | None:
