@@ -41,12 +41,21 @@ def _read(path: str, fn, *args, **kwargs):
 
 @st.cache_data(ttl=TTL, show_spinner=False)
 def queue(
-    path: str, lab: str | None, criterion: str | None, document: str | None, limit: int | None = 500
+    path: str,
+    lab: str | None,
+    criterion: str | None,
+    document: str | None,
+    limit: int | None = 500,
+    order: str = "score",
 ) -> list[dict]:
-    """Undecided suggestions, most useful first."""
-    return _read(
-        path, queries.review_queue, lab=lab, criterion=criterion, document=document, limit=limit, order="useful"
-    )
+    """Undecided suggestions in ``order`` (queries.review_queue: score = best first, as the CLI)."""
+    return _read(path, queries.review_queue, lab=lab, criterion=criterion, document=document, limit=limit, order=order)
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def other_criteria(path: str, statement_id: str, criterion_id: str) -> list[dict]:
+    """The matcher's other candidate criteria for a passage, best first."""
+    return _read(path, queries.other_criteria, statement_id, criterion_id)
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)

@@ -36,16 +36,18 @@ def review_queue(
     """Undecided suggestions on current versions, one per match id.
 
     order="score": best first. order="useful": uncertain and high-weight criteria first.
+    order="document": as the passages stand in their documents (lab, document, position).
     """
     order_sql = {
         "score": "score DESC, match_id",
         "useful": "(1 - abs(score - 0.5)) * (0.5 + coalesce(weight, 0) * category_weight) DESC, match_id",
+        "document": "lab, document_id, seq, score DESC, match_id",
     }[order]
     sql = f"""
         WITH cur AS (SELECT version_id FROM current_versions(current_date)),
         cand AS (
             SELECT m.match_id, m.lab, m.document_id, m.criterion_id, m.score, m.why, m.version_id,
-                   s.statement_id, s.text, s.page, s.section, s.is_commitment, s.strength,
+                   s.statement_id, s.seq, s.text, s.page, s.section, s.is_commitment, s.strength,
                    s.context, s.lead_in, v.source, v.title,
                    row_number() OVER (PARTITION BY m.match_id ORDER BY m.score DESC) AS rn
             FROM matches m
@@ -57,7 +59,7 @@ def review_queue(
               AND (?::VARCHAR IS NULL OR m.criterion_id = ?)
               AND (?::VARCHAR IS NULL OR m.document_id = ?)
         )
-        SELECT c.* EXCLUDE (rn), r.weight, r.category_weight, r.description
+        SELECT c.* EXCLUDE (rn), r.weight, r.category_weight, r.scored, r.parent, r.description
         FROM cand c LEFT JOIN rubric_criteria r ON r.criterion_id = c.criterion_id
         WHERE rn = 1
         ORDER BY {order_sql}
@@ -67,6 +69,18 @@ def review_queue(
     cur = con.execute(sql, params)
     cols = [d[0] for d in cur.description]
     return [dict(zip(cols, row)) for row in cur.fetchall()]
+
+
+def other_criteria(con: duckdb.DuckDBPyConnection, statement_id: str, criterion_id: str) -> list[dict]:
+    """The matcher's other candidate criteria for a passage, best first (``criterion_id``,
+    ``score``): what a reviewer most likely means when the suggested criterion is wrong."""
+    return _rows(
+        con.execute(
+            "SELECT criterion_id, max(score) AS score FROM matches WHERE statement_id = ? AND criterion_id <> ? "
+            "GROUP BY criterion_id ORDER BY score DESC, criterion_id",
+            [statement_id, criterion_id],
+        )
+    )
 
 
 def scores(

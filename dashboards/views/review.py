@@ -1,14 +1,21 @@
-"""Review queue: one suggestion at a time, most useful first, with every way to decide on it."""
+"""Review queue: one suggestion at a time, best first by default (as `labwatch review list`),
+with the decision buttons (and their keyboard shortcuts) at the top of the card."""
 
 from __future__ import annotations
+
+from datetime import date
 
 import pandas as pd
 import streamlit as st
 
 from labwatch.dashboards import data
+from labwatch.dashboards.queue import DEFAULT_ORDER, ORDERS, SCOPES, in_scope, next_best, score_effect
 from labwatch.dashboards.render import escape_text, quote_in_context, source_link
 from labwatch.dashboards.views import decisions
 from labwatch.dashboards.views.common import ALL, pick, reviewer, show_messages
+
+# Streamlit reserves C and R (clear cache, rerun); these are the keys of the card's buttons.
+SHORTCUTS = {"confirm": "Y", "reject": "X", "skip": "S", "undo": "U", "confirm_other": "B"}
 
 
 def show(path: str) -> None:
@@ -19,17 +26,22 @@ def show(path: str) -> None:
     if not name:
         st.warning('Enter your name in the sidebar ("Reviewer name"): nothing can be decided without it.')
     crit = {c["criterion_id"]: c for c in data.criteria(path)}
+    order, scope = _order_and_scope()
     lab, criterion, document = _filters(path, list(crit))
     skipped = st.session_state.get("skipped", set())
-    items = [i for i in data.queue(path, lab, criterion, document) if i["match_id"] not in skipped]
-    _undo_bar(path, name)
+    items = [
+        i
+        for i in data.queue(path, lab, criterion, document, order=ORDERS[order][0])
+        if i["match_id"] not in skipped and in_scope(i, crit, SCOPES[scope])
+    ]
     st.caption(
-        f"{len(items)} undecided suggestions match the filters"
+        f"{len(items)} undecided suggestions match the filters, {order.lower()}: {ORDERS[order][1]}"
         + (f" ({len(skipped)} skipped this session)" if skipped else "")
     )
     if items:
         _card(path, items[0], crit, name)
     else:
+        _undo_row(path, name)
         st.success("Nothing left to review with these filters.")
     if items:
         _bulk(path, items, name)
@@ -37,6 +49,16 @@ def show(path: str) -> None:
 
 
 def _filters(path: str, criteria: list[str]) -> tuple[str | None, str | None, str | None]:
+    """Lab, criterion and document filters, folded away (the card stays near the top) unless one
+    is set; the fold's title names the active ones."""
+    active = [str(st.session_state.get(k)) for k in ("f_lab", "f_criterion", "f_document")]
+    active = [a for a in active if a not in ("None", ALL)]
+    title = "Filters: " + (", ".join(active) if active else "all labs, criteria and documents")
+    with st.expander(title, expanded=bool(active)):
+        return _filter_boxes(path, criteria)
+
+
+def _filter_boxes(path: str, criteria: list[str]) -> tuple[str | None, str | None, str | None]:
     cols = st.columns(3)
     with cols[0]:
         lab = pick("Lab", data.labs(path), "f_lab")
@@ -50,22 +72,35 @@ def _filters(path: str, criteria: list[str]) -> tuple[str | None, str | None, st
     return lab, criterion, document
 
 
-def _undo_bar(path: str, name: str) -> None:
+def _order_and_scope() -> tuple[str, str]:
+    """The queue's order (always shown; best first unless the reviewer picks another) and the
+    scored / unscored filter."""
+    cols = st.columns(2)
+    if st.session_state.get("q_order") not in ORDERS:
+        st.session_state["q_order"] = DEFAULT_ORDER
+    order = cols[0].radio("Order", list(ORDERS), key="q_order", horizontal=True)
+    if st.session_state.get("f_scored") not in SCOPES:
+        st.session_state["f_scored"] = next(iter(SCOPES))
+    scope = cols[1].radio("Criteria", list(SCOPES), key="f_scored", horizontal=True)
+    return order, scope
+
+
+def _undo_row(path: str, name: str) -> None:
     stack = st.session_state.get("undo_stack") or []
-    if stack:
+    if stack and name:
         st.button(
             f"Undo last decision: {stack[-1]['summary']}",
             key="undo",
             on_click=decisions.undo,
             args=(path,),
-            disabled=not name,
+            shortcut=SHORTCUTS["undo"],
         )
 
 
 def _card(path: str, item: dict, crit: dict, name: str) -> None:
     detail = data.passage(path, item["statement_id"]) or {}
+    cid = item["criterion_id"]
     with st.container(border=True):
-        cid = item["criterion_id"]
         st.subheader(f"Suggested criterion: {cid}")
         st.caption(escape_text((crit.get(cid) or {}).get("description") or "(no description)"), unsafe_allow_html=True)
         st.markdown(
@@ -76,8 +111,16 @@ def _card(path: str, item: dict, crit: dict, name: str) -> None:
             ),
             unsafe_allow_html=True,
         )
-        _provenance(item, detail)
+        moves, effect = score_effect(item, crit.get(cid), _lab_credits(path, item["lab"]))
+        (st.success if moves else st.info)(effect)
         _actions(path, item, list(crit), name)
+        _provenance(item, detail)
+        _details(name)
+
+
+def _lab_credits(path: str, lab: str) -> dict[str, dict]:
+    labs = data.scores(path, date.today())["labs"]
+    return {c["criterion_id"]: c for x in labs if x["lab"] == lab for c in x["criteria"]}
 
 
 def _provenance(item: dict, detail: dict) -> None:
@@ -100,24 +143,70 @@ def _provenance(item: dict, detail: dict) -> None:
 
 
 def _actions(path: str, item: dict, criteria: list[str], name: str) -> None:
+    """One row of buttons above the passage: confirm, reject, skip, undo, confirm for the
+    next-best criterion; each with its keyboard shortcut."""
+    if not name:
+        return
     ref = data.ref_of(item)
+    others = [c for c in criteria if c != item["criterion_id"]]
+    best = next_best(item, data.other_criteria(path, item["statement_id"], item["criterion_id"]), criteria)
+    if st.session_state.get("q_for") != ref.match_id:  # a new card: offer its own next-best
+        st.session_state["q_for"] = ref.match_id
+        st.session_state["q_other"] = best
+    elif st.session_state.get("q_other") not in (None, *others):
+        st.session_state["q_other"] = best
+    target = st.session_state.get("q_other")
+    stack = st.session_state.get("undo_stack") or []
+    cols = st.columns([1, 1, 1, 1, 3])
+    cols[0].button(
+        "Confirm",
+        key="confirm",
+        type="primary",
+        on_click=decisions.decide,
+        args=(path, ref, "confirm"),
+        shortcut=SHORTCUTS["confirm"],
+    )
+    cols[1].button(
+        "Reject", key="reject", on_click=decisions.decide, args=(path, ref, "reject"), shortcut=SHORTCUTS["reject"]
+    )
+    cols[2].button("Skip", key="skip", on_click=decisions.skip, args=(ref.match_id,), shortcut=SHORTCUTS["skip"])
+    cols[3].button(
+        "Undo",
+        key="undo",
+        on_click=decisions.undo,
+        args=(path,),
+        disabled=not stack,
+        help=f"Undo: {stack[-1]['summary']}" if stack else "Nothing to undo yet",
+        shortcut=SHORTCUTS["undo"],
+    )
+    cols[4].button(
+        f"Confirm for {target}" if target else "Confirm for another criterion (pick one below)",
+        key="confirm_other",
+        disabled=not target,
+        on_click=decisions.decide,
+        args=(path, ref, "other"),
+        shortcut=SHORTCUTS["confirm_other"],
+    )
+    st.caption(
+        "Keys: "
+        + ", ".join(f"{k} {what}" for what, k in zip(("confirm", "reject", "skip", "undo"), "YXSU"))
+        + (f", B confirm for {target} (the passage's next-best criterion)" if target and target == best else "")
+    )
+    if others:
+        st.selectbox(
+            "Confirm for another criterion (defaults to the passage's next-best)",
+            others,
+            key="q_other",
+            index=None,
+            placeholder="pick a criterion",
+        )
+
+
+def _details(name: str) -> None:
+    """Partial credit and a note: used by the next Confirm (or Confirm for ...)."""
     st.session_state.setdefault("q_credit", 1.0)
     st.slider("Credit (partial credit below 1)", 0.0, 1.0, step=0.05, key="q_credit", disabled=not name)
     st.text_input("Note (optional)", key="q_note", disabled=not name)
-    if not name:
-        return
-    cols = st.columns(3)
-    cols[0].button("Confirm", key="confirm", type="primary", on_click=decisions.decide, args=(path, ref, "confirm"))
-    cols[1].button("Reject", key="reject", on_click=decisions.decide, args=(path, ref, "reject"))
-    cols[2].button("Skip", key="skip", on_click=decisions.skip, args=(ref.match_id,))
-    others = [c for c in criteria if c != item["criterion_id"]]
-    if others:
-        if st.session_state.get("q_other") not in others:
-            st.session_state["q_other"] = others[0]
-        st.selectbox("Or confirm for a different criterion", others, key="q_other")
-        st.button(
-            "Confirm for that criterion", key="confirm_other", on_click=decisions.decide, args=(path, ref, "other")
-        )
 
 
 def _bulk(path: str, items: list[dict], name: str) -> None:

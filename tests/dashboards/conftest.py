@@ -118,7 +118,7 @@ ALPHA_V2 = [
         FIRM,
         [("measuring.third_party_access", 0.55)],
     ),
-    ("We aim to run evaluations every six months.", HEDGED, []),
+    ("We aim to run evaluations every six months.", HEDGED, [("context.thresholds", 0.44)]),
     (SCRIPT, FIRM, [("accountability.change_control", 0.48)]),
     ("Our board approves every change to this policy.", FIRM, []),
 ]

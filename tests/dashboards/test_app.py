@@ -16,9 +16,10 @@ from labwatch.warehouse.reviews import new_event, record_events, resolve_match
 PAGES = ["Review queue", "Scores", "Evidence and history", "Changes", "Runs"]
 
 
-def _queue(wh, **filters):
+def _queue(wh, order="score", **filters):
+    """The queue as the dashboard shows it by default: best first, like `labwatch review list`."""
     with wh.read() as con:
-        return queries.review_queue(con, order="useful", limit=None, **filters)
+        return queries.review_queue(con, order=order, limit=None, **filters)
 
 
 def _decisions(wh) -> dict[str, tuple]:
@@ -72,11 +73,15 @@ def test_nothing_can_be_decided_without_a_reviewer_name(app, warehouse):
     assert _events(warehouse) == []
 
 
-def test_queue_shows_the_most_useful_suggestion_first(app, warehouse):
+def test_queue_shows_the_best_suggestion_first_and_says_so(app, warehouse):
     first = _queue(warehouse)[0]
+    assert first["score"] == max(q["score"] for q in _queue(warehouse))
     at = app()
     assert _shown_criterion(at) == first["criterion_id"]
-    assert any(f"{len(_queue(warehouse))} undecided suggestions" in c.value for c in at.caption)
+    assert at.radio(key="q_order").value == "Best first"
+    assert any(
+        f"{len(_queue(warehouse))} undecided suggestions" in c.value and "best first" in c.value for c in at.caption
+    )
     text = _markdown(at)
     assert escape_text(first["text"]) in text
     assert escape_text(first["document_id"]) in text and escape_text(first["version_id"]) in text
@@ -94,6 +99,77 @@ def test_confirm_records_a_decision_and_moves_the_score(app, warehouse):
     assert any("Confirmed" in s.value for s in at.success)
     second = _queue(warehouse)[0]
     assert _shown_criterion(at) == second["criterion_id"] and escape_text(second["text"]) in _markdown(at)
+
+
+@pytest.mark.parametrize(("label", "order"), [("Most informative first", "useful"), ("Document order", "document")])
+def test_the_other_orders_are_offered_and_shown_as_active(app, warehouse, label, order):
+    expected = _queue(warehouse, order=order)
+    assert expected[0]["match_id"] != _queue(warehouse)[0]["match_id"]  # the orders really differ here
+    at = app()
+    at.radio(key="q_order").set_value(label).run()
+    assert _shown_criterion(at) == expected[0]["criterion_id"]
+    assert escape_text(expected[0]["text"]) in _markdown(at)
+    assert any(label.lower() in c.value for c in at.caption)
+    at.button(key="skip").click().run()
+    assert escape_text(expected[1]["text"]) in _markdown(at)
+
+
+def test_the_queue_filters_by_scored_and_unscored_criteria(app, warehouse):
+    unscored = [q for q in _queue(warehouse) if q["criterion_id"] == "context.thresholds"]
+    assert len(unscored) == 1
+    at = app()
+    at.radio(key="f_scored").set_value("Unscored or weight 0 (context)").run()
+    assert _shown_criterion(at) == "context.thresholds"
+    assert any("1 undecided suggestions" in c.value for c in at.caption)
+    assert any("Does not move a score" in i.value and "unscored" in i.value for i in at.info)
+    at.radio(key="f_scored").set_value("Scored (a decision can move a score)").run()
+    n = len(_queue(warehouse)) - 1
+    assert any(f"{n} undecided suggestions" in c.value for c in at.caption)
+    for _ in range(n):
+        assert _shown_criterion(at) != "context.thresholds"
+        at.button(key="skip").click().run()
+    assert any("Nothing left" in s.value for s in at.success)
+
+
+def test_each_card_says_whether_its_decision_moves_a_score(app, warehouse):
+    first = _queue(warehouse)[0]
+    at = app()
+    said = [s.value for s in at.success if s.value.startswith("Moves a score")]
+    before = _score(warehouse, first["lab"])
+    assert said and first["lab"] in said[0]
+    points = float(said[0].split("up to ")[1].split(" points")[0])
+    at.button(key="confirm").click().run()
+    assert _score(warehouse, first["lab"]) - before == pytest.approx(points, abs=0.05)
+
+
+def test_decision_buttons_have_keyboard_shortcuts(app):
+    at = app()
+    keys = {b.key: b.proto.shortcut.upper() for b in at.button}
+    assert {k: keys[k] for k in ("confirm", "reject", "skip", "undo", "confirm_other")} == {
+        "confirm": "Y",
+        "reject": "X",
+        "skip": "S",
+        "undo": "U",
+        "confirm_other": "B",
+    }
+    assert any("Keys: Y confirm" in c.value for c in at.caption)
+
+
+def test_confirm_for_another_criterion_defaults_to_the_next_best(app, warehouse):
+    first = _queue(warehouse, lab="alpha-lab")[0]
+    with warehouse.read() as con:
+        others = queries.other_criteria(con, first["statement_id"], first["criterion_id"])
+        rubric = sorted(c["criterion_id"] for c in queries.rubric_criteria(con))
+    best = others[0]["criterion_id"]
+    assert best != next(c for c in rubric if c != first["criterion_id"])  # not the alphabetically first
+    at = app()
+    at.selectbox(key="f_lab").select("alpha-lab").run()
+    assert _shown_criterion(at) == first["criterion_id"]
+    assert at.selectbox(key="q_other").value == best
+    assert at.button(key="confirm_other").label == f"Confirm for {best}"
+    at.button(key="confirm_other").click().run()
+    other_id = make_match_id(first["lab"], first["document_id"], first["text"], best)
+    assert _decisions(warehouse)[other_id][0] == "confirmed"
 
 
 def test_reject_records_a_rejection_without_score(app, warehouse):
@@ -134,12 +210,12 @@ def test_undo_withdraws_the_last_decision(app, warehouse):
     assert first["match_id"] not in _decisions(warehouse)
     assert [e[2] for e in _events(warehouse)] == ["confirmed", "withdrawn"]
     assert first["match_id"] in {q["match_id"] for q in _queue(warehouse)}
-    assert not any(b.key == "undo" for b in at.button)  # nothing left to undo
+    assert at.button(key="undo").disabled  # nothing left to undo
 
 
 def test_confirm_for_a_different_criterion(app, warehouse):
     first = _queue(warehouse)[0]
-    target = "measuring.third_party_access"
+    target = "accountability.change_control"
     assert first["criterion_id"] != target
     at = app()
     at.selectbox(key="q_other").select(target).run()
@@ -219,9 +295,10 @@ def test_search_treats_wildcards_literally(app):
 
 
 def test_crawled_html_is_shown_as_text(app, warehouse):
-    first = _queue(warehouse)[0]
-    assert "<script>" in first["text"]  # the fixture's most useful suggestion carries the payload
+    first = _queue(warehouse, order="useful")[0]
+    assert "<script>" in first["text"]  # the fixture's most informative suggestion carries the payload
     at = app()
+    at.radio(key="q_order").set_value("Most informative first").run()
     body = _markdown(at)
     assert "&lt;script&gt;alert" in body and "&lt;img src" in body
     assert "<script" not in body.lower() and "<img" not in body.lower()
@@ -252,7 +329,7 @@ def test_scores_page_shows_warehouse_scores_and_cell_evidence(app, warehouse):
     at.selectbox(key="s_lab").select(first["lab"]).run()
     at.selectbox(key="s_criterion").select(first["criterion_id"]).run()
     assert escape_text(first["text"]) in _markdown(at)
-    at.selectbox(key="s_criterion").select("measuring.third_party_access").run()
+    at.selectbox(key="s_criterion").select("measuring.names_capabilities").run()
     assert any("No confirmed evidence" in i.value for i in at.info)
 
 

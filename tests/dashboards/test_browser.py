@@ -120,6 +120,8 @@ def server(warehouse, tmp_path):
             "none",
             "--browser.gatherUsageStats",
             "false",
+            "--client.toolbarMode",
+            "minimal",  # as `labwatch dashboard` starts it
         ],
         env=env,
         stdout=log,
@@ -188,13 +190,43 @@ def _screenshot(browser: DevTools, path: Path) -> Path:
     return path
 
 
-BUTTON = "[...document.querySelectorAll('button')].find(b => b.innerText.trim() === {label!r})"
+BUTTON = "[...document.querySelectorAll('button')].find(b => b.innerText.trim().startsWith({label!r}))"
+LABEL = "[...document.querySelectorAll('label')].find(l => l.innerText.trim() === {label!r})"
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+VIEWPORT = {"width": 1280, "height": 800}  # a laptop screen: what is "above the fold"
+
+
+def _press(browser: DevTools, char: str) -> None:
+    """A real key press on the page (not in a text box), as a reviewer's keyboard sends it."""
+    browser.js("document.activeElement && document.activeElement.blur()")
+    code = ord(char.upper())
+    for kind in ("keyDown", "keyUp"):
+        browser.send(
+            "Input.dispatchKeyEvent",
+            {
+                "type": kind,
+                "key": char,
+                "code": f"Key{char.upper()}",
+                "windowsVirtualKeyCode": code,
+                "nativeVirtualKeyCode": code,
+                **({"text": char} if kind == "keyDown" else {}),
+            },
+        )
+
+
+def _keep(png: Path, name: str) -> None:
+    """With LABWATCH_UPDATE_SCREENSHOTS=1, the screenshot replaces docs/screenshots/<name>."""
+    if os.environ.get("LABWATCH_UPDATE_SCREENSHOTS") == "1":
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(png, SCREENSHOTS / name)
 
 
 def test_reviewer_confirms_a_suggestion_in_a_real_browser(server, browser, warehouse, tmp_path):
     with warehouse.read() as con:
-        first = queries.review_queue(con, order="useful", limit=1)[0]
+        best = queries.review_queue(con, order="score", limit=1)[0]
+        informative = queries.review_queue(con, order="useful", limit=1)[0]
     browser.send("Page.enable")
+    browser.send("Emulation.setDeviceMetricsOverride", {**VIEWPORT, "deviceScaleFactor": 1, "mobile": False})
     browser.send("Page.navigate", {"url": server})
     _wait(
         lambda: browser.js("!!document.querySelector('input[aria-label=\"Reviewer name\"]')"),
@@ -206,18 +238,28 @@ def test_reviewer_confirms_a_suggestion_in_a_real_browser(server, browser, wareh
     browser.send("Input.insertText", {"text": "browser-reviewer"})
     browser.key("Enter", 13)
     _wait(lambda: browser.js(f"!!{BUTTON.format(label='Confirm')}"), "the Confirm button", timeout=30)
-    _wait(lambda: _settled(browser, "<script>alert(1)</script>"), "the first suggestion", timeout=30)
+    # best first by default, as `labwatch review list`, and the page says so
+    _wait(lambda: _settled(browser, "best first", best["text"]), "the best suggestion first", timeout=30)
+    time.sleep(0.5)
+    for label in ("Confirm", "Reject", "Skip", "Undo", "Confirm for"):
+        bottom = browser.js(f"{BUTTON.format(label=label)}.getBoundingClientRect().bottom")
+        assert bottom is not None and bottom < VIEWPORT["height"], f"{label} is below the fold ({bottom} px)"
+    _keep(_screenshot(browser, tmp_path / "review-card.png"), "review-card.png")
+
+    browser.js(f"{LABEL.format(label='Most informative first')}.click()")
+    _wait(lambda: _settled(browser, "<script>alert(1)</script>"), "the most informative suggestion", timeout=30)
+    assert informative["text"].startswith("<script>")
     assert browser.js("document.querySelectorAll('img[src=\"x\"]').length") == 0  # the payload is text
-    _screenshot(browser, tmp_path / "dashboard_before.png")
-    browser.js(f"{BUTTON.format(label='Confirm')}.click()")
+    _press(browser, "y")  # Confirm
 
-    def decided():
+    def decided(match_id):
         with warehouse.read() as con:
-            return con.execute(
-                "SELECT decision, reviewer FROM decisions WHERE match_id = ?", [first["match_id"]]
-            ).fetchone()
+            return con.execute("SELECT decision, reviewer FROM decisions WHERE match_id = ?", [match_id]).fetchone()
 
-    assert _wait(decided, "the decision in the warehouse", timeout=30) == ("confirmed", "browser-reviewer")
+    assert _wait(lambda: decided(informative["match_id"]), "the decision in the warehouse", timeout=30) == (
+        "confirmed",
+        "browser-reviewer",
+    )
     with warehouse.read() as con:
         left = len(queries.review_queue(con, limit=None))
     _wait(
@@ -225,6 +267,17 @@ def test_reviewer_confirms_a_suggestion_in_a_real_browser(server, browser, wareh
         "the next suggestion",
         timeout=30,
     )
-    time.sleep(0.5)
-    png = _screenshot(browser, tmp_path / "dashboard.png")
+    # an unscored suggestion: the card says its decision moves no score; confirm it by keyboard too
+    browser.js(f"{LABEL.format(label='Unscored or weight 0 (context)')}.click()")
+    _wait(lambda: _settled(browser, "Does not move a score", "context.thresholds"), "the unscored card", timeout=30)
+    with warehouse.read() as con:
+        unscored = queries.review_queue(con, criterion="context.thresholds", limit=1)[0]
+    _press(browser, "y")
+    assert _wait(lambda: decided(unscored["match_id"]), "the unscored decision", timeout=30)[0] == "confirmed"
+
+    browser.js(f"{LABEL.format(label='Scores')}.click()")
+    _wait(lambda: _settled(browser, "Confirmed credit that does not count"), "the scores page", timeout=30)
+    time.sleep(1.0)  # the chart draws after the text
+    png = _screenshot(browser, tmp_path / "scores.png")
     assert png.stat().st_size > 10_000
+    _keep(png, "scores.png")
