@@ -20,7 +20,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from labwatch.corpus.exceptions import CorpusError
-from labwatch.warehouse.lineage import version_order
+from labwatch.warehouse import lineage
 
 PROPOSE_AT = 0.2  # share of shared 8-grams from which a new document is proposed as a successor
 SHINGLE = 8
@@ -72,39 +72,29 @@ def record_links(wh, links: Iterable[Link], *, origin: str, scope: Iterable[tupl
     with wh.write() as con:
         before = {
             (lab, doc): (pred, org)
-            for lab, doc, pred, org in con.execute(
-                "SELECT lab, document_id, supersedes, origin FROM successions WHERE lab IN (SELECT unnest(?))",
-                [sorted({lab for lab, _ in scope})],
-            ).fetchall()
+            for lab, doc, pred, org, _ in lineage.successions_of_labs(con, [k[0] for k in scope])
         }
         changed = set()
         for key in scope:
             old, new = before.get(key), links.get(key)
             if new is not None and (old is None or old != (new.supersedes, origin)):
-                con.execute(
-                    "INSERT OR REPLACE INTO successions VALUES (?, ?, ?, ?, ?, ?)",
-                    [new.lab, new.document_id, new.supersedes, origin, new.declared_in, now()],
-                )
+                lineage.store_succession(con, *key, new.supersedes, origin, new.declared_in, now())
                 changed.add(key)
             elif new is None and old is not None and old[1] == origin:
-                con.execute("DELETE FROM successions WHERE lab = ? AND document_id = ?", list(key))
+                lineage.drop_succession(con, *key)
                 changed.add(key)
         if not changed:
             return set()
         _check_no_cycle(con, changed)
         for lab, doc in sorted(changed):
-            con.execute("DELETE FROM succession_proposals WHERE lab = ? AND document_id = ?", [lab, doc])
             recompute_changes(con, lab, doc)
     return changed
 
 
 def _check_no_cycle(con, changed: set[tuple[str, str]]) -> None:
     """A cycle closed by a changed link is a CorpusError naming that declaration and the other."""
-    rows = con.execute(
-        "SELECT lab, document_id, supersedes, declared_in FROM successions WHERE lab IN (SELECT unnest(?))",
-        [sorted({lab for lab, _ in changed})],
-    ).fetchall()
-    pred = {(lab, doc): (p, where) for lab, doc, p, where in rows}
+    rows = lineage.successions_of_labs(con, [lab for lab, _ in changed])
+    pred = {(lab, doc): (p, where) for lab, doc, p, _, where in rows}
     for lab, doc in sorted(changed & set(pred)):
         chain, cur = [doc], pred[(lab, doc)][0]
         while (lab, cur) in pred:
@@ -118,33 +108,11 @@ def _check_no_cycle(con, changed: set[tuple[str, str]]) -> None:
             cur = pred[(lab, cur)][0]
 
 
-def predecessor(con, lab: str, document_id: str) -> str | None:
-    """The document ``document_id`` is declared to supersede, if any."""
-    row = con.execute(
-        "SELECT supersedes FROM successions WHERE lab = ? AND document_id = ?", [lab, document_id]
-    ).fetchone()
-    return row[0] if row else None
-
-
 def documents_to_compare(con, touched: set[tuple[str, str]]) -> list[tuple[str, str]]:
     """The documents whose changes a batch that touched ``touched`` may have moved: those with
     two versions or more, and those with a predecessor that has a version, plus the successors
     of every touched document (their first version is compared with its last)."""
-    if not touched:
-        return []
-    keys = sorted(touched)
-    labs, docs = [k[0] for k in keys], [k[1] for k in keys]
-    rows = con.execute(
-        "WITH t AS (SELECT unnest(?) AS lab, unnest(?) AS document_id), "
-        "cand AS (SELECT lab, document_id FROM t UNION "
-        "  SELECT s.lab, s.document_id FROM successions s JOIN t ON t.lab = s.lab AND t.document_id = s.supersedes) "
-        "SELECT c.lab, c.document_id FROM cand c "
-        "WHERE (SELECT count(*) FROM versions v WHERE v.lab = c.lab AND v.document_id = c.document_id) > 1 "
-        "OR EXISTS (SELECT 1 FROM successions s JOIN versions pv ON pv.lab = s.lab AND pv.document_id = s.supersedes "
-        "  WHERE s.lab = c.lab AND s.document_id = c.document_id) ORDER BY 1, 2",
-        [labs, docs],
-    ).fetchall()
-    return [tuple(r) for r in rows]
+    return lineage.successors_to_compare(con, sorted(touched)) if touched else []
 
 
 def similarity(a: str, b: str, k: int = SHINGLE) -> float:
@@ -169,52 +137,22 @@ def propose_successions(con, touched: set[tuple[str, str]]) -> int:
 
     if not touched:
         return 0
-    keys = sorted(touched)
-    eligible = con.execute(  # one query for the batch: most documents have no earlier sibling
-        "WITH t AS (SELECT unnest(?) AS lab, unnest(?) AS document_id), "
-        "one AS (SELECT v.lab, v.document_id, any_value(v.version_id) AS version_id, "
-        "  min(coalesce(v.published, CAST(v.seen_at AS DATE))) AS day FROM versions v "
-        "  JOIN t ON t.lab = v.lab AND t.document_id = v.document_id GROUP BY ALL HAVING count(*) = 1) "
-        "SELECT one.lab, one.document_id, one.version_id, one.day FROM one WHERE NOT EXISTS ("
-        "  SELECT 1 FROM successions s WHERE s.lab = one.lab AND s.document_id = one.document_id) "
-        "AND EXISTS (SELECT 1 FROM versions o WHERE o.lab = one.lab AND o.document_id <> one.document_id "
-        "  AND coalesce(o.published, CAST(o.seen_at AS DATE)) < one.day) ORDER BY 1, 2",
-        [[k[0] for k in keys], [k[1] for k in keys]],
-    ).fetchall()
     made = 0
-    for lab, doc, new_vid, day in eligible:
-        text = con.execute("SELECT text FROM versions WHERE version_id = ?", [new_vid]).fetchone()[0]
-        candidates = con.execute(
-            "SELECT document_id, version_id, text FROM (SELECT v.*, row_number() OVER ("
-            f"  PARTITION BY v.document_id ORDER BY {version_order('v')} DESC) AS rn FROM versions v "
-            "  WHERE v.lab = ? AND v.document_id <> ? AND coalesce(v.published, CAST(v.seen_at AS DATE)) < ?) "
-            f"WHERE rn = 1 ORDER BY {version_order()} DESC LIMIT {MAX_CANDIDATES}",
-            [lab, doc, day],
-        ).fetchall()
-        scored = [(similarity(text, other), pred, vid) for pred, vid, other in candidates]
-        best = max(scored, default=None)
-        con.execute("DELETE FROM succession_proposals WHERE lab = ? AND document_id = ?", [lab, doc])
-        if best is not None and best[0] >= PROPOSE_AT:
-            con.execute(
-                "INSERT INTO succession_proposals VALUES (?, ?, ?, ?, ?, ?, ?)",
-                [lab, doc, best[1], round(best[0], 3), best[2], new_vid, now()],
-            )
-            made += 1
+    # one query for the batch: most documents have no earlier sibling to compare with
+    for lab, doc, new_vid, day, text in lineage.new_documents_with_elders(con, sorted(touched)):
+        candidates = lineage.latest_versions_before(con, lab, doc, day, MAX_CANDIDATES)
+        best = max(((similarity(text, other), pred, vid) for pred, vid, other in candidates), default=None)
+        best = best if best is not None and best[0] >= PROPOSE_AT else None
+        lineage.store_proposal(con, lab, doc, best, new_vid, now())
+        made += best is not None
     return made
 
 
 def proposals(con, lab: str | None = None) -> list[dict]:
     """Proposed links not declared since: lab, document_id, supersedes, similarity, the two
-    versions compared, and ``declare`` (the line that would make labwatch follow it)."""
-    cur = con.execute(
-        "SELECT p.lab, p.document_id, p.supersedes, p.similarity, p.old_version_id, p.new_version_id, p.proposed_at "
-        "FROM succession_proposals p WHERE (?::VARCHAR IS NULL OR p.lab = ?) AND NOT EXISTS ("
-        "  SELECT 1 FROM successions s WHERE s.lab = p.lab AND s.document_id = p.document_id) "
-        "ORDER BY p.lab, p.document_id",
-        [lab, lab],
-    )
-    cols = [d[0] for d in cur.description]
-    rows = [dict(zip(cols, r)) for r in cur.fetchall()]
+    versions compared, ``proposed_at`` and ``declare`` (the line that would make labwatch
+    follow it)."""
+    rows = lineage.open_proposals(con, lab)
     for r in rows:
         r["proposed_at"] = r["proposed_at"].isoformat() if r["proposed_at"] else None
         r["declare"] = f"supersedes: {r['supersedes']}"
