@@ -132,6 +132,13 @@ def known_lab(con, lab: str | None) -> None:
 
 
 DB_OPT = typer.Option(None, "--db", help="Warehouse file (default: $LABWATCH_DB, else data/labwatch.duckdb).")
+# DuckLake (warehouse/lake.py, docs/scale-out.md): a catalog address and where its Parquet lives.
+TO_LAKE_OPT = typer.Option(
+    None, "--to-ducklake", metavar="URL", help="Copy the warehouse into DuckLake (ducklake:postgres:dbname=...)."
+)
+LAKE_DATA_OPT = typer.Option(
+    None, "--lake-data", metavar="DIR", help="Where a new DuckLake keeps its Parquet files (a folder or URL)."
+)
 
 
 # --------------------------------------------------------------------------------------- run
@@ -979,17 +986,31 @@ def dashboard(
 @app.command("export")
 @domain_errors
 def export_(
-    directory: Path = typer.Argument(...),
+    directory: Path | None = typer.Argument(None, help="Folder to write (omit with --to-ducklake)."),
     fmt: str = typer.Option("parquet", "--format", help="parquet or csv"),
     db: Path | None = DB_OPT,
+    to_ducklake: str | None = TO_LAKE_OPT,
+    lake_data: str | None = LAKE_DATA_OPT,
+    replace: bool = typer.Option(False, "--replace", help="With --to-ducklake: overwrite a lake's derived rows."),
 ):
-    """Write every contract view and the review events to a folder.
+    """Write every contract view and the review events to a folder, or copy the warehouse into DuckLake.
 
     \b
     Example: labwatch export backup/ --format parquet
+    Example: labwatch export --to-ducklake "ducklake:postgres:dbname=lake host=127.0.0.1" --lake-data /srv/lake/
     """
+    if to_ducklake is not None:
+        from labwatch.warehouse.lake import Lake, export_to_lake
+
+        if directory is not None:
+            fail("pass either a folder or --to-ducklake, not both")
+        counts = export_to_lake(_warehouse(resolve_db(db)), Lake(to_ducklake, lake_data), replace=replace)
+        print_table("copied to DuckLake", list(counts), [list(counts.values())])
+        return
     from labwatch.warehouse.backup import export_warehouse
 
+    if directory is None:
+        fail("labwatch export: name a folder (or pass --to-ducklake URL)")
     if fmt not in ("parquet", "csv"):
         fail(f"--format {fmt!r}: use parquet or csv")
     counts = export_warehouse(_warehouse(resolve_db(db)), directory, fmt)
@@ -999,21 +1020,37 @@ def export_(
 @app.command("import")
 @domain_errors
 def import_(
-    directory: Path = typer.Argument(...),
+    directory: Path | None = typer.Argument(None, help="An export folder (omit with --from-ducklake)."),
     db: Path | None = DB_OPT,
     create: bool = typer.Option(
         False, "--create", help="Create the warehouse if it does not exist (else a mistyped --db is an error)."
     ),
+    from_ducklake: str | None = typer.Option(
+        None, "--from-ducklake", metavar="URL", help="Copy a DuckLake warehouse into a new --db file."
+    ),
+    lake_data: str | None = LAKE_DATA_OPT,
 ):
-    """Restore review events from an export folder into a warehouse (duplicates are ignored).
+    """Restore review events from an export folder into a warehouse (duplicates are ignored),
+    or copy a whole DuckLake warehouse into a new file.
 
     \b
     Example: labwatch import backup/ --db data/labwatch.duckdb
     Example: labwatch import backup/ --db data/fresh.duckdb --create   (then `labwatch run --db data/fresh.duckdb`)
+    Example: labwatch import --from-ducklake "ducklake:postgres:dbname=lake host=127.0.0.1" --db data/copy.duckdb
     """
+    target = resolve_db(db)
+    if from_ducklake is not None:
+        from labwatch.warehouse.lake import Lake, import_from_lake
+
+        if directory is not None:
+            fail("pass either a folder or --from-ducklake, not both")
+        counts = import_from_lake(Lake(from_ducklake, lake_data), _warehouse(target, must_exist=False))
+        print_table(f"copied from DuckLake to {target}", list(counts), [list(counts.values())])
+        return
     from labwatch.warehouse.backup import import_events
 
-    target = resolve_db(db)
+    if directory is None:
+        fail("labwatch import: name an export folder (or pass --from-ducklake URL)")
     if not create and not target.exists():
         fail(f"{target}: no warehouse here (check --db, or pass --create to start a new one from the export)")
     n = import_events(_warehouse(target, must_exist=False), directory)

@@ -90,3 +90,23 @@ def wh(tmp_path):
         store.store_version(con, make_record("alpha", "policy", V2, sha="a2", published=date(2025, 3, 1)))
         store.store_version(con, make_record("beta", "framework", V1[:2], sha="b1", published=date(2024, 6, 1)))
     return w
+
+
+@pytest.fixture(scope="session")
+def pg_server():
+    """A real PostgreSQL (Debian's package) on loopback for the DuckLake tests, once per session."""
+    from .postgres_server import Unavailable, postgres
+
+    try:
+        with postgres() as server:
+            yield server
+    except Unavailable as exc:
+        pytest.skip(f"PostgreSQL unavailable: {exc}")
+
+
+@pytest.fixture()
+def lake(pg_server, tmp_path):
+    """An empty DuckLake warehouse: a fresh PostgreSQL database as catalog, Parquet under tmp_path."""
+    from labwatch.warehouse.lake import Lake
+
+    return Lake(f"ducklake:postgres:{pg_server.new_database()}", tmp_path / "lake-data")

@@ -1,0 +1,90 @@
+"""Throughput of concurrent review writes into a DuckLake warehouse (figures: docs/scale-out.md).
+
+Copies a warehouse file into an empty lake, then starts W reviewer processes that each record E
+decisions on distinct suggestions, one event per commit (as `labwatch review confirm` would), and
+reports commits per second over all writers, with the count of rows the lake ends with.
+
+    python scripts/bench_lake_reviews.py --db data/demo.duckdb \
+        --url "ducklake:postgres:host=127.0.0.1 port=5432 user=lab dbname=bench" --lake-data /tmp/bench-lake \
+        --writers 1 4 --events 10
+"""
+
+from __future__ import annotations
+
+import argparse
+import multiprocessing as mp
+import tempfile
+import time
+from pathlib import Path
+
+from labwatch.warehouse import reviews as R
+from labwatch.warehouse.db import Warehouse
+from labwatch.warehouse.lake import Lake, export_to_lake
+
+
+def _writer(url: str, refs, name: str, journal: str, start, out) -> None:
+    lake = Lake(url)
+    with lake.connect():  # extensions loaded and the catalog reached before the clock starts
+        pass
+    start.wait()
+    t0 = time.perf_counter()
+    for ref in refs:
+        lake.record_events([R.new_event(ref, reviewer=name, decision="confirmed")], Path(journal))
+    out.put(time.perf_counter() - t0)
+
+
+def run(db: Path, url: str, data: str, writers: int, events: int) -> dict:
+    wh = Warehouse(db)
+    lake = Lake(url, data)
+    export_to_lake(wh, lake, replace=True)
+    with wh.read() as con:
+        ids = [r[0] for r in con.execute("SELECT match_id FROM candidate_matches ORDER BY match_id").fetchall()]
+        refs = [R.resolve_match(con, m) for m in ids[: writers * events]]
+    if len(refs) < writers * events:
+        raise SystemExit(f"{db}: {len(refs)} suggestions, need {writers * events}")
+    ctx = mp.get_context("spawn")
+    start, out = ctx.Event(), ctx.Queue()
+    with tempfile.TemporaryDirectory() as journals:
+        procs = [
+            ctx.Process(
+                target=_writer,
+                args=(url, refs[i * events : (i + 1) * events], f"bench{writers}w{i}", f"{journals}/{i}", start, out),
+            )
+            for i in range(writers)
+        ]
+        for p in procs:
+            p.start()
+        time.sleep(5)  # let every writer load its extensions and connect
+        t0 = time.perf_counter()
+        start.set()
+        for p in procs:
+            p.join()
+        wall = time.perf_counter() - t0
+    with lake.connect() as con:
+        n = con.execute("SELECT count(*) FROM review_events WHERE reviewer LIKE ?", [f"bench{writers}w%"]).fetchone()[0]
+        distinct = con.execute("SELECT count(DISTINCT event_id) FROM review_events").fetchone()[0]
+        total = con.execute("SELECT count(*) FROM review_events").fetchone()[0]
+    return {
+        "writers": writers,
+        "events": writers * events,
+        "stored": n,
+        "doubled": total - distinct,
+        "seconds": round(wall, 2),
+        "commits_per_s": round(writers * events / wall, 2),
+    }
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--db", type=Path, required=True)
+    ap.add_argument("--url", required=True)
+    ap.add_argument("--lake-data", required=True)
+    ap.add_argument("--writers", type=int, nargs="+", default=[1, 4])
+    ap.add_argument("--events", type=int, default=10, help="per writer")
+    args = ap.parse_args()
+    for w in args.writers:
+        print(run(args.db, args.url, args.lake_data, w, args.events), flush=True)
+
+
+if __name__ == "__main__":
+    main()
