@@ -486,6 +486,15 @@ def score_changes(
     return out
 
 
+def clip_words(text: str, limit: int = 90) -> str:
+    """``text`` on one line, cut at the last whole word within ``limit`` characters (then "…")."""
+    flat = " ".join(text.split())
+    if len(flat) <= limit:
+        return flat
+    cut = flat[: limit - 1].rsplit(" ", 1)[0] if " " in flat[: limit - 1] else flat[: limit - 1]
+    return cut.rstrip(",;:") + "…"
+
+
 def explain_score_change(move: dict) -> str:
     """One line a person can read: 'score for X fell 6.2 points since D because …'."""
     verb = "rose" if move["delta"] > 0 else "fell" if move["delta"] < 0 else "did not change"
@@ -494,9 +503,9 @@ def explain_score_change(move: dict) -> str:
     for c in move["criteria"]:
         part = f"{c['criterion_id']} credit {c['old_credit']:g} -> {c['new_credit']:g} ({c['points']:+.1f})"
         if c["evidence_removed"] and not c["evidence_added"]:
-            part += f': "{" ".join(c["evidence_removed"][0].split())[:90]}" is no longer in the current version'
+            part += f': "{clip_words(c["evidence_removed"][0])}" is no longer in the current version'
         elif c["evidence_added"]:
-            part += f': new evidence "{" ".join(c["evidence_added"][0].split())[:90]}"'
+            part += f': new evidence "{clip_words(c["evidence_added"][0])}"'
         reasons.append(part)
     if move["versions"]:
         reasons.append("new versions: " + ", ".join(f"{v['document_id']} ({v['published']})" for v in move["versions"]))

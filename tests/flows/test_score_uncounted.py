@@ -84,3 +84,31 @@ def test_csv_and_markdown_say_why(confirmed):
     for cid, words in ((UNSCORED, "unscored"), (ZERO, "weight in the rubric is 0"), (NESTED, "parent")):
         line = next(line for line in md.splitlines() if f"**{cid}**" in line)
         assert "not counted" in line and words in line, line
+
+
+def test_score_since_quotes_end_at_a_whole_word():
+    from labwatch.warehouse.queries import explain_score_change
+
+    quote = (
+        "We will commission an independent audit of our frontier safety framework every year and publish its summary"
+    )
+    move = {
+        "lab": "alpha-lab",
+        "since": "2025-01-01",
+        "as_of": "2025-06-01",
+        "delta": -5.0,
+        "versions": [],
+        "criteria": [
+            {
+                "criterion_id": "accountability.external_review",
+                "old_credit": 1.0,
+                "new_credit": 0.0,
+                "points": -5.0,
+                "evidence_removed": [quote],
+                "evidence_added": [],
+            }
+        ],
+    }
+    shown = explain_score_change(move).split('"')[1]
+    assert shown.endswith("…") and len(shown) <= 90
+    assert quote.startswith(shown[:-1]) and quote[len(shown) - 1] == " "  # cut between two words
