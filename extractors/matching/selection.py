@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from labwatch.extractors.matching.calibration import (
+    FMR_CAP,
     Calibration,
     fit_calibration,
     gold_matrix,
@@ -29,7 +30,8 @@ from labwatch.extractors.matching.calibration import (
     suggested_mask,
 )
 
-FMR_TOLERANCE = 0.01  # a learned scorer may not raise the pooled false-match rate by more
+FMR_TOLERANCE = 0.0  # a learned scorer may not raise the pooled false-match rate by more
+FMR_FLOOR = 0.02  # the tightest false-match cap a learned scorer's thresholds are fitted under
 
 
 @dataclass
@@ -61,13 +63,13 @@ def fit_review_model(matcher, texts, vectors, decisions, config):
     return model
 
 
-def _cross_fitted_quality(scores, gold, groups, ids) -> tuple[float, float]:
+def _cross_fitted_quality(scores, gold, groups, ids, cap=FMR_CAP) -> tuple[float, float]:
     """Pooled F1 and false-match rate when each group is decided by thresholds fitted on
-    the other groups."""
+    the other groups (false-match rate capped at ``cap`` there)."""
     mask = np.zeros_like(gold)
     for g in sorted(set(groups)):
         test = groups == g
-        cal = fit_calibration(scores[~test], gold[~test], ids)
+        cal = fit_calibration(scores[~test], gold[~test], ids, cap=cap)
         mask[test] = suggested_mask(scores[test], cal.thresholds(ids), cal.margin)
     return rule_quality(mask, gold)
 
@@ -104,11 +106,15 @@ def choose_scorer(matcher, make_matcher: Callable) -> ScorerChoice:
             oof.pop("model", None)
         elif "model" in oof:
             oof["model"][test] = model.predict_proba(parts.reshape(-1, parts.shape[2]))[:, 1].reshape(scores.shape)
-    report = {}
-    for kind, scores in oof.items():
-        f1, fmr = _cross_fitted_quality(scores, gold, groups, ids)
-        report[kind] = {"f1": round(f1, 4), "false_match_rate": round(fmr, 4)}
+    f1, fmr = _cross_fitted_quality(oof["rubric"], gold, groups, ids)
+    report = {"rubric": {"f1": round(f1, 4), "false_match_rate": round(fmr, 4)}}
     base = report["rubric"]
+    # a learned scorer is held to the rubric's own false-match rate, not only to the cap
+    cap = max(FMR_FLOOR, min(FMR_CAP, base["false_match_rate"]))
+    for kind in ("exemplars", "model"):
+        if kind in oof:
+            f1, fmr = _cross_fitted_quality(oof[kind], gold, groups, ids, cap)
+            report[kind] = {"f1": round(f1, 4), "false_match_rate": round(fmr, 4)}
     winners = [
         k
         for k in ("exemplars", "model")
@@ -117,7 +123,7 @@ def choose_scorer(matcher, make_matcher: Callable) -> ScorerChoice:
         and report[k]["false_match_rate"] <= base["false_match_rate"] + FMR_TOLERANCE
     ]
     kind = max(winners, key=lambda k: objective(report[k]["f1"], report[k]["false_match_rate"]), default="rubric")
-    calibration = fit_calibration(oof[kind], gold, ids)
+    calibration = fit_calibration(oof[kind], gold, ids, cap=FMR_CAP if kind == "rubric" else cap)
     stacker = fit_review_model(matcher, texts, vectors, decisions, cfg) if kind == "model" else None
     if kind == "model" and stacker is None:
         kind, calibration = "rubric", fit_calibration(oof["rubric"], gold, ids)

