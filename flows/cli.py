@@ -715,8 +715,12 @@ def diff(
         if not path.is_file():
             fail(f"{path}: no such file")
     from labwatch.flows.diffing import diff_files
+    from labwatch.flows.progress import progress_printer
 
-    rows = diff_files(old, new, with_criteria=criteria, model=model)
+    with progress_printer(enabled=fmt == Fmt.table, description="diff") as progress:
+        rows = diff_files(old, new, with_criteria=criteria, model=model)
+        if progress:
+            progress(len(rows), None, "commitment changes")
     if fmt == Fmt.json:
         print_json({"changes": rows})
         return
@@ -799,8 +803,12 @@ def eval_(
             fail(f"{path}: no such file")
     from labwatch.flows import models
     from labwatch.flows.evaluating import print_eval_table, run_eval
+    from labwatch.flows.progress import progress_printer
 
-    result = run_eval(gold, learn_from=learn_from, cv=cv, model=model or models.DEFAULT_MODEL)
+    with progress_printer(enabled=fmt == Fmt.table, description="eval") as progress:
+        result = run_eval(gold, learn_from=learn_from, cv=cv, model=model or models.DEFAULT_MODEL)
+        if progress:
+            progress(result["n"], None, "passages")
     if fmt == Fmt.json:
         print_json(result)
     else:

@@ -190,7 +190,9 @@ def crawl_sources(
         results = crawl(sources, client, states, policy, store_, on_result=on_result, context=context)
         archived: list[FetchResult] = []
         if backfill:
-            for s in sources:
+            for i, s in enumerate(sources):
+                if progress:
+                    progress(i, len(sources), f"backfill {s.url}")
                 try:
                     archived += backfill_source(
                         client, s, cdx_base=cdx_base, policy=policy, store=store_, seen=seen, context=context
@@ -377,7 +379,7 @@ def crawl_command(*, lab, sources, allow_private, backfill, db, fmt, force=False
     from labwatch.flows.progress import progress_printer
 
     policy = FetchPolicy(allow_private=allow_private)
-    with progress_printer(enabled=fmt == "table") as progress:
+    with progress_printer(enabled=fmt == "table", description="sources") as progress:
         summary = crawl_sources(
             Warehouse(db),
             lab=lab,
