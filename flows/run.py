@@ -144,6 +144,8 @@ def run_items(
                     _prepare_change_detection(wh, items)
             if pending is not None:
                 account(*pending)
+        if len(groups) > 1 and summary.new_versions:
+            _propose_across_batches(wh, groups)
         # --- feeds and alerts (flows/feeds.py): only when this run created versions ---
         if publish and summary.new_versions:
             summary.notifications = notify_changes(wh, run_id, since=started)
@@ -154,6 +156,17 @@ def run_items(
         with wh.write() as con:
             store.finish_run(con, run_id, status, summary.as_dict(), summary.failed)
     return summary
+
+
+def _propose_across_batches(wh: Warehouse, groups: list[list[Item]]) -> None:
+    """Proposals of successors once every batch is stored: a lab's new document and the older
+    document it resembles may have been stored in different batches (each batch proposes only
+    among what is stored by then). Replacing a proposal is idempotent."""
+    from labwatch.flows.succession import propose_successions
+
+    touched = {(it.lab, it.document_id) for batch in groups for it in batch}
+    with db_lock(wh), wh.write() as con:
+        propose_successions(con, touched)
 
 
 def _failure_dict(f: Failure) -> dict:
