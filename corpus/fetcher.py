@@ -18,17 +18,19 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 from urllib.parse import urldefrag, urljoin, urlsplit
 
+import httpcore
 import httpx
 
 from labwatch.corpus.exceptions import (
     BlockedAddress,
     FetchError,
     FetchTimeout,
+    HostLookupError,
     RedirectError,
     RobotsDisallowed,
     SizeLimitExceeded,
 )
-from labwatch.corpus.netguard import blocked_reason, check_url
+from labwatch.corpus.netguard import PinnedBackend, blocked_reason, check_url
 from labwatch.corpus.politeness import HostThrottle, RobotsCache
 from labwatch.corpus.records import FetchPolicy, FetchResult, FetchState, Source
 from labwatch.corpus.snapshots import SnapshotStore
@@ -60,12 +62,27 @@ class CrawlContext:
 
 def make_client(policy: FetchPolicy | None = None) -> httpx.Client:
     """An httpx.Client suited to ``request``: no automatic redirects, our User-Agent, the
-    policy's timeouts. Callers own it (use it as a context manager)."""
+    policy's timeouts, and connections pinned to checked addresses (``PinnedBackend`` with the
+    policy's ``allow_private`` and ``resolve``). Callers own it (use it as a context manager).
+
+    Proxies from the environment are not used: a proxy would resolve the names itself, out of
+    the guard's reach."""
     policy = policy or FetchPolicy()
+    transport = httpx.HTTPTransport()
+    # httpx takes no network backend of its own; its pool does (httpcore's public parameter)
+    transport._pool = httpcore.ConnectionPool(
+        ssl_context=httpx.create_ssl_context(),
+        max_connections=100,
+        max_keepalive_connections=20,
+        keepalive_expiry=5.0,
+        network_backend=PinnedBackend(allow_private=policy.allow_private, resolve=policy.resolve),
+    )
     return httpx.Client(
         follow_redirects=False,
         headers={"User-Agent": policy.user_agent},
         timeout=httpx.Timeout(policy.read_timeout, connect=policy.connect_timeout),
+        transport=transport,
+        trust_env=False,
     )
 
 
@@ -165,6 +182,8 @@ def _send(client, method, url, headers, context, read_body, max_bytes) -> Exchan
             problem, pause = f"connection failed ({type(err).__name__}: {err})", _backoff(attempt, policy)
         except httpx.InvalidURL as err:
             raise FetchError(url, f"{url}: invalid URL ({err})") from None
+        except (BlockedAddress, HostLookupError) as err:  # refused inside the connection (PinnedBackend)
+            raise type(err)(url, f"{url}: {err.reason.split(': ', 1)[-1]} (at connection; nothing sent)") from None
         if not last:
             log.info("retrying %s in %.1fs after %s", url, pause, problem)
             time.sleep(pause)

@@ -2,7 +2,11 @@
 
 Every DNS answer is checked (an attacker controlling DNS could return one public and one
 private address). IPv4-mapped, NAT64, 6to4 and Teredo IPv6 addresses are checked by the IPv4
-address they embed. The guard runs before each request, redirects included.
+address they embed. The guard runs before each request, redirects included, and again inside the connection:
+``PinnedBackend`` (the network backend of ``fetcher.make_client``) resolves and checks the host
+itself and connects to the address it checked, then checks the socket's peer, all before a byte
+of the request is sent, so a name that answers "public" to the first lookup and "private" to
+the next (DNS rebinding) never reaches the private address.
 """
 
 from __future__ import annotations
@@ -10,6 +14,8 @@ from __future__ import annotations
 import ipaddress
 import socket
 from urllib.parse import urlsplit
+
+import httpcore
 
 from labwatch.corpus.exceptions import BlockedAddress, BlockedScheme, HostLookupError
 from labwatch.corpus.records import Resolver
@@ -78,13 +84,67 @@ def check_url(url: str, *, allow_private: bool = False, resolve: Resolver | None
         port = parts.port or (443 if scheme == "https" else 80)
     except ValueError:
         raise BlockedScheme(url, f"{url}: invalid port") from None
+    checked_addresses(host, port, resolve=resolve, url=url)
+
+
+def checked_addresses(
+    host: str, port: int, *, allow_private: bool = False, resolve: Resolver | None = None, url: str | None = None
+) -> list[str]:
+    """Resolve ``host`` and return its addresses, every one checked; raise HostLookupError or
+    BlockedAddress (``url`` names the request in the message, else ``host:port``)."""
+    where = url or f"{host}:{port}"
     try:
         addresses = (resolve or resolve_host)(host, port)
     except (OSError, UnicodeError) as err:
-        raise HostLookupError(url, f"{url}: cannot resolve host '{host}': {err}") from None
+        raise HostLookupError(where, f"{where}: cannot resolve host '{host}': {err}") from None
     if not addresses:
-        raise HostLookupError(url, f"{url}: host '{host}' has no addresses")
-    for address in addresses:
-        reason = blocked_reason(address)
+        raise HostLookupError(where, f"{where}: host '{host}' has no addresses")
+    if not allow_private:
+        for address in addresses:
+            reason = blocked_reason(address)
+            if reason:
+                raise BlockedAddress(where, f"{where}: host '{host}' resolves to {address} ({reason}); refused")
+    return list(addresses)
+
+
+class PinnedBackend(httpcore.NetworkBackend):
+    """The network backend of labwatch's HTTP client: the socket goes to an address that was
+    checked in the same step, never to a second lookup of the name.
+
+    ``connect_tcp`` resolves the host (with the policy's resolver), checks every answer, connects
+    to a checked address by number, and checks the connected socket's peer before returning it,
+    so before the first byte of the request is sent. TLS still verifies the certificate against
+    the host name (httpcore passes the name for SNI and verification, not the address).
+    """
+
+    def __init__(self, *, allow_private: bool = False, resolve: Resolver | None = None):
+        self.allow_private = allow_private
+        self.resolve = resolve
+        self._inner = httpcore.SyncBackend()
+
+    def connect_tcp(self, host, port, timeout=None, local_address=None, socket_options=None):
+        addresses = checked_addresses(host, port, allow_private=self.allow_private, resolve=self.resolve)
+        last: Exception | None = None
+        for address in addresses:
+            try:
+                stream = self._inner.connect_tcp(address, port, timeout, local_address, socket_options)
+            except httpcore.ConnectError as exc:  # try the next checked address, as a resolver would
+                last = exc
+                continue
+            self._check_peer(stream, host, port)
+            return stream
+        raise last or httpcore.ConnectError(f"{host}: no address to connect to")
+
+    def _check_peer(self, stream, host: str, port: int) -> None:
+        sock = stream.get_extra_info("socket")
+        peer = sock.getpeername()[0] if sock is not None else None
+        reason = blocked_reason(str(peer)) if peer and not self.allow_private else None
         if reason:
-            raise BlockedAddress(url, f"{url}: host '{host}' resolves to {address} ({reason}); refused")
+            stream.close()
+            raise BlockedAddress(f"{host}:{port}", f"{host}:{port}: connection reached {peer} ({reason}); refused")
+
+    def connect_unix_socket(self, path, timeout=None, socket_options=None):
+        raise BlockedAddress(path, f"{path}: unix sockets are never used for fetching")
+
+    def sleep(self, seconds: float) -> None:
+        self._inner.sleep(seconds)
