@@ -163,3 +163,6 @@ class ExtractedDocument:
     parsed: ParsedDocument
     passages: list[Passage]
     features: list[Features]
+    # what a person should know about this document although it was read: content that is not
+    # what its name says, a cap on passages or sentence length that was hit, no passages at all
+    warnings: tuple[str, ...] = ()

@@ -47,6 +47,17 @@ def default_memory_mb() -> int:
     return int(_env_number("LABWATCH_PARSE_MEMORY_MB", 2048))
 
 
+def text_limits() -> dict[str, int]:
+    """Bounds of the text stage per document, from the environment (``LABWATCH_MAX_PASSAGES``,
+    ``LABWATCH_MAX_SENTENCE_CHARS``); 0 or an unusable value means the default."""
+    from labwatch.extractors.statements.extraction import MAX_PASSAGES, MAX_SENTENCE_CHARS
+
+    return {
+        "max_passages": int(_env_number("LABWATCH_MAX_PASSAGES", MAX_PASSAGES)) or MAX_PASSAGES,
+        "max_sentence_chars": int(_env_number("LABWATCH_MAX_SENTENCE_CHARS", MAX_SENTENCE_CHARS)) or MAX_SENTENCE_CHARS,
+    }
+
+
 def _watch_parent(parent_pid: int) -> None:
     """Exit the worker once its parent is gone (re-parented), even mid-parse in C code."""
     while True:
@@ -99,7 +110,7 @@ def _worker(conn, memory_mb: int, cpu_seconds: float, parent_pid: int) -> None:
         _limit_cpu(cpu_seconds)
         try:
             if op == "extract":  # the text stage: parse, passages, commitment features
-                conn.send(("ok", extract_document(data, source=source, kind=kind, rules=rules)))
+                conn.send(("ok", extract_document(data, source=source, kind=kind, rules=rules, **text_limits())))
             else:
                 conn.send(("ok", parse_document(data, source=source, kind=kind, rules=rules)))
         except ParseError as exc:

@@ -200,7 +200,7 @@ class Deriver:
         out = Extracted()
         for it in items:
             try:
-                out.add(it, self._extract_one(it))
+                extracted = self._extract_one(it)
             except Exception as exc:  # ParseError names the source; anything else is a bug
                 from labwatch.extractors.exceptions import ParseError
 
@@ -210,14 +210,21 @@ class Deriver:
                     else f"{it.source}: unexpected extraction error: {type(exc).__name__}: {exc}"
                 )
                 out.failures.append(Failure("parse", it.source, reason, it.lab, it.document_id))
+                continue
+            out.failures += [
+                Failure("parse", it.source, w, it.lab, it.document_id, "warning") for w in extracted.warnings
+            ]
+            if extracted.passages:  # a version without passages would replace one that had text
+                out.add(it, extracted)
         return out
 
     def _extract_one(self, it: Item):
         if self.parser is not None:
             return self.parser.extract(it.load(), source=it.source, kind=it.kind, rules=it.rules)
         from labwatch.extractors.statements.extraction import extract_document
+        from labwatch.flows.isolation import text_limits
 
-        return extract_document(it.load(), source=it.source, kind=it.kind, rules=it.rules)
+        return extract_document(it.load(), source=it.source, kind=it.kind, rules=it.rules, **text_limits())
 
     def extract_ahead(self, items: Sequence[Item]) -> None:
         """Start the text stage of ``items`` in the background; ``derive_batch`` of the same

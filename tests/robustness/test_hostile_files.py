@@ -65,8 +65,12 @@ class TestHostileCorpusRun:
         db, summary, _ = hostile_run
         expected_bad = {n for n, (_, outcome, _) in HOSTILE.items() if outcome == "failure"}
         maybe = {n for n, (_, outcome, _) in HOSTILE.items() if outcome == "either"}
-        named = {f["source"].rsplit("/", 1)[-1] for f in summary["failures"]}
+        named = {f["source"].rsplit("/", 1)[-1] for f in summary["failures"] if f["severity"] == "error"}
+        warned = {f["source"].rsplit("/", 1)[-1] for f in summary["failures"] if f["severity"] == "warning"}
         assert expected_bad <= named <= expected_bad | maybe
+        # read, but named: content not matching the extension, a cap hit by the 2 MB text
+        misnamed = {"html-named.pdf", "pdf-named.html"}
+        assert misnamed <= warned <= misnamed | {"big-text.txt"} | maybe
         assert summary["failed"] == len(named)
         assert summary["documents"] == len(GOOD) + len(HOSTILE)
         ((status, n_failures),) = _rows(
