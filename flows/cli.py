@@ -412,6 +412,9 @@ def review_list(
                         "statement_id": i["statement_id"],
                         "page": i["page"],
                         "section": i["section"],
+                        "next_best": [
+                            {"criterion_id": o["criterion_id"], "score": round(o["score"], 4)} for o in i["next_best"]
+                        ],
                     }
                     for i in items
                 ]

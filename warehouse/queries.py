@@ -37,6 +37,8 @@ def review_queue(
 
     order="score": best first. order="useful": uncertain and high-weight criteria first.
     order="document": as the passages stand in their documents (lab, document, position).
+    Each item's ``next_best`` lists the same passage's two best other criteria by the matcher's
+    score, best first (``criterion_id``, ``score``): where a reviewer reassigns a wrong suggestion.
     """
     order_sql = {
         "score": "score DESC, match_id",
@@ -59,7 +61,14 @@ def review_queue(
               AND (?::VARCHAR IS NULL OR m.criterion_id = ?)
               AND (?::VARCHAR IS NULL OR m.document_id = ?)
         )
-        SELECT c.* EXCLUDE (rn), r.weight, r.category_weight, r.scored, r.parent, r.description
+        SELECT c.* EXCLUDE (rn), r.weight, r.category_weight, r.scored, r.parent, r.description,
+               coalesce((
+                   SELECT list(struct_pack(criterion_id := o.criterion_id, score := o.score)
+                               ORDER BY o.score DESC, o.criterion_id)[1:2]
+                   FROM matches o
+                   WHERE o.statement_id = c.statement_id AND o.criterion_id <> c.criterion_id
+                     AND o.score IS NOT NULL
+               ), []) AS next_best
         FROM cand c LEFT JOIN rubric_criteria r ON r.criterion_id = c.criterion_id
         WHERE rn = 1
         ORDER BY {order_sql}

@@ -56,9 +56,9 @@ def _guarded(fn):
 
 
 @_guarded
-def decide(path: str, ref: MatchRef, action: str) -> None:
-    """Confirm (with the credit slider's value), reject, or confirm for the criterion picked in
-    "q_other" (which also rejects the suggested criterion) the suggestion ``ref``."""
+def decide(path: str, ref: MatchRef, action: str, target: str | None = None) -> None:
+    """Confirm (with the credit slider's value), reject, or confirm for ``target`` (default: the
+    criterion picked in "q_other"; this also rejects the suggested criterion) the suggestion ``ref``."""
     if not _named():
         return
     credit = float(st.session_state.get("q_credit", 1.0))
@@ -70,7 +70,7 @@ def decide(path: str, ref: MatchRef, action: str) -> None:
         events = reviews.reject(ref, reviewer=reviewer(), note=note, origin=ORIGIN)
         summary = f"Rejected {ref.criterion_id}"
     else:
-        target = st.session_state.get("q_other")
+        target = target or st.session_state.get("q_other")
         if not target or target == ref.criterion_id:
             say("error", "Pick a different criterion first.")
             return

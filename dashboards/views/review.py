@@ -13,6 +13,7 @@ from labwatch.dashboards.queue import DEFAULT_ORDER, ORDERS, SCOPES, in_scope, n
 from labwatch.dashboards.render import escape_text, quote_in_context, source_link
 from labwatch.dashboards.views import decisions
 from labwatch.dashboards.views.common import ALL, pick, reviewer, show_messages
+from labwatch.warehouse.reviews import MatchRef
 
 # Streamlit reserves C and R (clear cache, rerun); these are the keys of the card's buttons.
 SHORTCUTS = {"confirm": "Y", "reject": "X", "skip": "S", "undo": "U", "confirm_other": "B"}
@@ -192,6 +193,7 @@ def _actions(path: str, item: dict, criteria: list[str], name: str) -> None:
         + ", ".join(f"{k} {what}" for what, k in zip(("confirm", "reject", "skip", "undo"), "YXSU"))
         + (f", B confirm for {target} (the passage's next-best criterion)" if target and target == best else "")
     )
+    _next_best_row(path, ref, item, others)
     if others:
         st.selectbox(
             "Confirm for another criterion (defaults to the passage's next-best)",
@@ -199,6 +201,25 @@ def _actions(path: str, item: dict, criteria: list[str], name: str) -> None:
             key="q_other",
             index=None,
             placeholder="pick a criterion",
+        )
+
+
+def _next_best_row(path: str, ref: MatchRef, item: dict, others: list[str]) -> None:
+    """The passage's next two criteria by the matcher's score, each a one-click reassignment
+    (rejects the suggested criterion, confirms that one with the credit slider's value)."""
+    nexts = [o for o in item.get("next_best") or [] if o["criterion_id"] in others]
+    if not nexts:
+        return
+    cols = st.columns(len(nexts) + 1)
+    cols[0].markdown("**Next best:**")
+    for i, o in enumerate(nexts):
+        cols[i + 1].button(
+            f"Reassign to {o['criterion_id']} ({o['score']:.2f})",
+            key=f"next_best_{i}",
+            on_click=decisions.decide,
+            args=(path, ref, "other"),
+            kwargs={"target": o["criterion_id"]},
+            help=f"Reject {item['criterion_id']} and confirm this passage for {o['criterion_id']}",
         )
 
 

@@ -111,7 +111,12 @@ ALPHA_V2 = [
     (
         "We will test every new model for cyber offence and self-replication skills.",
         FIRM,
-        [("measuring.names_capabilities", 0.62), ("measuring.third_party_access", 0.20)],
+        [
+            ("measuring.names_capabilities", 0.62),
+            ("measuring.third_party_access", 0.20),
+            ("accountability.change_control", 0.12),
+            ("context.thresholds", 0.05),
+        ],
     ),
     (
         "We will give independent evaluators access to models before release.",

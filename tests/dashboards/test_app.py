@@ -172,6 +172,27 @@ def test_confirm_for_another_criterion_defaults_to_the_next_best(app, warehouse)
     assert _decisions(warehouse)[other_id][0] == "confirmed"
 
 
+def test_next_best_buttons_reassign_in_one_click(app, warehouse):
+    first = _queue(warehouse, lab="alpha-lab")[0]
+    second, third = first["next_best"]
+    at = app()
+    at.selectbox(key="f_lab").select("alpha-lab").run()
+    assert _shown_criterion(at) == first["criterion_id"]
+    assert at.button(key="next_best_0").label == f"Reassign to {second['criterion_id']} ({second['score']:.2f})"
+    assert at.button(key="next_best_1").label == f"Reassign to {third['criterion_id']} ({third['score']:.2f})"
+    # the second-best is not what "Confirm for ..." offers: the button carries its own criterion
+    assert at.selectbox(key="q_other").value == second["criterion_id"]
+    at.button(key="next_best_1").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    target = make_match_id(first["lab"], first["document_id"], first["text"], third["criterion_id"])
+    assert set(_events(warehouse)) == {
+        (first["match_id"], "ada", "rejected", None, "dashboard"),
+        (target, "ada", "confirmed", 1.0, "dashboard"),
+    }
+    assert _decisions(warehouse)[target] == ("confirmed", 1.0, "ada", third["criterion_id"])
+    assert _shown_criterion(at) != first["criterion_id"]
+
+
 def test_reject_records_a_rejection_without_score(app, warehouse):
     first = _queue(warehouse)[0]
     at = app()
