@@ -88,7 +88,7 @@ def run_eval_changes(
     *,
     n_boot: int = 2000,
     pairs: list[str] | None = None,
-    model: str = "minilm",
+    model: str = "minilm-onnx",
     threshold: float | None = None,
     calibrate: bool = False,
 ) -> dict:

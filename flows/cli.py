@@ -703,8 +703,8 @@ def _where(row: dict) -> str:
 def diff(
     old: Path = typer.Argument(..., help="The older file."),
     new: Path = typer.Argument(..., help="The newer file."),
-    model: str = typer.Option(
-        os.environ.get("LABWATCH_MODEL", "minilm"), "--model", help="Embedding model: minilm, minilm-onnx (faster)."
+    model: str | None = typer.Option(
+        None, "--model", help="Embedding model: minilm-onnx (default, or $LABWATCH_MODEL) or minilm (torch)."
     ),
     criteria: bool = typer.Option(True, "--criteria/--no-criteria", help="Match the changed statements to the rubric."),
     fmt: Fmt = typer.Option(Fmt.table, "--format"),
@@ -718,10 +718,11 @@ def diff(
         if not path.is_file():
             fail(f"{path}: no such file")
     from labwatch.flows.diffing import diff_files
+    from labwatch.flows.models import DEFAULT_MODEL
     from labwatch.flows.progress import progress_printer
 
     with progress_printer(enabled=fmt == Fmt.table, description="diff") as progress:
-        rows = diff_files(old, new, with_criteria=criteria, model=model)
+        rows = diff_files(old, new, with_criteria=criteria, model=model or DEFAULT_MODEL)
         if progress:
             progress(len(rows), None, "commitment changes")
     if fmt == Fmt.json:
@@ -753,7 +754,9 @@ def eval_changes(
     threshold: float | None = typer.Option(
         None, "--threshold", help="Alignment threshold (default: the built-in one)."
     ),
-    model: str = typer.Option("minilm", "--model", help="Embedding model: minilm, minilm-onnx."),
+    model: str | None = typer.Option(
+        None, "--model", help="Embedding model: minilm-onnx (default, or $LABWATCH_MODEL) or minilm (torch)."
+    ),
     fmt: Fmt = typer.Option(Fmt.table, "--format"),
 ):
     """How well `labwatch diff` finds the commitment changes human coders traced.
@@ -765,10 +768,11 @@ def eval_changes(
     """
     from labwatch.extractors.changes.evaluation import TraceError
     from labwatch.flows.change_evaluation import print_eval_changes, run_eval_changes
+    from labwatch.flows.models import DEFAULT_MODEL
 
     try:
         result = run_eval_changes(
-            traces, docs, pairs=pair or None, model=model, threshold=threshold, calibrate=calibrate
+            traces, docs, pairs=pair or None, model=model or DEFAULT_MODEL, threshold=threshold, calibrate=calibrate
         )
     except TraceError as exc:
         fail(str(exc))

@@ -177,8 +177,9 @@ def pair_identical(old: Sequence[str], new: Sequence[str]) -> tuple[list[Pair], 
 class _Space:
     """Similarities between the unpaired statements of two versions, singles and groups.
 
-    Each text is vectorised once (TF-IDF rows, sentence vectors); a group is the sum of its
-    members' rows, so comparing a group costs one sparse row and one dense row.
+    Each text is vectorised once (TF-IDF rows, sentence vectors). A group is the sum of its
+    members' rows, so every similarity a group needs comes from the dot products of single
+    rows, computed once as dense Gram matrices: comparing a group is a few array lookups.
     """
 
     def __init__(self, old, new, rest_old, rest_new, vectors_old, vectors_new, sections_old, sections_new):
@@ -190,38 +191,28 @@ class _Space:
         texts = [canonical_text(old[i]) for i in rest_old] + [canonical_text(new[j]) for j in rest_new]
         self.key_old = {i: texts[k].replace(" ", "") for k, i in enumerate(rest_old)}
         self.key_new = {j: texts[len(rest_old) + k].replace(" ", "") for k, j in enumerate(rest_new)}
+        n, m = len(rest_old), len(rest_new)
         vectorizer = TfidfVectorizer(analyzer="char_wb", ngram_range=(3, 3), norm=None, dtype=np.float32)
         try:
             raw = vectorizer.fit_transform(texts).tocsr()
+            a, b = raw[:n], raw[n:]
+            self.lex = _Gram((a @ b.T).toarray(), (a @ a.T).toarray(), (b @ b.T).toarray())
         except ValueError:  # no 3-gram at all (texts of punctuation only): nothing is similar
-            raw = None
-        n = len(rest_old)
-        self.lex_old = raw[:n] if raw is not None else None
-        self.lex_new = raw[n:] if raw is not None else None
-        self.vec_old = self.vec_new = None
+            self.lex = _Gram(np.zeros((n, m), np.float32), np.zeros((n, n), np.float32), np.zeros((m, m), np.float32))
+        self.vec = None
         if vectors_old is not None and vectors_new is not None:
-            self.vec_old = np.asarray(vectors_old, dtype=np.float32)[rest_old]
-            self.vec_new = np.asarray(vectors_new, dtype=np.float32)[rest_new]
-        self.sec_old = self.sec_new = None
+            va = np.asarray(vectors_old, dtype=np.float32)[rest_old]
+            vb = np.asarray(vectors_new, dtype=np.float32)[rest_new]
+            self.vec = _Gram(va @ vb.T, va @ va.T, vb @ vb.T)
+        self.same_section = None
         if sections_old is not None and sections_new is not None:
-            self.sec_old = [canonical_text(sections_old[i] or "") for i in rest_old]
-            self.sec_new = [canonical_text(sections_new[j] or "") for j in rest_new]
+            sa = [canonical_text(sections_old[i] or "") for i in rest_old]
+            sb = [canonical_text(sections_new[j] or "") for j in rest_new]
+            self.same_section = np.array([[x == y and bool(x) for y in sb] for x in sa], dtype=np.float32)
 
     def matrix(self) -> np.ndarray:
         """(unpaired old x unpaired new) similarity of single statements."""
-        shape = (len(self.rest_old), len(self.rest_new))
-        if self.lex_old is None:
-            return np.zeros(shape, dtype=np.float32)
-        from sklearn.preprocessing import normalize
-
-        sim = (normalize(self.lex_old) @ normalize(self.lex_new).T).toarray().astype(np.float32)
-        if self.vec_old is not None:
-            vec = np.clip(_unit(self.vec_old) @ _unit(self.vec_new).T, 0.0, 1.0)
-            sim = (1.0 - VECTOR_WEIGHT) * sim + VECTOR_WEIGHT * vec
-        if self.sec_old is not None:
-            same = np.array([[a == b and bool(a) for b in self.sec_new] for a in self.sec_old], dtype=np.float32)
-            sim = sim + SECTION_BONUS * same
-        return sim
+        return self._combine(self.lex.singles(), self.vec.singles() if self.vec else None, self.same_section)
 
     def same_words(self, olds: tuple[int, ...], news: tuple[int, ...]) -> bool:
         """True when the old statements read together have the new ones' words (a reflow)."""
@@ -229,33 +220,61 @@ class _Space:
 
     def group(self, olds: tuple[int, ...], news: tuple[int, ...]) -> float:
         """Similarity of the old statements ``olds`` read together with the new ``news``."""
-        if self.lex_old is None:
-            return 0.0
-        a = _row_sum(self.lex_old, [self.pos_old[i] for i in olds])
-        b = _row_sum(self.lex_new, [self.pos_new[j] for j in news])
-        sim = _cosine(a, b)
-        if self.vec_old is not None:
-            va = self.vec_old[[self.pos_old[i] for i in olds]].sum(axis=0)
-            vb = self.vec_new[[self.pos_new[j] for j in news]].sum(axis=0)
-            vec = float(np.clip(va @ vb / max(np.linalg.norm(va) * np.linalg.norm(vb), 1e-9), 0.0, 1.0))
-            sim = (1.0 - VECTOR_WEIGHT) * sim + VECTOR_WEIGHT * vec
-        if self.sec_old is not None:
-            a_sec, b_sec = self.sec_old[self.pos_old[olds[0]]], self.sec_new[self.pos_new[news[0]]]
-            sim += SECTION_BONUS * float(a_sec == b_sec and bool(a_sec))
-        return sim
+        o = [self.pos_old[i] for i in olds]
+        n = [self.pos_new[j] for j in news]
+        lex = self.lex.group(o, n)
+        vec = self.vec.group(o, n) if self.vec else None
+        section = self.same_section[o[0], n[0]] if self.same_section is not None else None
+        return float(self._combine(np.float32(lex), None if vec is None else np.float32(vec), section))
+
+    def singles_to_pairs(self, singles_old: bool, singles: list[int], firsts: list[int]) -> np.ndarray:
+        """Similarity of each single statement with each adjacent pair (first, first + 1) of the
+        other side, (len(singles) x len(firsts))."""
+        pos_s, pos_o = (self.pos_old, self.pos_new) if singles_old else (self.pos_new, self.pos_old)
+        s = [pos_s[i] for i in singles]
+        f = [pos_o[j] for j in firsts]
+        g = [pos_o[j + 1] for j in firsts]
+        lex = self.lex.to_pairs(singles_old, s, f, g)
+        vec = self.vec.to_pairs(singles_old, s, f, g) if self.vec else None
+        section = None
+        if self.same_section is not None:
+            section = self.same_section[np.ix_(s, f)] if singles_old else self.same_section[np.ix_(f, s)].T
+        return self._combine(lex, vec, section)
+
+    @staticmethod
+    def _combine(lex, vec, section):
+        sim = lex if vec is None else (1.0 - VECTOR_WEIGHT) * lex + VECTOR_WEIGHT * np.clip(vec, 0.0, 1.0)
+        return sim if section is None else sim + SECTION_BONUS * section
 
 
-def _unit(matrix: np.ndarray) -> np.ndarray:
-    return matrix / np.maximum(np.linalg.norm(matrix, axis=1, keepdims=True), 1e-9)
+class _Gram:
+    """Dot products of raw rows: old x new (``cross``), old x old and new x new; cosines of any
+    sums of rows follow from them."""
 
+    def __init__(self, cross: np.ndarray, old: np.ndarray, new: np.ndarray):
+        self.cross, self.old, self.new = cross, old, new
+        self.norm_old = np.sqrt(np.maximum(np.diag(old), 0.0))
+        self.norm_new = np.sqrt(np.maximum(np.diag(new), 0.0))
 
-def _row_sum(matrix, rows: list[int]) -> np.ndarray:
-    return np.asarray(matrix[rows].sum(axis=0)).ravel()
+    def singles(self) -> np.ndarray:
+        den = np.outer(self.norm_old, self.norm_new)
+        return np.divide(self.cross, den, out=np.zeros_like(self.cross), where=den > 0)
 
+    def group(self, o: list[int], n: list[int]) -> float:
+        num = self.cross[np.ix_(o, n)].sum()
+        den = np.sqrt(max(self.old[np.ix_(o, o)].sum(), 0.0) * max(self.new[np.ix_(n, n)].sum(), 0.0))
+        return float(num / den) if den > 0 else 0.0
 
-def _cosine(a: np.ndarray, b: np.ndarray) -> float:
-    den = float(np.linalg.norm(a) * np.linalg.norm(b))
-    return float(a @ b) / den if den else 0.0
+    def to_pairs(self, singles_old: bool, s: list[int], f: list[int], g: list[int]) -> np.ndarray:
+        if singles_old:
+            num = self.cross[np.ix_(s, f)] + self.cross[np.ix_(s, g)]
+            norm_s, other = self.norm_old[s], self.new
+        else:
+            num = (self.cross[np.ix_(f, s)] + self.cross[np.ix_(g, s)]).T
+            norm_s, other = self.norm_new[s], self.old
+        pair_norm = np.sqrt(np.maximum(other[f, f] + other[g, g] + 2 * other[f, g], 0.0))
+        den = np.outer(norm_s, pair_norm)
+        return np.divide(num, den, out=np.zeros_like(num), where=den > 0)
 
 
 def _pair_similar(space: _Space, threshold: float) -> list[Pair]:
@@ -311,24 +330,31 @@ def _pair_similar(space: _Space, threshold: float) -> list[Pair]:
 
 
 def _pair_free_groups(space: _Space, free_old: set[int], free_new: set[int], threshold: float) -> list[Pair]:
-    """A free statement with two adjacent free statements of the other side taken together."""
+    """A free statement with two adjacent free statements of the other side taken together,
+    best pairs first."""
     found = []
-    for one, free_one, other, is_old in ((free_old, free_old, free_new, True), (free_new, free_new, free_old, False)):
-        for i in sorted(one):
-            if i not in free_one:
+    for singles_old in (True, False):
+        one, other = (free_old, free_new) if singles_old else (free_new, free_old)
+        singles = sorted(one)
+        firsts = [j for j in sorted(other) if j + 1 in other]
+        if not singles or not firsts:
+            continue
+        sim = space.singles_to_pairs(singles_old, singles, firsts)
+        for flat in np.argsort(-sim, axis=None, kind="stable"):
+            r, c = divmod(int(flat), len(firsts))
+            if sim[r, c] < threshold + GROUP_MARGIN:
+                break
+            i, group = singles[r], (firsts[c], firsts[c] + 1)
+            if i not in one or not other.issuperset(group):
                 continue
-            best = None
-            for j in sorted(other):
-                if j + 1 in other:
-                    group = (j, j + 1)
-                    s = space.group((i,), group) if is_old else space.group(group, (i,))
-                    if s >= threshold + GROUP_MARGIN and (best is None or s > best[0]):
-                        best = (s, group)
-            if best is not None:
-                s, group = best
-                free_one.discard(i)
-                other.difference_update(group)
-                found.append(Pair((i,), group, s, False) if is_old else Pair(group, (i,), s, False))
+            one.discard(i)
+            other.difference_update(group)
+            pair = (
+                Pair((i,), group, float(sim[r, c]), False)
+                if singles_old
+                else Pair(group, (i,), float(sim[r, c]), False)
+            )
+            found.append(pair)
     return found
 
 
