@@ -86,12 +86,31 @@ def with_criteria(changes, embedder, rubric_name: str = models.DEFAULT_RUBRIC) -
         return list(changes)
     matcher = Matcher(models.rubric(rubric_name), embedder)
     passages = [s.passage for s in statements]
-    suggestions = matcher.match(passages, [s.features for s in statements], embedder.encode([p.text for p in passages]))
+    vectors = embedder.encode([p.text for p in passages])
+    context = _context_vectors(passages, embedder, vectors)
+    suggestions = matcher.match(passages, [s.features for s in statements], vectors, context)
     crit = {k: tuple(x.criterion_id for x in ss if x.suggested) for k, ss in zip(sides, suggestions)}
     out = []
     for c in changes:
         found = [crit[id(s)] for s in (c.old, c.new) if s is not None]
         out.append(replace(c, criteria=tuple(dict.fromkeys(x for f in found for x in f))))
+    return out
+
+
+def _context_vectors(passages, embedder, vectors) -> np.ndarray | None:
+    """Each passage's context (heading, list lead-in, previous sentence) as the mean of the
+    parts' vectors, as `labwatch run` matches it: the parts repeat and are mostly statements
+    already encoded, so this costs a few encodes rather than one per passage."""
+    parts = [[t for t in ((p.section[-1] if p.section else None), p.lead_in, p.context) if t] for p in passages]
+    unique = sorted({t for ps in parts for t in ps})
+    if not unique:
+        return None
+    table = dict(zip(unique, embedder.encode(unique)))
+    out = np.zeros_like(vectors)
+    for i, ps in enumerate(parts):
+        if ps:
+            v = np.mean([table[t] for t in ps], axis=0)
+            out[i] = v / (np.linalg.norm(v) or 1.0)
     return out
 
 
