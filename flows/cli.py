@@ -415,6 +415,7 @@ def review_list(
                         "next_best": [
                             {"criterion_id": o["criterion_id"], "score": round(o["score"], 4)} for o in i["next_best"]
                         ],
+                        "previous": i.get("previous"),  # the old decision, when the lab changed this text
                     }
                     for i in items
                 ]

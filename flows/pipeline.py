@@ -22,6 +22,7 @@ from labwatch.flows import models
 from labwatch.flows.change_detection import recompute_changes
 from labwatch.flows.succession import documents_to_compare, propose_successions
 from labwatch.warehouse import store
+from labwatch.warehouse.carry import carry_decisions
 from labwatch.warehouse.db import Warehouse
 
 
@@ -413,6 +414,7 @@ def store_batch(wh: Warehouse, run_id: str, result: BatchResult) -> dict[str, in
             # successor: flows/succession.py); a lab's new document may be proposed as a successor
             for lab, doc in documents_to_compare(con, touched):
                 recompute_changes(con, lab, doc)
+                carry_decisions(con, wh.journal_dir, lab, doc)  # a rewording keeps its decisions
             propose_successions(con, touched)
     return counts
 

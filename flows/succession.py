@@ -63,6 +63,7 @@ def record_links(wh, links: Iterable[Link], *, origin: str, scope: Iterable[tupl
     changes of every document whose predecessor changed and returns those documents. A link
     that would close a cycle (with links from other origins) is a CorpusError naming it."""
     from labwatch.flows.change_detection import recompute_changes
+    from labwatch.warehouse.carry import carry_decisions
     from labwatch.warehouse.store import now
 
     links = {(k.lab, k.document_id): k for k in links}
@@ -88,6 +89,7 @@ def record_links(wh, links: Iterable[Link], *, origin: str, scope: Iterable[tupl
         _check_no_cycle(con, changed)
         for lab, doc in sorted(changed):
             recompute_changes(con, lab, doc)
+            carry_decisions(con, wh.journal_dir, lab, doc)
     return changed
 
 

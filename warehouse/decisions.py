@@ -143,7 +143,7 @@ def rebuild_decisions(con: duckdb.DuckDBPyConnection, match_ids: list[str] | Non
         top = stack[-1]
         latest_by_reviewer: dict[str, str] = {}
         for ev in stack:
-            latest_by_reviewer[ev[6]] = ev[7]
+            latest_by_reviewer[ev[6]] = _standing(ev[7], ev[8])
         disagreement = len(set(latest_by_reviewer.values())) > 1
         credit = top[8] if top[8] is not None else (1.0 if top[7] == "confirmed" else 0.0)
         out.append(
@@ -154,7 +154,7 @@ def rebuild_decisions(con: duckdb.DuckDBPyConnection, match_ids: list[str] | Non
                 top[3],
                 top[4],
                 top[5],
-                top[7],
+                _standing(top[7], top[8]),
                 credit,
                 top[6],
                 top[9],
@@ -171,6 +171,14 @@ def rebuild_decisions(con: duckdb.DuckDBPyConnection, match_ids: list[str] | Non
         con.execute("DELETE FROM decisions WHERE match_id IN (SELECT unnest(?))", [ids])
     if out:
         _bulk_decisions(con, out)
+
+
+def _standing(decision: str, credit: float | None) -> str:
+    """What an event decides: a carried decision stands as the confirmation (credit > 0) or
+    rejection (credit 0) it carries."""
+    if decision == "carried":
+        return "confirmed" if credit else "rejected"
+    return decision
 
 
 def _bulk_decisions(con: duckdb.DuckDBPyConnection, rows: list[tuple]) -> None:

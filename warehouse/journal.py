@@ -19,7 +19,9 @@ from pathlib import Path
 
 from labwatch.extractors.records import make_match_id
 
-DECISIONS = ("confirmed", "rejected", "withdrawn")
+# "carried": labwatch carried a decision to the reworded counterpart of a decided statement
+# (warehouse/carry.py); its credit is the source's (0 for a rejection), its note names the source
+DECISIONS = ("confirmed", "rejected", "withdrawn", "carried")
 
 
 @dataclass(frozen=True, slots=True)

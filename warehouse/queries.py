@@ -77,7 +77,14 @@ def review_queue(
     params = [lab, lab, criterion, criterion, document, document] + ([limit] if limit else [])
     cur = con.execute(sql, params)
     cols = [d[0] for d in cur.description]
-    return [dict(zip(cols, row)) for row in cur.fetchall()]
+    items = [dict(zip(cols, row)) for row in cur.fetchall()]
+    # a weakened or strengthened counterpart of a decided statement: the old decision and the change
+    from labwatch.warehouse.carry import previous_decisions
+
+    before = previous_decisions(con, sorted({i["statement_id"] for i in items}))
+    for i in items:
+        i["previous"] = before.get((i["statement_id"], i["criterion_id"]))
+    return items
 
 
 def other_criteria(con: duckdb.DuckDBPyConnection, statement_id: str, criterion_id: str) -> list[dict]:

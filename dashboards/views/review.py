@@ -114,9 +114,22 @@ def _card(path: str, item: dict, crit: dict, name: str) -> None:
         )
         moves, effect = score_effect(item, crit.get(cid), _lab_credits(path, item["lab"]))
         (st.success if moves else st.info)(effect)
+        if item.get("previous"):  # the lab weakened or strengthened a statement already decided
+            _previous(item["previous"])
         _actions(path, item, list(crit), name)
         _provenance(item, detail)
         _details(name)
+
+
+def _previous(prev: dict) -> None:
+    """The old decision on the text this statement replaced, and how the lab changed it."""
+    credit = f" (credit {prev['previous_credit']:g})" if prev.get("previous_credit") is not None else ""
+    st.warning(
+        f"{escape_text(prev['change_kind'])} since the last version ({escape_text(prev.get('change_reason'))}); "
+        f"the old wording was {escape_text(prev['previous_decision'])}{credit} by "
+        f"{escape_text(prev['previous_reviewer'])}: “{escape_text(prev.get('previous_text'))}”. "
+        "Its credit counts again only from your decision here."
+    )
 
 
 def _lab_credits(path: str, lab: str) -> dict[str, dict]:

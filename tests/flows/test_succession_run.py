@@ -118,3 +118,35 @@ def test_a_look_alike_new_document_is_proposed_until_declared(renamed):
     [dropped] = [r for r in after["changes"] if "organisations" in (r["new"] or "")]
     assert (dropped["old_snapshot_sha256"], dropped["new_snapshot_sha256"]) == (sha["old"], sha["new"])
     assert dropped["old_document_id"] == "safety-policy" and dropped["old_page"] == 2
+
+
+def test_a_rewording_keeps_the_confirmed_evidence_through_run(tmp_path):
+    """The independent check's second half: a confirmed commitment reworded in the next version
+    keeps its credit (a `carried` event); the score does not drop."""
+    folder = tmp_path / "corpus" / "epsilon-ai" / "policy"
+    folder.mkdir(parents=True)
+    first = "We will run a full capability assessment of each frontier model every 3 months."
+    (folder / "v1.txt").write_text(f"# Epsilon Policy\n\n## Evaluations\n\n{first}\n")
+    (folder / "versions.yaml").write_text("versions:\n  - {file: v1.txt, published: 2025-01-10}\n")
+    db = tmp_path / "w.duckdb"
+    invoke_json("run", "--no-prefect", "--corpus", tmp_path / "corpus", "--db", db)
+    [item] = [i for i in invoke_json("review", "list", "--db", db, "--limit", "0")["items"] if i["text"] == first][:1]
+    crit = "commitments.assessment_frequency"
+    invoke("review", "confirm", item["id"], "--reviewer", "ana", "--criterion", crit, "--db", db)
+    before = invoke_json("score", "--db", db, "--lab", "epsilon-ai")["labs"][0]["score"]
+    assert before > 0
+    reworded = "Every 3 months, we will run a full capability assessment of each frontier model."
+    (folder / "v2.txt").write_text(f"# Epsilon Policy\n\n## Evaluations\n\n{reworded}\n")
+    (folder / "versions.yaml").write_text(
+        "versions:\n  - {file: v1.txt, published: 2025-01-10}\n  - {file: v2.txt, published: 2025-06-01}\n"
+    )
+    invoke_json("run", "--no-prefect", "--corpus", tmp_path / "corpus", "--db", db)
+    [change] = invoke_json("changes", "--db", db, "--lab", "epsilon-ai")["changes"]
+    assert change["kind"] == "reworded"
+    assert invoke_json("score", "--db", db, "--lab", "epsilon-ai")["labs"][0]["score"] == before
+    [credit] = [
+        c
+        for c in invoke_json("score", "--db", db, "--lab", "epsilon-ai")["labs"][0]["criteria"]
+        if c["criterion_id"] == crit
+    ]
+    assert [e["text"] for e in credit["evidence"]] == [reworded]  # the current wording is the evidence
