@@ -79,10 +79,16 @@ def successors_to_compare(con, touched: list[tuple[str, str]]) -> list[tuple[str
 
 
 def new_documents_with_elders(con, touched: list[tuple[str, str]]) -> list[tuple[str, str, str, date, str]]:
-    """(lab, document_id, version_id, effective date, text) of the touched documents that have one
-    version, no declared predecessor, and a sibling in their lab dated earlier."""
+    """(lab, document_id, version_id, effective date, text) of the documents that have one
+    version, no declared predecessor, and a sibling in their lab dated earlier: touched ones,
+    and the lab's later-dated ones when a touched document is dated before them (an elder
+    stored after its look-alike successor, as a corpus listed in name order may be)."""
     return con.execute(
-        "WITH t AS (SELECT unnest(?) AS lab, unnest(?) AS document_id), "
+        "WITH t0 AS (SELECT unnest(?) AS lab, unnest(?) AS document_id), "
+        "t AS (SELECT lab, document_id FROM t0 UNION "
+        "  SELECT v.lab, v.document_id FROM versions v JOIN versions tv ON tv.lab = v.lab "
+        "  JOIN t0 ON t0.lab = tv.lab AND t0.document_id = tv.document_id "
+        "  WHERE coalesce(v.published, CAST(v.seen_at AS DATE)) > coalesce(tv.published, CAST(tv.seen_at AS DATE))), "
         "one AS (SELECT v.lab, v.document_id, any_value(v.version_id) AS version_id, "
         "  min(coalesce(v.published, CAST(v.seen_at AS DATE))) AS day FROM versions v "
         "  JOIN t ON t.lab = v.lab AND t.document_id = v.document_id GROUP BY ALL HAVING count(*) = 1) "

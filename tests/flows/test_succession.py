@@ -158,3 +158,15 @@ def test_similarity_is_shared_eight_word_runs_of_the_smaller_text():
     assert similarity(a, a + " " + " ".join(t for t, _, _ in UNRELATED)) == 1.0  # contained
     assert similarity(a, " ".join(t for t, _, _ in UNRELATED)) == 0.0
     assert 0.3 < similarity(a, " ".join(t for t, _, _ in FRONTIER)) < 1.0
+
+
+def test_an_elder_stored_after_its_look_alike_still_yields_the_proposal(tmp_path):
+    """A corpus read in name order may store the newer document first."""
+    w = Warehouse(tmp_path / "order.duckdb", timeout=20)
+    with w.write() as con:
+        store.store_version(con, make_record("gamma", "a-new", FRONTIER, sha="n1", published=date(2025, 9, 1)))
+        assert propose_successions(con, {("gamma", "a-new")}) == 0  # nothing older yet
+        store.store_version(con, make_record("gamma", "z-old", RISK, sha="o1", published=date(2025, 2, 1)))
+        assert propose_successions(con, {("gamma", "z-old")}) == 1
+        [p] = proposals(con, lab="gamma")
+    assert (p["document_id"], p["supersedes"]) == ("a-new", "z-old")
