@@ -224,17 +224,17 @@ def _events_frame(events: list[ReviewEvent]) -> pd.DataFrame:
     return df
 
 
-def _insert_new_events(con, frame_sql: str) -> list[str]:
+def _insert_new_events(con, frame_sql: str) -> int:
     """Insert the rows of ``frame_sql`` whose event id the lake lacks and rebuild their matches'
-    decisions (inside the caller's transaction); returns the match ids touched."""
+    decisions (inside the caller's transaction); returns how many events were new."""
     cols = ", ".join(EVENT_COLUMNS)
     new = f"SELECT {cols} FROM ({frame_sql}) e WHERE e.event_id NOT IN (SELECT event_id FROM {CATALOG}.main.review_events)"
-    match_ids = [r[0] for r in con.execute(f"SELECT DISTINCT match_id FROM ({new})").fetchall()]
-    if match_ids:
+    rows = con.execute(f"SELECT DISTINCT event_id, match_id FROM ({new})").fetchall()
+    if rows:
         con.execute(f"INSERT INTO {CATALOG}.main.review_events ({cols}) {new}")
-        rebuild_decisions(con, sorted(match_ids))
+        rebuild_decisions(con, sorted({m for _, m in rows}))
     _take_turn(con)
-    return match_ids
+    return len(rows)
 
 
 def _event_from_row(row: dict) -> ReviewEvent:
@@ -253,16 +253,46 @@ class Lake:
         self.url = url
         self.data_path = str(data_path) if data_path else None
         self.timeout = timeout
+        self._session: duckdb.DuckDBPyConnection | None = None
+        self._schema_checked = False
+
+    def _new_connection(self) -> duckdb.DuckDBPyConnection:
+        con = duckdb.connect(
+            config={
+                "autoinstall_known_extensions": False,
+                "autoload_known_extensions": False,
+            }
+        )
+        try:
+            con.execute("SET enable_progress_bar = false")
+            attach(con, self.url, self.data_path)
+        except BaseException:
+            con.close()
+            raise
+        return con
 
     @contextmanager
     def connect(self) -> Iterator[duckdb.DuckDBPyConnection]:
         """An in-memory DuckDB connection with the lake attached as the default catalog."""
-        con = duckdb.connect(config={"autoinstall_known_extensions": False, "autoload_known_extensions": False})
+        con = self._new_connection()
         try:
-            attach(con, self.url, self.data_path)
             yield con
         finally:
             con.close()
+
+    def session(self) -> duckdb.DuckDBPyConnection:
+        """The connection this object keeps for its writes. Unlike a DuckDB file, a lake locks
+        nothing while a connection is open, and opening one costs about a second (loading the
+        extensions, reaching the catalog), so a reviewer's process opens it once."""
+        if self._session is None:
+            self._session = self._new_connection()
+        return self._session
+
+    def close(self) -> None:
+        """Close the kept connection (the next write opens a new one)."""
+        if self._session is not None:
+            self._session.close()
+            self._session = None
 
     def record_events(self, events: list[ReviewEvent], journal_dir: Path) -> int:
         """Write events to ``journal_dir`` first (durable whatever the lake does), then into the
@@ -287,17 +317,18 @@ class Lake:
     def _insert(self, events: list[ReviewEvent]) -> int:
         if not events:
             return 0
-        df = _events_frame(events)
-        with self.connect() as con:
+        con = self.session()
+        if not self._schema_checked:
             self._require_schema(con)
-            con.register("_lake_events", df)
+            self._schema_checked = True
 
-            def work(c):
-                before = c.execute(f"SELECT count(*) FROM {CATALOG}.main.review_events").fetchone()[0]
-                _insert_new_events(c, "SELECT * FROM _lake_events")
-                return c.execute(f"SELECT count(*) FROM {CATALOG}.main.review_events").fetchone()[0] - before
-
-            return in_transaction(con, work, timeout=self.timeout)
+        con.register("_lake_events", _events_frame(events))
+        try:
+            return in_transaction(
+                con, lambda c: _insert_new_events(c, "SELECT * FROM _lake_events"), timeout=self.timeout
+            )
+        finally:
+            con.unregister("_lake_events")
 
     def _require_schema(self, con) -> None:
         version = lake_schema_version(con)

@@ -11,7 +11,7 @@ import pytest
 from labwatch.warehouse import reviews as R
 from labwatch.warehouse import store
 from labwatch.warehouse.db import Warehouse
-from labwatch.warehouse.journal import list_event_files
+from labwatch.warehouse.journal import append_event, list_event_files
 from labwatch.warehouse.lake import Lake, LakeError, export_to_lake, import_from_lake
 from labwatch.warehouse.queries import CONTRACT_VIEWS
 
@@ -92,6 +92,7 @@ def _reviewer(url, data, name, refs_, shared, journal, queue):
     for ref in refs_:
         new += lake.record_events([R.new_event(ref, reviewer=name, decision="confirmed")], journal)
     new += lake.record_events(shared, journal)  # the same events, written by every reviewer
+    lake.close()
     queue.put(new)
 
 
@@ -128,3 +129,16 @@ def test_four_reviewers_at_once_lose_nothing_and_double_nothing(lake, tmp_path):
     assert len(decisions) == 8 and decisions[all_refs[0].match_id] == 2  # r0's and the lead's
     for i in range(4):  # every reviewer's decisions are in its own journal as well
         assert len(list_event_files(tmp_path / f"j{i}")) == 3
+
+
+def test_a_journal_written_while_the_lake_was_away_is_caught_up_once(wh, lake, tmp_path):
+    export_to_lake(wh, lake)
+    a, b = refs(wh, 2)
+    journal = tmp_path / "offline-journal"
+    for ev in (R.new_event(a, reviewer="di", decision="confirmed"), R.new_event(b, reviewer="di", decision="rejected")):
+        append_event(journal, ev)  # decided while the lake could not be reached
+    assert lake.sync_journal(journal) == 2
+    assert lake.sync_journal(journal) == 0
+    lake.close()
+    with lake.connect() as con:
+        assert sorted(con.execute("SELECT decision FROM decisions").fetchall()) == [("confirmed",), ("rejected",)]
