@@ -24,6 +24,7 @@ from labwatch.flows.succession import documents_to_compare, propose_successions
 from labwatch.warehouse import store
 from labwatch.warehouse.carry import carry_decisions
 from labwatch.warehouse.db import Warehouse
+from labwatch.warehouse.queries import has_version_with_text
 
 
 @dataclass
@@ -215,8 +216,7 @@ class Deriver:
             out.failures += [
                 Failure("parse", it.source, w, it.lab, it.document_id, "warning") for w in extracted.warnings
             ]
-            if extracted.passages:  # a version without passages would replace one that had text
-                out.add(it, extracted)
+            out.add(it, extracted)
         return out
 
     def _extract_one(self, it: Item):
@@ -389,11 +389,19 @@ def store_batch(wh: Warehouse, run_id: str, result: BatchResult) -> dict[str, in
         if len(keys):
             store.store_embeddings(con, result.records[0].model if result.records else "", keys, vecs)
         buffer = store.RowBuffer.for_batch(con, result.records)  # one lookup query for the batch
+        with_text: set[tuple[str, str]] = set()
         for rec, it in zip(result.records, result.items):
+            key = (rec.lab, rec.document_id)
+            if rec.passages:
+                with_text.add(key)
+            elif key in with_text or has_version_with_text(con, rec.lab, rec.document_id):
+                # named as a warning by the text stage; the version with text stays current
+                counts["unchanged"] += 1
+                continue
             outcome = store.store_version(con, rec, buffer)
             counts[outcome.status] += 1
             if outcome.status in ("new", "rederived"):
-                touched.add((rec.lab, rec.document_id))
+                touched.add(key)
             if it.input_path:
                 store.record_input(
                     con,

@@ -558,3 +558,14 @@ def versioned_documents(con: duckdb.DuckDBPyConnection) -> set[tuple[str, str]]:
 def pdf_pages(con: duckdb.DuckDBPyConnection) -> int:
     """Pages of all stored PDF versions."""
     return int(con.execute("SELECT coalesce(sum(n_pages), 0) FROM versions WHERE format = 'pdf'").fetchone()[0])
+
+
+def has_version_with_text(con: duckdb.DuckDBPyConnection, lab: str, document_id: str) -> bool:
+    """Whether a stored version of the document has passages (a version without any must not
+    replace it)."""
+    return (
+        con.execute(
+            "SELECT 1 FROM versions WHERE lab = ? AND document_id = ? AND n_passages > 0 LIMIT 1", [lab, document_id]
+        ).fetchone()
+        is not None
+    )

@@ -85,9 +85,40 @@ def test_a_version_without_passages_does_not_replace_one_with_text(tmp_path):
     common = ("--lab", "acme", "--document", "policy", "--db", db)
     assert invoke_json("ingest", first, *common)["new_versions"] == 1
     out = invoke_json("ingest", second, *common)
-    assert out["new_versions"] == 0 and out["failed"] == 0 and out["warnings"] == 1
+    assert out["new_versions"] == 0 and out["failed"] == 0 and out["warnings"] == 1 and out["unchanged"] == 1
     assert out["failures"][0]["severity"] == "warning" and "no passages" in out["failures"][0]["reason"]
     with Warehouse(db).read() as con:
         assert con.execute("SELECT count(*) FROM versions").fetchone()[0] == 1
         assert con.execute("SELECT count(*) FROM passages").fetchone()[0] == 1
         assert con.execute("SELECT severity FROM failures").fetchall() == [("warning",)]
+
+
+@pytest.mark.model
+@pytest.mark.slow
+def test_a_first_version_without_passages_is_stored_and_named(tmp_path):
+    """With nothing to replace (a change-log page of headings, a cover sheet) it is kept as a
+    version, so its text still counts, and named."""
+    from labwatch.warehouse.db import Warehouse
+
+    only = tmp_path / "cover.txt"
+    only.write_text("* * *\n", encoding="utf-8")
+    out = invoke_json("ingest", only, "--lab", "acme", "--document", "cover", "--db", tmp_path / "w.duckdb")
+    assert out["new_versions"] == 1 and out["warnings"] == 1
+    with Warehouse(tmp_path / "w.duckdb").read() as con:
+        assert con.execute("SELECT n_passages FROM versions").fetchall() == [(0,)]
+
+
+@pytest.mark.model
+@pytest.mark.slow
+def test_diff_reads_its_files_in_the_limited_worker(tmp_path, bomb_pdf, monkeypatch):
+    """`labwatch diff` of a decompression bomb ends at the worker's memory or time limit, on one
+    line, instead of inflating gigabytes in the command's own process."""
+    from .conftest import HOSTILE_MEMORY_MB, HOSTILE_TIMEOUT, invoke
+
+    monkeypatch.setenv("LABWATCH_PARSE_MEMORY_MB", HOSTILE_MEMORY_MB)
+    monkeypatch.setenv("LABWATCH_PARSE_TIMEOUT", HOSTILE_TIMEOUT)
+    other = tmp_path / "other.txt"
+    other.write_text("We will evaluate every model.\n", encoding="utf-8")
+    result = invoke("diff", bomb_pdf, other)
+    assert result.exit_code == 1 and "Traceback" not in result.stderr
+    assert f"{HOSTILE_MEMORY_MB} MB" in result.stderr or f"longer than {HOSTILE_TIMEOUT} s" in result.stderr
