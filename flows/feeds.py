@@ -1,7 +1,7 @@
 """Feeds and alerts: commitment changes as Atom feeds, and new ones posted to a webhook.
 
 After a run or crawl that added versions, ``publish_changes`` rewrites the feeds from the
-warehouse (``<db folder>/feeds/<lab>.atom`` and ``all.atom``, RFC 4287, the latest 200 changes
+warehouse (``<db file>.feeds/<lab>.atom`` and ``all.atom``, RFC 4287, the latest 200 changes
 each) and posts the changes first detected by that run to the webhook, if one is configured:
 ``LABWATCH_WEBHOOK_URL``, else ``webhook_url:`` in ``labwatch.yaml`` beside the database
 (``allow_private: true`` there, or ``LABWATCH_WEBHOOK_ALLOW_PRIVATE=1``, lets it reach loopback
@@ -98,8 +98,10 @@ def load_config(wh: Warehouse) -> NotifyConfig:
 
 
 def feed_dir(wh: Warehouse) -> Path:
-    """Where the feeds of a warehouse are written: ``<db folder>/feeds``."""
-    return wh.path.parent / "feeds"
+    """Where the feeds of a warehouse are written: ``<db file>.feeds/`` beside it, named after
+    its whole file name like its journal, so two warehouses in one folder never overwrite each
+    other's feeds (``x.db.feeds/``, ``x.duckdb.feeds/``)."""
+    return wh.path.with_name(wh.path.name + ".feeds")
 
 
 # --------------------------------------------------------------------------- reading changes

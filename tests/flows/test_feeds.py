@@ -195,9 +195,9 @@ def test_feeds_are_atom_with_one_entry_per_change_and_silent_marked(tmp_path):
     wh = seeded(tmp_path, {"aurora-labs": 6, "brackenridge": 2})
     paths = write_feeds(wh)
     assert {p.name for p in paths} == {"all.atom", "aurora-labs.atom", "brackenridge.atom"}
-    assert all(p.parent == tmp_path / "feeds" for p in paths)
+    assert all(p.parent == tmp_path / "w.duckdb.feeds" for p in paths)
     assert {oct(p.stat().st_mode & 0o777) for p in paths} == {"0o644"}  # a web server can read them
-    aurora = atom(tmp_path / "feeds" / "aurora-labs.atom")
+    aurora = atom(tmp_path / "w.duckdb.feeds" / "aurora-labs.atom")
     entries = aurora.findall(f"{A}entry")
     assert len(entries) == 6
     assert {e.findtext(f"{A}id") for e in entries} == {
@@ -212,7 +212,7 @@ def test_feeds_are_atom_with_one_entry_per_change_and_silent_marked(tmp_path):
     assert (
         "aurora-labs weakened a commitment in policy" in titles and "aurora-labs added a commitment in policy" in titles
     )
-    assert len(atom(tmp_path / "feeds" / "all.atom").findall(f"{A}entry")) == 8
+    assert len(atom(tmp_path / "w.duckdb.feeds" / "all.atom").findall(f"{A}entry")) == 8
     # newest detection first
     stamps = [e.findtext(f"{A}updated") for e in entries]
     assert stamps == sorted(stamps, reverse=True)
@@ -222,7 +222,7 @@ def test_feed_content_carries_old_new_reason_and_survives_hostile_text(tmp_path)
     nasty = '</content><script>alert(1)</script> & "quotes" \x0c\x01 \u00e9'
     wh = seeded(tmp_path, {"aurora-labs": 2}, text=nasty)
     write_feeds(wh)
-    root = atom(tmp_path / "feeds" / "aurora-labs.atom")  # parses: the text was escaped
+    root = atom(tmp_path / "w.duckdb.feeds" / "aurora-labs.atom")  # parses: the text was escaped
     entry = next(e for e in root.findall(f"{A}entry") if e.findtext(f"{A}id").endswith("_0001"))
     content = entry.find(f"{A}content")
     assert content.get("type") == "text"
@@ -234,12 +234,12 @@ def test_feed_content_carries_old_new_reason_and_survives_hostile_text(tmp_path)
 def test_feeds_keep_the_latest_200_and_ids_are_stable(tmp_path):
     wh = seeded(tmp_path, {"aurora-labs": 205})
     write_feeds(wh)
-    first = atom(tmp_path / "feeds" / "aurora-labs.atom")
+    first = atom(tmp_path / "w.duckdb.feeds" / "aurora-labs.atom")
     ids = [e.findtext(f"{A}id") for e in first.findall(f"{A}entry")]
     assert len(ids) == 200
     assert ids[0].endswith("_0204") and not any(i.endswith(("_0000", "_0004")) for i in ids)
     write_feeds(wh)
-    again = atom(tmp_path / "feeds" / "aurora-labs.atom")
+    again = atom(tmp_path / "w.duckdb.feeds" / "aurora-labs.atom")
     assert [e.findtext(f"{A}id") for e in again.findall(f"{A}entry")] == ids
 
 
@@ -291,7 +291,7 @@ def test_publish_posts_new_changes_and_records_a_500_without_raising(tmp_path, h
     hook.status = 500
     report = publish_changes(wh, "r_test", since=since)
     assert report["posted"] == 0 and "HTTP 500" in report["failures"][0]["reason"]
-    assert (tmp_path / "feeds" / "all.atom").exists()  # feeds were still written
+    assert (tmp_path / "w.duckdb.feeds" / "all.atom").exists()  # feeds were still written
     with wh.read() as con:
         stage, reason = con.execute("SELECT stage, reason FROM failures WHERE run_id = 'r_test'").fetchone()
     assert stage == "notify" and "HTTP 500" in reason and "secret-token" not in reason
@@ -340,7 +340,7 @@ def test_two_of_three_changes_are_announced_and_the_third_is_silent(aurora):
     assert "one external evaluator instead of two" in by_word["give"]["changelog_entry"]
     [silent] = invoke_json("changes", "--silent", "--db", root / "w.duckdb")["changes"]
     assert silent["change_id"] == by_word["publish"]["change_id"] and silent["changelog_entry"] is None
-    feed = atom(root / "feeds" / "aurora-labs.atom")
+    feed = atom(root / "w.duckdb.feeds" / "aurora-labs.atom")
     assert len(feed.findall(f"{A}entry")) == 3
     [marked] = silent_entries(feed)
     assert marked.findtext(f"{A}id").endswith(silent["change_id"])
@@ -359,7 +359,7 @@ def test_a_parser_upgrade_is_never_a_lab_change(aurora, tmp_path, monkeypatch):
     shutil.copy(src / "labwatch.yaml", tmp_path / "labwatch.yaml")
     wh = Warehouse(tmp_path / "w.duckdb")
     write_feeds(wh)
-    feed_before = (tmp_path / "feeds" / "all.atom").read_bytes()
+    feed_before = (tmp_path / "w.duckdb.feeds" / "all.atom").read_bytes()
     before = invoke_json("changes", "--db", wh.path)["changes"]
     posts_before = len(receiver.posts)
 
@@ -379,9 +379,9 @@ def test_a_parser_upgrade_is_never_a_lab_change(aurora, tmp_path, monkeypatch):
     assert len(signatures) == 1 and "+upgraded" in signatures.pop()  # it really was re-derived
     assert invoke_json("changes", "--db", wh.path)["changes"] == before
     assert len(receiver.posts) == posts_before
-    assert (tmp_path / "feeds" / "all.atom").read_bytes() == feed_before
+    assert (tmp_path / "w.duckdb.feeds" / "all.atom").read_bytes() == feed_before
     write_feeds(wh)  # even a rewrite from the warehouse shows the same entries
-    assert (tmp_path / "feeds" / "all.atom").read_bytes() == feed_before
+    assert (tmp_path / "w.duckdb.feeds" / "all.atom").read_bytes() == feed_before
 
 
 CHANGELOG_PAGE = """<html><body><main><h1>Aurora Labs policy updates</h1>
@@ -446,5 +446,5 @@ sources:
     # the page's own new entry reads like a commitment: as an edit of the change log it is never silent
     page = [r for r in every if r["document_id"] == "policy-updates"]
     assert page and all(r["announced"] for r in page)
-    root = atom(tmp_path / "feeds" / "aurora-labs.atom")
+    root = atom(tmp_path / "w.duckdb.feeds" / "aurora-labs.atom")
     assert len(root.findall(f"{A}entry")) == len(every) and len(silent_entries(root)) == 1

@@ -146,7 +146,7 @@ def test_a_target_that_never_answers_is_a_recorded_failure_not_an_exception(tmp_
     assert "2 attempt(s) failed" in report["failures"][0]["reason"]
     with wh.read() as con:
         stage, reason = con.execute("SELECT stage, reason FROM failures WHERE run_id = 'r_down'").fetchone()
-    assert stage == "notify" and "s3cret" not in reason and (tmp_path / "feeds" / "all.atom").exists()
+    assert stage == "notify" and "s3cret" not in reason and (tmp_path / "w.duckdb.feeds" / "all.atom").exists()
 
 
 def test_loopback_targets_are_refused_unless_allowed(tmp_path, endpoint):

@@ -109,7 +109,7 @@ def test_a_same_date_reupload_that_changed_a_commitment_is_flagged_silent(corpus
 
 def test_the_feed_entry_carries_both_sides_provenance(corpus_run):
     db, sha = corpus_run
-    root = ET.parse(db.parent / "feeds" / "gamma-ai.atom").getroot()
+    root = ET.parse(db.with_name(db.name + ".feeds") / "gamma-ai.atom").getroot()
     a, lw = f"{{{ATOM_NS}}}", f"{{{LW_NS}}}"
     entries = root.findall(f"{a}entry")
     assert len(entries) == 2

@@ -184,6 +184,16 @@ def test_two_warehouses_of_one_stem_keep_separate_journals(tmp_path):
     assert a.journal_dir.name == "x.db.journal" and b.journal_dir.name == "x.duckdb.journal"
 
 
+def test_two_warehouses_of_one_stem_keep_separate_feeds(tmp_path):
+    from labwatch.flows.feeds import write_feeds
+
+    a = seeded_warehouse(tmp_path / "x.db", texts=(TEXT,))
+    b = seeded_warehouse(tmp_path / "x.duckdb", texts=(TEXT,))
+    written = [set(write_feeds(wh)) for wh in (a, b)]
+    assert written[0] and written[1] and not written[0] & written[1]
+    assert {p.parent.name for p in written[0]} == {"x.db.feeds"}
+
+
 def _old_layout(tmp_path: Path) -> Warehouse:
     """A warehouse with decisions whose journal has the old name ``<stem>.journal/``."""
     wh = seeded_warehouse(tmp_path / "w.duckdb", texts=(TEXT,))
