@@ -38,7 +38,7 @@ from labwatch.extractors.matching.embeddings import Embedder
 from labwatch.extractors.matching.rubric import Criterion, Rubric
 from labwatch.extractors.records import Features, Passage, Suggestion, normalize_text, text_hash
 
-MATCHER_VERSION = "matcher-2026.12.1"
+MATCHER_VERSION = "matcher-2026.12.2"
 
 # Embedded rubric texts per (rubric, embedder): a new Matcher (one per CV fold) reuses them.
 _REFERENCE_VECTORS: dict[tuple, np.ndarray] = {}
@@ -288,7 +288,8 @@ class Matcher:
                     nsims = np.where(nsims > 0.9995, -1.0, nsims)
                 neg = np.maximum(neg, nsims.max(axis=1))
             penalty = cfg.w_penalty * np.maximum(neg - s_max, 0.0)
-            hits = [[cue for cue, rx in self._cues[c.id] if rx.search(t)] for t in texts]
+            # each cue that fires, named by the words it found (a reviewer reads words, not regexes)
+            hits = [[m.group(0).strip() for _, rx in self._cues[c.id] if (m := rx.search(t))] for t in texts]
             n_hits = np.array([min(len(h), cfg.cue_cap) for h in hits], dtype=np.float32)
             scores[:, j] = sem + ctx + cfg.cue_bonus * n_hits + prior - penalty
             parts[:, j, :7] = np.stack(
@@ -309,7 +310,7 @@ class Matcher:
         text = text if len(text) <= 90 else text[:87] + "..."
         parts = [f'{src} {sim:.2f}: "{text}"']
         if hits:
-            parts.append("cues: " + ", ".join(hits[:3]))
+            parts.append("cues: " + ", ".join(f"'{h}'" for h in hits[:3]))
         if ctx > 0:
             parts.append("context agrees")
         if penalty > 0:

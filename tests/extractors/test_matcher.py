@@ -222,3 +222,15 @@ def test_few_reviews_count_as_exemplars_under_default_thresholds(rubric, embedde
     m = Matcher(rubric, embedder)
     m.learn(_reviews(rows[:6], lambda r: r["criteria"]))
     assert m.choice == "exemplars" and m.calibration == m.default_calibration
+
+
+def test_why_names_the_words_a_cue_found_not_its_pattern(matcher):
+    import re
+
+    text = "We run a cyber evaluation suite of capture-the-flag tasks before each release."
+    [row] = run(matcher, [text])
+    whys = [s.why for s in row if "cues:" in s.why]
+    assert whys, [s.why for s in row]
+    for why in whys:
+        found = re.findall(r"'([^']+)'", why.split("cues: ", 1)[1])
+        assert found and all(f.lower() in text.lower() for f in found), why  # the passage's own words
