@@ -8,7 +8,6 @@ Documents are found in DIR by the version part of their name,
 
 from __future__ import annotations
 
-import json
 from collections import defaultdict
 from pathlib import Path
 
@@ -16,23 +15,11 @@ from labwatch.flows.output import out, print_table, shorten
 
 
 def read_trace_rows(path: Path) -> list[dict]:
-    """The JSON objects of a JSONL file; a bad line is a TraceError naming it."""
+    """The JSON objects of a traces JSONL file; a bad line is a TraceError naming it."""
     from labwatch.extractors.changes.evaluation import TraceError
+    from labwatch.flows.evaluating import read_jsonl
 
-    if not Path(path).is_file():
-        raise FileNotFoundError(2, "no such file", str(path))
-    rows = []
-    for n, line in enumerate(Path(path).read_text(encoding="utf-8").splitlines(), 1):
-        if not line.strip():
-            continue
-        try:
-            row = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise TraceError(f"{path}:{n}: not JSON ({exc.msg})") from exc
-        if not isinstance(row, dict):
-            raise TraceError(f"{path}:{n}: not a JSON object")
-        rows.append(row)
-    return rows
+    return read_jsonl(path, TraceError)
 
 
 def version_of(path: Path) -> str | None:

@@ -16,8 +16,11 @@ from labwatch.flows import models
 from labwatch.flows.output import print_table
 
 
-def read_jsonl(path: Path) -> list[dict]:
-    from labwatch.extractors.matching.evaluation import EvalError
+def read_jsonl(path: Path, error: type[Exception] | None = None) -> list[dict]:
+    """The JSON objects of a JSONL file, one a line (blank lines skipped); a line that is not a
+    JSON object raises ``error`` (default ``EvalError``) naming the file and line."""
+    if error is None:
+        from labwatch.extractors.matching.evaluation import EvalError as error
 
     if not Path(path).is_file():
         raise FileNotFoundError(2, "no such file", str(path))
@@ -26,9 +29,12 @@ def read_jsonl(path: Path) -> list[dict]:
         if not line.strip():
             continue
         try:
-            rows.append(json.loads(line))
+            row = json.loads(line)
         except json.JSONDecodeError as exc:
-            raise EvalError(f"{path}:{n}: not JSON ({exc.msg})") from exc
+            raise error(f"{path}:{n}: not JSON ({exc.msg})") from exc
+        if not isinstance(row, dict):
+            raise error(f"{path}:{n}: not a JSON object")
+        rows.append(row)
     return rows
 
 
