@@ -24,7 +24,7 @@ from . import hostile
 from .conftest import cli_command, subprocess_env
 
 RUN_LIMIT = 150  # seconds for one subprocess run (loads the models: ~10-15 s when idle)
-PER_LAB = 10
+PER_LAB = 16  # enough that each kill point finds work left now that runs start encoding at once
 N_DOCS = 3 * PER_LAB + 3
 
 
