@@ -214,6 +214,23 @@ def _press(browser: DevTools, char: str) -> None:
         )
 
 
+def _open_page(browser: DevTools, label: str, *texts: str, timeout: float = 60.0) -> None:
+    """Click a page in the sidebar once the page is idle, as a reviewer would; a click that lands
+    while a script run is still drawing can be dropped by Streamlit, so an idle page that still
+    does not show the target is clicked again."""
+    deadline = time.monotonic() + timeout
+    last_click = 0.0
+    while time.monotonic() < deadline:
+        if _settled(browser, *texts):
+            return
+        idle = not browser.js("!!document.querySelector('[data-testid^=\"stStatusWidgetRunning\"]')")
+        if idle and time.monotonic() - last_click > 3.0:
+            browser.js(f"{LABEL.format(label=label)}.click()")
+            last_click = time.monotonic()
+        time.sleep(0.25)
+    raise AssertionError(f"timed out after {timeout:.0f} s waiting for the {label} page")
+
+
 def _keep(png: Path, name: str) -> None:
     """With LABWATCH_UPDATE_SCREENSHOTS=1, the screenshot replaces docs/screenshots/<name>."""
     if os.environ.get("LABWATCH_UPDATE_SCREENSHOTS") == "1":
@@ -275,8 +292,7 @@ def test_reviewer_confirms_a_suggestion_in_a_real_browser(server, browser, wareh
     _press(browser, "y")
     assert _wait(lambda: decided(unscored["match_id"]), "the unscored decision", timeout=30)[0] == "confirmed"
 
-    browser.js(f"{LABEL.format(label='Scores')}.click()")
-    _wait(lambda: _settled(browser, "Confirmed credit that does not count"), "the scores page", timeout=30)
+    _open_page(browser, "Scores", "Confirmed credit that does not count")
     time.sleep(1.0)  # the chart draws after the text
     png = _screenshot(browser, tmp_path / "scores.png")
     assert png.stat().st_size > 10_000
