@@ -4,58 +4,8 @@ from __future__ import annotations
 
 import hashlib
 
-from labwatch.extractors.records import Features, Passage, Statement
-from labwatch.warehouse.lineage import version_order
-
-
-def _statements(con, version_id: str) -> list[Statement]:
-    rows = con.execute(
-        "SELECT s.statement_id, s.seq, s.text, s.kind, s.page, s.section, s.is_commitment, s.strength, "
-        "s.category, s.negated, s.conditions, s.numbers, s.modality, s.why, s.lead_in, "
-        "list(m.criterion_id ORDER BY m.rank) FILTER (WHERE m.suggested) AS criteria "
-        "FROM statements s LEFT JOIN matches m USING (statement_id) "
-        "WHERE s.version_id = ? GROUP BY ALL ORDER BY s.seq",
-        [version_id],
-    ).fetchall()
-    out = []
-    for (
-        _sid,
-        seq,
-        text,
-        kind,
-        page,
-        section,
-        is_c,
-        strength,
-        cat,
-        neg,
-        conds,
-        nums,
-        modality,
-        why,
-        lead_in,
-        crits,
-    ) in rows:
-        p = Passage(
-            seq=seq,
-            text=text,
-            kind=kind or "sentence",
-            page=page,
-            section=tuple(section.split(" > ")) if section else (),
-            lead_in=lead_in,
-        )
-        f = Features(
-            is_commitment=bool(is_c),
-            strength=strength or "none",
-            category=cat or "description",
-            negated=bool(neg),
-            conditions=tuple(conds or ()),
-            numbers=tuple(nums or ()),
-            modality=modality,
-            why=why or "",
-        )
-        out.append(Statement(passage=p, features=f, criteria=tuple(c for c in (crits or ()) if c)))
-    return out
+from labwatch.extractors.records import Statement
+from labwatch.warehouse import change_log
 
 
 def changes_for_document(con, lab: str, document_id: str) -> list[dict]:
@@ -77,25 +27,17 @@ def changes_for_document(con, lab: str, document_id: str) -> list[dict]:
     from labwatch.extractors.changes.classification import CHANGES_VERSION, diff_statements
     from labwatch.warehouse.store import now
 
-    versions = con.execute(
-        "SELECT version_id, document_id, published FROM versions WHERE lab = ? AND document_id = ? "
-        f"ORDER BY {version_order()}",
-        [lab, document_id],
-    ).fetchall()
-    versions = _predecessor_version(con, lab, document_id) + versions
-    detected = dict(
-        con.execute(
-            "SELECT change_id, detected_at FROM changes WHERE lab = ? AND document_id = ? AND detected_at IS NOT NULL",
-            [lab, document_id],
-        ).fetchall()
+    versions = change_log.predecessor_version(con, lab, document_id) + change_log.document_versions(
+        con, lab, document_id
     )
-    page = changelog_page_entries(con, lab, document_id)
-    is_page = is_changelog_page(con, lab, document_id)
+    detected = change_log.detection_times(con, lab, document_id)
+    page = change_log.changelog_page_entries(con, lab, document_id)
+    is_page = change_log.is_changelog_page(con, lab, document_id)
     stamp = now()
     rows: list[dict] = []
     prev = None
     for vid, doc, published in versions:
-        cur = _statements(con, vid)
+        cur = change_log.version_statements(con, vid)
         if prev is not None:
             old_vid, old_doc, old_published, old = prev
             reupload = old_doc == doc and published is not None and old_published == published
@@ -134,21 +76,6 @@ def changes_for_document(con, lab: str, document_id: str) -> list[dict]:
     return rows
 
 
-def _predecessor_version(con, lab: str, document_id: str) -> list[tuple]:
-    """[(version_id, document_id, published)] of the version a successor's first is compared
-    with: the predecessor's latest on or before the successor's first date (else its first)."""
-    row = con.execute(
-        "SELECT p.version_id, p.document_id, p.published FROM successions s "
-        "JOIN versions p ON p.lab = s.lab AND p.document_id = s.supersedes "
-        "CROSS JOIN (SELECT min(coalesce(published, CAST(seen_at AS DATE))) AS day FROM versions "
-        "  WHERE lab = ? AND document_id = ?) f "
-        "WHERE s.lab = ? AND s.document_id = ? "
-        f"ORDER BY coalesce(p.published, CAST(p.seen_at AS DATE)) <= f.day DESC, {version_order('p')} DESC LIMIT 1",
-        [lab, document_id, lab, document_id],
-    ).fetchone()
-    return [row] if row else []
-
-
 def _position(side: str, statement: Statement | None) -> dict:
     """Where one side of a change sits in its version: seq, page, section path (None if absent)."""
     p = statement.passage if statement is not None else None
@@ -159,42 +86,6 @@ def _position(side: str, statement: Statement | None) -> dict:
     }
 
 
-def changelog_page_entries(con, lab: str, document_id: str) -> list[str]:
-    """Passages of the change-log page(s) the registry links to this document, when crawled as
-    their own document (newest version first). A page that is the document itself is left out:
-    its own change-log section is found by heading instead."""
-    urls = [
-        r[0]
-        for r in con.execute(
-            "SELECT url FROM changelog_sources WHERE lab = ? AND document_id = ?", [lab, document_id]
-        ).fetchall()
-    ]
-    if not urls:
-        return []
-    rows = con.execute(
-        "SELECT s.text FROM statements s JOIN versions v USING (version_id) "
-        "WHERE s.lab = ? AND s.document_id <> ? AND s.document_id IN ("
-        "  SELECT document_id FROM versions WHERE lab = ? AND source IN (SELECT unnest(?)) "
-        "  UNION SELECT document_id FROM documents WHERE lab = ? AND source_url IN (SELECT unnest(?))) "
-        f"ORDER BY {version_order('v')} DESC, s.seq",
-        [lab, document_id, lab, urls, lab, urls],
-    ).fetchall()
-    return list(dict.fromkeys(r[0] for r in rows))
-
-
-def is_changelog_page(con, lab: str, document_id: str) -> bool:
-    """True when this document is the change-log page the registry names for another document."""
-    return (
-        con.execute(
-            "SELECT count(*) FROM changelog_sources c WHERE c.lab = ? AND c.document_id <> ? AND c.url IN ("
-            "  SELECT source FROM versions WHERE lab = ? AND document_id = ? "
-            "  UNION SELECT source_url FROM documents WHERE lab = ? AND document_id = ?)",
-            [lab, document_id, lab, document_id, lab, document_id],
-        ).fetchone()[0]
-        > 0
-    )
-
-
 def record_changelog_links(wh, sources) -> None:
     """Remember which registry sources name a change-log page (``Source.changelog``), replacing
     what was recorded for their labs before."""
@@ -203,9 +94,7 @@ def record_changelog_links(wh, sources) -> None:
     if not labs:
         return
     with wh.write() as con:
-        con.execute("DELETE FROM changelog_sources WHERE lab IN (SELECT unnest(?))", [labs])
-        if links:
-            con.executemany("INSERT OR IGNORE INTO changelog_sources VALUES (?, ?, ?)", links)
+        change_log.replace_changelog_links(con, labs, links)
 
 
 def refresh_linked_changes(wh, labs) -> int:
@@ -215,12 +104,7 @@ def refresh_linked_changes(wh, labs) -> int:
     if not labs or not wh.exists:
         return 0
     with wh.write() as con:
-        docs = con.execute(
-            "SELECT DISTINCT c.lab, c.document_id FROM changelog_sources c "
-            "JOIN versions v ON v.lab = c.lab AND v.document_id = c.document_id "
-            "WHERE c.lab IN (SELECT unnest(?)) ORDER BY 1, 2",
-            [labs],
-        ).fetchall()
+        docs = change_log.documents_with_changelog(con, labs)
         for lab, doc in docs:
             recompute_changes(con, lab, doc)
     return len(docs)

@@ -1,0 +1,156 @@
+"""What change detection reads and writes: the statements of stored versions in order, the
+change-log pages the registry names, and the ``changes`` rows already computed.
+
+``flows/change_detection.py`` decides what changed (through ``extractors/changes``); this module
+only holds its queries, so every statement about changes is in the warehouse.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+import duckdb
+
+from labwatch.extractors.records import Features, Passage, Statement
+from labwatch.warehouse.lineage import version_order
+
+
+def version_statements(con: duckdb.DuckDBPyConnection, version_id: str) -> list[Statement]:
+    """The statements of one version in reading order, each with its stored features and the
+    criteria suggested for it (best first)."""
+    rows = con.execute(
+        "SELECT s.statement_id, s.seq, s.text, s.kind, s.page, s.section, s.is_commitment, s.strength, "
+        "s.category, s.negated, s.conditions, s.numbers, s.modality, s.why, s.lead_in, "
+        "list(m.criterion_id ORDER BY m.rank) FILTER (WHERE m.suggested) AS criteria "
+        "FROM statements s LEFT JOIN matches m USING (statement_id) "
+        "WHERE s.version_id = ? GROUP BY ALL ORDER BY s.seq",
+        [version_id],
+    ).fetchall()
+    out = []
+    for (
+        _sid,
+        seq,
+        text,
+        kind,
+        page,
+        section,
+        is_c,
+        strength,
+        cat,
+        neg,
+        conds,
+        nums,
+        modality,
+        why,
+        lead_in,
+        crits,
+    ) in rows:
+        p = Passage(
+            seq=seq,
+            text=text,
+            kind=kind or "sentence",
+            page=page,
+            section=tuple(section.split(" > ")) if section else (),
+            lead_in=lead_in,
+        )
+        f = Features(
+            is_commitment=bool(is_c),
+            strength=strength or "none",
+            category=cat or "description",
+            negated=bool(neg),
+            conditions=tuple(conds or ()),
+            numbers=tuple(nums or ()),
+            modality=modality,
+            why=why or "",
+        )
+        out.append(Statement(passage=p, features=f, criteria=tuple(c for c in (crits or ()) if c)))
+    return out
+
+
+def document_versions(con: duckdb.DuckDBPyConnection, lab: str, document_id: str) -> list[tuple[str, str, date | None]]:
+    """(version_id, document_id, published) of every version of one document, oldest first."""
+    return con.execute(
+        "SELECT version_id, document_id, published FROM versions WHERE lab = ? AND document_id = ? "
+        f"ORDER BY {version_order()}",
+        [lab, document_id],
+    ).fetchall()
+
+
+def predecessor_version(con: duckdb.DuckDBPyConnection, lab: str, document_id: str) -> list[tuple]:
+    """[(version_id, document_id, published)] of the version a successor's first is compared
+    with: the predecessor's latest on or before the successor's first date (else its first);
+    [] when the document supersedes nothing stored."""
+    row = con.execute(
+        "SELECT p.version_id, p.document_id, p.published FROM successions s "
+        "JOIN versions p ON p.lab = s.lab AND p.document_id = s.supersedes "
+        "CROSS JOIN (SELECT min(coalesce(published, CAST(seen_at AS DATE))) AS day FROM versions "
+        "  WHERE lab = ? AND document_id = ?) f "
+        "WHERE s.lab = ? AND s.document_id = ? "
+        f"ORDER BY coalesce(p.published, CAST(p.seen_at AS DATE)) <= f.day DESC, {version_order('p')} DESC LIMIT 1",
+        [lab, document_id, lab, document_id],
+    ).fetchone()
+    return [row] if row else []
+
+
+def detection_times(con: duckdb.DuckDBPyConnection, lab: str, document_id: str) -> dict[str, datetime]:
+    """change_id -> when it was first detected, for the stored changes of one document (so a
+    recomputation keeps the first detection time)."""
+    return dict(
+        con.execute(
+            "SELECT change_id, detected_at FROM changes WHERE lab = ? AND document_id = ? AND detected_at IS NOT NULL",
+            [lab, document_id],
+        ).fetchall()
+    )
+
+
+def changelog_page_entries(con: duckdb.DuckDBPyConnection, lab: str, document_id: str) -> list[str]:
+    """Passages of the change-log page(s) the registry links to this document, when crawled as
+    their own document (newest version first). A page that is the document itself is left out:
+    its own change-log section is found by heading instead."""
+    urls = [
+        r[0]
+        for r in con.execute(
+            "SELECT url FROM changelog_sources WHERE lab = ? AND document_id = ?", [lab, document_id]
+        ).fetchall()
+    ]
+    if not urls:
+        return []
+    rows = con.execute(
+        "SELECT s.text FROM statements s JOIN versions v USING (version_id) "
+        "WHERE s.lab = ? AND s.document_id <> ? AND s.document_id IN ("
+        "  SELECT document_id FROM versions WHERE lab = ? AND source IN (SELECT unnest(?)) "
+        "  UNION SELECT document_id FROM documents WHERE lab = ? AND source_url IN (SELECT unnest(?))) "
+        f"ORDER BY {version_order('v')} DESC, s.seq",
+        [lab, document_id, lab, urls, lab, urls],
+    ).fetchall()
+    return list(dict.fromkeys(r[0] for r in rows))
+
+
+def is_changelog_page(con: duckdb.DuckDBPyConnection, lab: str, document_id: str) -> bool:
+    """True when this document is the change-log page the registry names for another document."""
+    return (
+        con.execute(
+            "SELECT count(*) FROM changelog_sources c WHERE c.lab = ? AND c.document_id <> ? AND c.url IN ("
+            "  SELECT source FROM versions WHERE lab = ? AND document_id = ? "
+            "  UNION SELECT source_url FROM documents WHERE lab = ? AND document_id = ?)",
+            [lab, document_id, lab, document_id, lab, document_id],
+        ).fetchone()[0]
+        > 0
+    )
+
+
+def replace_changelog_links(con: duckdb.DuckDBPyConnection, labs: list[str], links: list[tuple[str, str, str]]) -> None:
+    """Make ``links`` ((lab, document_id, change-log URL)) the recorded change-log pages of ``labs``."""
+    con.execute("DELETE FROM changelog_sources WHERE lab IN (SELECT unnest(?))", [labs])
+    if links:
+        con.executemany("INSERT OR IGNORE INTO changelog_sources VALUES (?, ?, ?)", links)
+
+
+def documents_with_changelog(con: duckdb.DuckDBPyConnection, labs: list[str]) -> list[tuple[str, str]]:
+    """(lab, document_id) of the stored documents of ``labs`` that name a change-log page, sorted."""
+    return con.execute(
+        "SELECT DISTINCT c.lab, c.document_id FROM changelog_sources c "
+        "JOIN versions v ON v.lab = c.lab AND v.document_id = c.document_id "
+        "WHERE c.lab IN (SELECT unnest(?)) ORDER BY 1, 2",
+        [labs],
+    ).fetchall()
