@@ -7,7 +7,6 @@ derive-and-store path as `labwatch run`.
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import replace
 from pathlib import Path
 
@@ -23,28 +22,8 @@ from labwatch.flows import models
 from labwatch.flows.output import err, fail, print_json, print_table, shorten
 from labwatch.flows.pipeline import Item, signature_with
 from labwatch.flows.run import deriver_for, notify_changes, rubric_rows, run_items
-from labwatch.warehouse import store
+from labwatch.warehouse import crawl_log, store
 from labwatch.warehouse.db import Warehouse
-
-FETCH_COLUMNS = (
-    "fetch_id",
-    "run_id",
-    "lab",
-    "document_id",
-    "url",
-    "final_url",
-    "outcome",
-    "status",
-    "sha256",
-    "etag",
-    "last_modified",
-    "content_type",
-    "error",
-    "fetched_at",
-    "archive_timestamp",
-    "archive_digest",
-    "declared_type",
-)
 
 
 def previous_states(wh: Warehouse) -> tuple[dict[str, FetchState], set[str]]:
@@ -52,16 +31,7 @@ def previous_states(wh: Warehouse) -> tuple[dict[str, FetchState], set[str]]:
     if not wh.exists:
         return {}, set()
     with wh.read() as con:
-        rows = con.execute(
-            "SELECT url, etag, last_modified, sha256 FROM ("
-            " SELECT *, row_number() OVER (PARTITION BY url ORDER BY fetched_at DESC) AS rn FROM fetches"
-            " WHERE outcome <> 'failed' AND archive_timestamp IS NULL) WHERE rn = 1"
-        ).fetchall()
-        seen = {
-            r[0]
-            for r in con.execute("SELECT archive_timestamp FROM fetches WHERE archive_timestamp IS NOT NULL").fetchall()
-        }
-    return {u: FetchState(u, e, lm, sha) for u, e, lm, sha in rows}, seen
+        return crawl_log.latest_fetch_states(con), crawl_log.archived_captures(con)
 
 
 def derived_snapshots(wh: Warehouse) -> set[tuple[str, str]]:
@@ -70,48 +40,15 @@ def derived_snapshots(wh: Warehouse) -> set[tuple[str, str]]:
     if not wh.exists:
         return set()
     with wh.read() as con:
-        return {
-            (r[0], r[1])
-            for r in con.execute(
-                "SELECT vs.sha256, v.extractor_version FROM version_snapshots vs JOIN versions v USING (version_id)"
-            ).fetchall()
-        }
+        return crawl_log.derived_snapshots(con)
 
 
 def record_fetches(wh: Warehouse, run_id: str, results: list[FetchResult], *, allow_private: bool = False) -> None:
-    rows = []
-    for r in results:
-        key = f"{run_id}|{r.url}|{r.archive_timestamp or ''}|{r.fetched_at}"
-        rows.append(
-            (
-                "f_" + hashlib.sha256(key.encode()).hexdigest()[:16],
-                run_id,
-                r.lab,
-                r.document,
-                r.url,
-                r.final_url,
-                r.outcome,
-                r.status,
-                r.sha256,
-                r.etag,
-                r.last_modified,
-                r.content_type,
-                r.error,
-                r.fetched_at,
-                r.archive_timestamp,
-                r.archive_digest,
-                r.declared_type,
-            )
-        )
-    if not rows:
+    """Record every fetch of the run, and each failed one as a failure of the run."""
+    if not results:
         return
-    from labwatch.warehouse import store
-
     with wh.write() as con:
-        con.executemany(
-            f"INSERT OR IGNORE INTO fetches ({', '.join(FETCH_COLUMNS)}) VALUES ({', '.join('?' * len(FETCH_COLUMNS))})",
-            rows,
-        )
+        crawl_log.record_fetches(con, run_id, results)
         for r in results:
             if not r.ok:
                 store.record_failure(con, run_id, "fetch", r.url, fetch_reason(r, allow_private), r.lab, r.document)
@@ -302,11 +239,7 @@ def split_due(wh: Warehouse, sources: list[Source]) -> tuple[list[Source], list[
     if not timed or not wh.exists:
         return list(sources), []
     with wh.read() as con:
-        last = dict(
-            con.execute(
-                "SELECT url, max(fetched_at) FROM fetches WHERE archive_timestamp IS NULL GROUP BY url"
-            ).fetchall()
-        )
+        last = crawl_log.last_fetched(con)
     now = store.now()
     due, waiting = [], []
     for s in sources:
@@ -341,12 +274,7 @@ def stale_snapshot_items(wh, store_, sources, rules, signature, queued, names) -
         return []
     docs = {(s.lab, s.document): s for s in sources}
     with wh.read() as con:
-        rows = con.execute(
-            "SELECT lab, document_id, sha256, extractor_version, published, title, source FROM ("
-            " SELECT v.lab, v.document_id, vs.sha256, v.extractor_version, v.published, v.title, v.source,"
-            " row_number() OVER (PARTITION BY v.version_id ORDER BY vs.seen_at DESC) AS rn"
-            " FROM versions v JOIN version_snapshots vs USING (version_id)) WHERE rn = 1 ORDER BY lab, document_id"
-        ).fetchall()
+        rows = crawl_log.latest_version_snapshots(con)
     items = []
     for lab, doc, sha, version_signature, published, title, source in rows:
         if (lab, doc) not in docs or (lab, doc, sha) in queued or not store_.has(sha):
