@@ -29,6 +29,8 @@ import httpx
 
 from labwatch.errors import LabwatchError
 from labwatch.warehouse.db import Warehouse
+from labwatch.warehouse.notifications import change_rows
+from labwatch.warehouse.queries import lab_ids
 
 ATOM_NS = "http://www.w3.org/2005/Atom"
 TAG = "tag:labwatch,2026:"
@@ -102,36 +104,6 @@ def feed_dir(wh: Warehouse) -> Path:
     its whole file name like its journal, so two warehouses in one folder never overwrite each
     other's feeds (``x.db.feeds/``, ``x.duckdb.feeds/``)."""
     return wh.path.with_name(wh.path.name + ".feeds")
-
-
-# --------------------------------------------------------------------------- reading changes
-
-
-def change_rows(
-    con, *, lab: str | None = None, detected_since: datetime | None = None, limit: int | None = None
-) -> list[dict]:
-    """Changes newest first (by detection, then publication), with the keys of `labwatch
-    changes --format json` plus ``change_id``, ``detected_at`` and the document's URL/title."""
-    # (the webhook posts these rows as they are: provenance included)
-    from labwatch.warehouse.queries import PROVENANCE_COLUMNS, add_links
-
-    cur = con.execute(
-        "SELECT c.change_id, c.lab, c.document_id, c.kind, c.reason, c.old_text AS old, c.new_text AS new, "
-        "c.criteria, c.old_version_id, c.new_version_id, c.published, c.announced, c.changelog_entry, "
-        "coalesce(c.detected_at, nv.seen_at) AS detected_at, d.source_url, d.title, c.silent_reupload, "
-        f"{', '.join('c.' + k for k in PROVENANCE_COLUMNS)} "
-        "FROM commitment_changes c LEFT JOIN versions nv ON nv.version_id = c.new_version_id "
-        "LEFT JOIN documents d ON d.lab = c.lab AND d.document_id = c.document_id "
-        "WHERE (?::VARCHAR IS NULL OR c.lab = ?) AND (?::TIMESTAMP IS NULL OR c.detected_at >= ?) "
-        "ORDER BY detected_at DESC NULLS LAST, c.published DESC NULLS LAST, c.change_id "
-        + ("LIMIT ?" if limit else ""),
-        [lab, lab, detected_since, detected_since] + ([limit] if limit else []),
-    )
-    cols = [d[0] for d in cur.description]
-    rows = [add_links(dict(zip(cols, r))) for r in cur.fetchall()]
-    for r in rows:
-        r["criteria"] = list(r["criteria"] or [])
-    return rows
 
 
 # ------------------------------------------------------------------------------------ feeds
@@ -284,7 +256,7 @@ def write_feeds(wh: Warehouse, *, limit: int = FEED_LIMIT) -> list[Path]:
     """Rewrite every feed from the warehouse: one per lab and ``all.atom``, each with the latest
     ``limit`` changes. Files are replaced atomically. Returns the paths written."""
     with wh.read() as con:
-        labs = [r[0] for r in con.execute("SELECT lab FROM labs ORDER BY lab").fetchall()]
+        labs = lab_ids(con)
         feeds = {None: change_rows(con, limit=limit)}
         for lab in labs:
             feeds[lab] = change_rows(con, lab=lab, limit=limit)

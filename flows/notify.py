@@ -24,16 +24,16 @@ loses its results to an alert.
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import os
 import time
 from dataclasses import dataclass
 from datetime import datetime
 
-from labwatch.flows.feeds import NotifyConfigError, change_rows, entry_title, publish_changes, read_config_file
-from labwatch.warehouse import store
+from labwatch.flows.feeds import NotifyConfigError, entry_title, publish_changes, read_config_file
+from labwatch.warehouse import notifications, store
 from labwatch.warehouse.db import Warehouse
+from labwatch.warehouse.notifications import change_rows
 
 DEFAULT_ATTEMPTS = 3
 DEFAULT_BACKOFF = 2.0
@@ -213,28 +213,18 @@ def _last_line(text: str) -> str | None:
 
 
 def _record(wh: Warehouse, target: Target, log: list[dict], changes: list[dict], *, run_id, is_test) -> None:
-    where = redact(target.url)
     ids = [c["change_id"] for c in changes if c.get("change_id")]
     with wh.write() as con:
-        for a in log:
-            key = f"{run_id}|{where}|{target.scope}|{a['attempt']}|{a['attempted_at'].isoformat()}"
-            con.execute(
-                "INSERT OR IGNORE INTO notification_attempts (attempt_id, run_id, target, scope, attempt, ok, "
-                "error, n_changes, change_ids, is_test, attempted_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                [
-                    "n_" + hashlib.sha256(key.encode()).hexdigest()[:16],
-                    run_id,
-                    where,
-                    target.scope,
-                    a["attempt"],
-                    a["ok"],
-                    a["error"],
-                    len(changes),
-                    ids,
-                    is_test,
-                    a["attempted_at"],
-                ],
-            )
+        notifications.record_attempts(
+            con,
+            run_id=run_id,
+            target=redact(target.url),
+            scope=target.scope,
+            attempts=log,
+            change_ids=ids,
+            n_changes=len(changes),
+            is_test=is_test,
+        )
 
 
 def _summary(target: Target, log: list[dict], n_changes: int) -> dict:
@@ -267,8 +257,8 @@ def publish(wh: Warehouse, run_id: str, *, since: datetime, client=None) -> dict
 
 
 def send_alerts(wh: Warehouse, changes: list[dict], *, run_id: str | None, config: AlertConfig | None = None) -> dict:
-    """Send ``changes`` (dicts from feeds.change_rows, oldest first) to every target that wants
-    some of them. Returns ``{"deliveries": [...], "failures": [{"source", "reason"}]}``."""
+    """Send ``changes`` (dicts from warehouse.notifications.change_rows, oldest first) to every
+    target that wants some of them. Returns ``{"deliveries": [...], "failures": [{"source", "reason"}]}``."""
     report: dict = {"deliveries": [], "failures": []}
     try:
         config = config or load_alert_config(wh)
