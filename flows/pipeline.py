@@ -24,6 +24,8 @@ from labwatch.flows.succession import documents_to_compare, propose_successions
 from labwatch.warehouse import store
 from labwatch.warehouse.carry import carry_decisions
 from labwatch.warehouse.db import Warehouse
+from labwatch.warehouse.decisions import labelled_decisions
+from labwatch.warehouse.inputs import known_inputs
 from labwatch.warehouse.queries import has_version_with_text
 
 
@@ -96,12 +98,7 @@ def learned_examples(wh: Warehouse, model: str):
     if not wh.exists:
         return []
     with wh.read() as con:
-        rows = con.execute(
-            "SELECT d.text, d.criterion_id, d.decision = 'confirmed', e.vector, d.lab FROM decisions d "
-            "LEFT JOIN embeddings e ON e.model = ? AND e.text_hash = d.norm_hash "
-            "WHERE d.decision IN ('confirmed', 'rejected')",
-            [model],
-        ).fetchall()
+        rows = labelled_decisions(con, model)
     import numpy as np
 
     return [
@@ -447,10 +444,7 @@ def pending_corpus_items(wh: Warehouse, docs, signature: str) -> tuple[list[Item
     known: dict[str, tuple] = {}
     if wh.exists:
         with wh.read() as con:
-            for path, size, mtime, sha, pipe in con.execute(
-                "SELECT path, size, mtime_ns, sha256, pipeline FROM inputs"
-            ).fetchall():
-                known[path] = (size, mtime, sha, pipe)
+            known = known_inputs(con)
     items, skipped = [], 0
     for d in docs:
         path = str(Path(d.path).resolve())

@@ -206,3 +206,14 @@ def _bulk_decisions(con: duckdb.DuckDBPyConnection, rows: list[tuple]) -> None:
         con.execute(f"INSERT INTO decisions SELECT {', '.join(cols)} FROM _dec")
     finally:
         con.unregister("_dec")
+
+
+def labelled_decisions(con: duckdb.DuckDBPyConnection, model: str) -> list[tuple]:
+    """(text, criterion_id, confirmed?, stored vector under ``model`` or None, lab) of every
+    standing confirmation or rejection: the examples the matcher learns from."""
+    return con.execute(
+        "SELECT d.text, d.criterion_id, d.decision = 'confirmed', e.vector, d.lab FROM decisions d "
+        "LEFT JOIN embeddings e ON e.model = ? AND e.text_hash = d.norm_hash "
+        "WHERE d.decision IN ('confirmed', 'rejected')",
+        [model],
+    ).fetchall()
