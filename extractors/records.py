@@ -88,6 +88,7 @@ class Suggestion:
     rank: int
     suggested: bool
     why: str
+    probability: float | None = None  # chance a suggested pair is right (matching/confidence.py)
 
 
 @dataclass(frozen=True, slots=True)

@@ -406,6 +406,7 @@ def review_list(
                         "document_id": i["document_id"],
                         "criterion_id": i["criterion_id"],
                         "score": round(i["score"], 4),
+                        "probability": i["probability"],  # chance it is right (None: no map yet)
                         "text": i["text"],
                         "why": i["why"],
                         "version_id": i["version_id"],
@@ -424,13 +425,14 @@ def review_list(
         return
     print_table(
         f"{len(items)} suggestions",
-        ["id", "lab", "criterion", "score", "text", "why"],
+        ["id", "lab", "criterion", "score", "p", "text", "why"],
         [
             [
                 i["match_id"],
                 i["lab"],
                 i["criterion_id"],
                 f"{i['score']:.2f}",
+                "" if i["probability"] is None else f"{i['probability']:.2f}",
                 shorten(i["text"], 160),
                 shorten(i["why"], 80),
             ]

@@ -120,6 +120,7 @@ def print_eval_table(r: dict) -> None:
         ],
     )
     _print_variants(r)
+    _print_confidence(r)
     per = r.get("per_criterion") or {}
     print_table(
         "per criterion",
@@ -170,5 +171,49 @@ def _print_variants(r: dict) -> None:
                 [lab, v["n"], v["scorer"], f"{v['f1']:.2f}", f"{v['false_match_rate']:.2f}"]
                 + [f"{v['rubric_only']['f1']:.2f}", f"{v['rubric_only']['false_match_rate']:.2f}"]
                 for lab, v in sorted(r["labs"].items())
+            ],
+        )
+
+
+def _print_confidence(r: dict) -> None:
+    """The reliability curve of the suggestions' probability (``--cv lab``: each lab's map
+    fitted on the other labs), and what bulk confirmation at each target would have done."""
+    conf = r.get("confidence")
+    if not conf:
+        return
+    for name in ("rubric_only", "learned", "shipped"):
+        rep = conf[name]
+        title = {
+            "rubric_only": "probability calibration, rubric only (each lab's map fitted on the other labs)",
+            "learned": "probability calibration, learned (each lab's map fitted on the other labs' reviews)",
+            "shipped": f"probability calibration, packaged map ({conf.get('shipped_source') or 'none'})",
+        }[name]
+        print_table(
+            f"{title}: n={rep['n']}, ECE {rep['ece']:.3f}, Brier {rep['brier'] if rep['brier'] is None else round(rep['brier'], 3)}",
+            ["predicted", "pairs", "mean predicted", "observed precision (95% CI)"],
+            [
+                [f"{b['bin'][0]:.2f}-{b['bin'][1]:.2f}", b["n"]]
+                + (
+                    [f"{b['mean_predicted']:.3f}", f"{b['observed_precision']:.3f} {b['observed_ci95']}"]
+                    if b["n"]
+                    else ["", ""]
+                )
+                for b in rep["curve"]
+            ],
+        )
+        print_table(
+            "bulk confirm would take",
+            ["--above", "pairs", "estimated precision", "observed precision (95% CI)", "worst lab"],
+            [
+                [
+                    f"{b['target']:.2f}",
+                    b["n"],
+                    "" if b["estimated_precision"] is None else f"{b['estimated_precision']:.3f}",
+                    "" if b["observed_precision"] is None else f"{b['observed_precision']:.3f} {b['observed_ci95']}",
+                    ""
+                    if not b["worst_lab"]
+                    else f"{b['worst_lab']} {b['worst_lab_precision']:.2f} (n={b['worst_lab_n']})",
+                ]
+                for b in rep["bulk"]
             ],
         )

@@ -48,7 +48,7 @@ def review_queue(
     sql = f"""
         WITH cur AS (SELECT version_id FROM current_versions(current_date)),
         cand AS (
-            SELECT m.match_id, m.lab, m.document_id, m.criterion_id, m.score, m.why, m.version_id,
+            SELECT m.match_id, m.lab, m.document_id, m.criterion_id, m.score, m.probability, m.why, m.version_id,
                    s.statement_id, s.seq, s.text, s.page, s.section, s.is_commitment, s.strength,
                    s.context, s.lead_in, v.source, v.title,
                    row_number() OVER (PARTITION BY m.match_id ORDER BY m.score DESC) AS rn

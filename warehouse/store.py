@@ -418,6 +418,7 @@ def _derived_rows(vid: str, rec: VersionRecord, buffer: RowBuffer) -> None:
                     "rank": s.rank,
                     "suggested": bool(s.suggested),
                     "why": s.why,
+                    "probability": None if s.probability is None else float(s.probability),
                     "model": rec.model,
                     "rubric": rec.rubric,
                     "rubric_version": rec.rubric_version,

@@ -18,7 +18,8 @@ from typing import Any
 import numpy as np
 
 from labwatch.extractors.exceptions import EvalError
-from labwatch.extractors.matching.calibration import fit_calibration, gold_matrix
+from labwatch.extractors.matching.calibration import fit_calibration, gold_matrix, suggested_mask
+from labwatch.extractors.matching.confidence import Confidence, confidence_report, fit_on_suggestions
 from labwatch.extractors.matching.embeddings import Embedder
 from labwatch.extractors.matching.matcher import LabeledExample, Matcher
 from labwatch.extractors.records import Passage
@@ -35,6 +36,7 @@ class Prediction:
     ranked: tuple[str, ...]  # criteria, best first
     suggested: tuple[str, ...]  # criteria that pass their thresholds
     is_commitment: bool | None = None
+    probability: tuple[float | None, ...] = ()  # of each suggested criterion, in ``suggested`` order
 
 
 def validate_rows(rows: Sequence[Mapping[str, Any]], source: str = "gold") -> list[dict[str, Any]]:
@@ -195,6 +197,7 @@ def predict_rows(
                 tuple(s.criterion_id for s in row),
                 tuple(s.criterion_id for s in row if s.suggested),
                 None if f is None else bool(f.is_commitment),
+                tuple(s.probability for s in row if s.suggested),
             )
         )
     return out
@@ -274,6 +277,8 @@ def cross_validate_by_lab(
     base = make_matcher()
     ids = base.criterion_ids()
     rubric_scores, _ = base.score_parts([r["text"] for r in rows], vectors)
+    # the scores suggestions are made from (commitment prior included): what probabilities map
+    scored, _ = base.score([r["text"] for r in rows], vectors, features)
     gold = gold_matrix([set(r["criteria"]) for r in rows], ids)
     preds: dict[str, list[Prediction | None]] = {"rubric_only": [None] * len(rows), "learned": [None] * len(rows)}
     labs = {}
@@ -282,9 +287,15 @@ def cross_validate_by_lab(
         train = [i for i in range(len(rows)) if i not in held]
         matchers = {"rubric_only": make_matcher(), "learned": make_matcher()}
         if train:
-            matchers["rubric_only"].calibration = fit_calibration(rubric_scores[train], gold[train], ids)
+            cal = fit_calibration(rubric_scores[train], gold[train], ids)
+            matchers["rubric_only"].calibration = cal
+            mask = suggested_mask(scored[train], cal.thresholds(ids), cal.margin)
+            fold_confidence = fit_on_suggestions(scored[train], gold[train], mask, source="other labs")
+            matchers["rubric_only"].confidence = fold_confidence
             learner = matchers["learned"]
             learner.learn(labeled_examples([rows[i] for i in train], make_matcher(), vectors[train], full=True))
+            if learner.confidence == base.confidence:  # too few reviews to fit one: never the packaged map
+                learner.confidence = fold_confidence
         lab_rows = [rows[i] for i in idx]
         lab_feats = [features[i] for i in idx] if features is not None else None
         labs[lab] = {"n": len(idx), "scorer": matchers["learned"].choice}
@@ -294,15 +305,66 @@ def cross_validate_by_lab(
                 preds[name][i] = p
             m = evaluate(lab_rows, lab_preds)["matching"]
             figures = {"f1": m["f1"], "recall_at_3": m["recall_at_3"], "false_match_rate": m["false_match_rate"]}
+            probs, right, _ = _probability_pairs(lab_rows, lab_preds)
+            figures["probability"] = {
+                "n": len(probs),
+                "mean_predicted": round(float(np.mean(probs)), 4) if probs else None,
+                "observed_precision": round(float(np.mean(right)), 4) if probs else None,
+            }
             if name == "learned":
                 labs[lab].update(figures)
             else:
                 labs[lab][name] = figures
     result = evaluate(rows, preds["learned"])
     result["labs"] = labs
+    result["confidence"] = {
+        "rubric_only": confidence_report(_probability_pairs(rows, preds["rubric_only"])),
+        "learned": confidence_report(_probability_pairs(rows, preds["learned"])),
+        # the packaged map on the rubric-only suggestions: held out unless GOLD is what it was fitted on
+        "shipped": confidence_report(_probability_pairs(rows, preds["rubric_only"], base.confidence, scored, ids)),
+        "shipped_source": base.confidence.source,
+    }
     result["learned"] = summary(result)
     result["rubric_only"] = summary(evaluate(rows, preds["rubric_only"]))
     in_sample = make_matcher()
     in_sample.calibration = fit_calibration(rubric_scores, gold, ids)
     result["rubric_in_sample"] = summary(evaluate(rows, predict_rows(rows, in_sample, vectors, features)))
     return result
+
+
+def _probability_pairs(
+    rows, preds, confidence=None, scores=None, ids=None
+) -> tuple[list[float], list[bool], list[str]]:
+    """(probability, right?, lab) of every suggested pair of ``preds``; with ``confidence``, the
+    probability that map gives the pair's score (``scores`` n x C, criteria in ``ids`` order)."""
+    col = {c: j for j, c in enumerate(ids or ())}
+    probs, right, labs = [], [], []
+    for i, (r, p) in enumerate(zip(rows, preds)):
+        for k, c in enumerate(p.suggested):
+            prob = p.probability[k] if confidence is None else float(confidence.probability(scores[i, col[c]]))
+            if prob is None or prob != prob:
+                continue
+            probs.append(float(prob))
+            right.append(c in r["criteria"])
+            labs.append(str(r.get("lab") or "unknown"))
+    return probs, right, labs
+
+
+def fit_rows_confidence(
+    rows: Sequence[Mapping[str, Any]],
+    matcher: Matcher,
+    embedder: Embedder,
+    features_fn: Callable | None = None,
+    source: str = "labeled passages",
+) -> Confidence:
+    """The probability map of ``matcher``'s suggestions fitted on labeled rows (each suggested
+    pair right when its criterion is gold), scored as ``predict_rows`` scores them."""
+    rows = validate_rows(rows, "gold")
+    texts = [r["text"] for r in rows]
+    vectors = embedder.encode(texts)
+    scores, _ = matcher.score(texts, vectors, _detect_features(texts, features_fn))
+    ids = matcher.criterion_ids()
+    gold = gold_matrix([set(r["criteria"]) for r in rows], ids)
+    mask = suggested_mask(scores, matcher.calibration.thresholds(ids), matcher.calibration.margin)
+    labs = len({str(r.get("lab") or "") for r in rows})
+    return fit_on_suggestions(scores, gold, mask, source=f"{source}, {len(rows)} passages", labs=labs)

@@ -34,11 +34,12 @@ from pathlib import Path
 import numpy as np
 
 from labwatch.extractors.matching.calibration import Calibration
+from labwatch.extractors.matching.confidence import Confidence, load_shipped
 from labwatch.extractors.matching.embeddings import Embedder
 from labwatch.extractors.matching.rubric import Criterion, Rubric
 from labwatch.extractors.records import Features, Passage, Suggestion, normalize_text, text_hash
 
-MATCHER_VERSION = "matcher-2026.12.2"
+MATCHER_VERSION = "matcher-2026.12.3"  # .3: suggestions carry a probability
 
 # Embedded rubric texts per (rubric, embedder): a new Matcher (one per CV fold) reuses them.
 _REFERENCE_VECTORS: dict[tuple, np.ndarray] = {}
@@ -134,6 +135,8 @@ class Matcher:
             {c.id: c.threshold for c in self._criteria if c.threshold is not None},
         )
         self.calibration = self.default_calibration
+        # probability of a suggestion: the packaged map until reviews fit one (selection.py)
+        self.confidence: Confidence = load_shipped(rubric.id, getattr(embedder, "model_id", "") or "")
         self._banks: dict[str, _Bank] | None = None
         self._background: np.ndarray | None = None
         self._stacker = None
@@ -342,6 +345,7 @@ class Matcher:
         out = []
         thr = self.calibration.thresholds([c.id for c in self._criteria])
         margin = self.calibration.margin
+        prob = self.confidence.probability(scores) if self.confidence.knots else None
         for i in range(scores.shape[0]):
             order = np.argsort(-scores[i], kind="stable")
             row = []
@@ -349,7 +353,8 @@ class Matcher:
                 above = bool(scores[i, j] >= thr[j] and scores[i, j] >= scores[i, order[0]] - margin)
                 if rank > self.config.top_k and not above:
                     break
-                row.append(Suggestion(self._criteria[j].id, round(float(scores[i, j]), 4), rank, above, whys[i][j]))
+                p = round(float(prob[i, j]), 4) if above and prob is not None else None
+                row.append(Suggestion(self._criteria[j].id, round(float(scores[i, j]), 4), rank, above, whys[i][j], p))
             out.append(row)
         return out
 
@@ -369,6 +374,8 @@ class Matcher:
         choice = choose_scorer(self, lambda: Matcher(self.rubric, self.embedder, self.config))
         self.choice, self.choice_report = choice.kind, choice.report
         self.calibration, self._stacker = choice.calibration, choice.stacker
+        if choice.confidence is not None:
+            self.confidence = choice.confidence
         self._learned_floor = self.config.duplicate_similarity if choice.kind == "rubric" else -np.inf
 
     def add_examples(self, examples: Sequence[LabeledExample]) -> list[LabeledExample]:

@@ -29,6 +29,7 @@ from labwatch.extractors.matching.calibration import (
     rule_quality,
     suggested_mask,
 )
+from labwatch.extractors.matching.confidence import Confidence, fit_on_suggestions
 
 FMR_TOLERANCE = 0.0  # a learned scorer may not raise the pooled false-match rate by more
 FMR_FLOOR = 0.02  # the tightest false-match cap a learned scorer's thresholds are fitted under
@@ -36,13 +37,15 @@ FMR_FLOOR = 0.02  # the tightest false-match cap a learned scorer's thresholds a
 
 @dataclass
 class ScorerChoice:
-    """The chosen scorer, its thresholds, its fitted model (``model`` only) and the
-    leave-one-lab-out figures of every candidate ({kind: {"f1", "false_match_rate"}})."""
+    """The chosen scorer, its thresholds, its fitted model (``model`` only), the leave-one-lab-out
+    figures of every candidate ({kind: {"f1", "false_match_rate"}}) and the probability map of
+    its suggestions, fitted on the out-of-lab scores (None: too few reviews, keep the packaged one)."""
 
     kind: str
     calibration: Calibration
     stacker: object | None = None
     report: dict[str, dict[str, float]] = field(default_factory=dict)
+    confidence: Confidence | None = None
 
 
 def fit_review_model(matcher, texts, vectors, decisions, config):
@@ -127,4 +130,10 @@ def choose_scorer(matcher, make_matcher: Callable) -> ScorerChoice:
     stacker = fit_review_model(matcher, texts, vectors, decisions, cfg) if kind == "model" else None
     if kind == "model" and stacker is None:
         kind, calibration = "rubric", fit_calibration(oof["rubric"], gold, ids)
-    return ScorerChoice(kind, calibration, stacker, report)
+    # only decided pairs teach the probability: an unreviewed suggestion is not known wrong
+    known = np.array([[c in d for c in ids] for d in decisions], dtype=bool).reshape(gold.shape)
+    mask = suggested_mask(oof[kind], calibration.thresholds(ids), calibration.margin)
+    confidence = fit_on_suggestions(
+        oof[kind], gold, mask, known, source=f"reviews, out-of-lab {kind} scores", labs=len(set(groups))
+    )
+    return ScorerChoice(kind, calibration, stacker, report, confidence if confidence.knots else None)

@@ -191,4 +191,4 @@ def test_nested_cross_validation_reports_rubric_only_and_learned(embedder, fixtu
     assert result["learned"]["f1"] == result["matching"]["f1"]  # the headline is the learned matcher's
     for lab in result["labs"].values():
         assert lab["scorer"] in {"rubric", "exemplars", "model"}
-        assert set(lab["rubric_only"]) == {"f1", "recall_at_3", "false_match_rate"}
+        assert set(lab["rubric_only"]) == {"f1", "recall_at_3", "false_match_rate", "probability"}
