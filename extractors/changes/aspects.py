@@ -458,7 +458,9 @@ def content_reasons(a: str, b: str) -> list[Reason]:
         tokens, lo, hi = (ta, i1, i2) if op == "delete" else (tb, j1, j2)
         run = tokens[lo:hi]
         content = _content(run)
-        if len(content) < MIN_CONTENT_RUN or any(t in ".:;" for t in run[:-1]):
+        items = ";" in ta and ";" in tb  # items of a list separated by semicolons
+        stops = ".:" if items else ".:;"
+        if len(content) < MIN_CONTENT_RUN or any(t in stops for t in run[:-1]):
             continue  # a short run, or a whole sentence dropped or added (not a change of coverage)
         if {t[:5] for t in content} <= {t[:5] for t in (tb if op == "delete" else ta)}:
             continue  # the words moved ("the board must approve" -> "must be approved by the board")
@@ -479,7 +481,7 @@ def content_reasons(a: str, b: str) -> list[Reason]:
 
 _TOKEN = re.compile(r"[a-z0-9]+(?:[-'][a-z0-9]+)*|[,;:.]")
 _PUNCT = frozenset(",;:.")
-_ENUMERATION = frozenset({",", "and", "or", "including"})
+_ENUMERATION = frozenset({",", ";", "and", "or", "including"})
 _EXAMPLE = re.compile(r"^(?:for example|for instance|e g|eg|i e|such as|like)\b")
 
 

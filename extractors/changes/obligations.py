@@ -19,7 +19,9 @@ from labwatch.extractors.records import Statement
 _OWN_OBLIGATION = re.compile(
     r"\b(?:we|our|us)\b[^.;:]*?\b(?:will|would|shall|must|may|might|could|should|commit\w*|pledge\w*|"
     r"intend\w*|aim\w*|plan\w*|expect\w*|seek\w*|strive\w*|endeavou?r\w*|require\w*|ensure\w*|"
-    r"continue\w* to|explor\w*|consider\w*|reserve\w*)\b",
+    r"continue\w* to|explor\w*|consider\w*|reserve\w*)\b"
+    # "our approach / safeguard / strategy is to train ...": a practice stated as a definition
+    r"|\bour\b[^.;:]*?\b(?:is|are) to \w+",
     re.IGNORECASE,
 )
 _THRESHOLD = re.compile(

@@ -376,22 +376,97 @@ def looks_binary(data: bytes) -> bool:
 
 
 def text_blocks(text: str) -> list[Block]:
-    """Blocks of plain text or markdown: headings, paragraphs, list items and table rows."""
+    """Blocks of plain text or markdown: headings, paragraphs, list items and table rows.
+
+    A text transcribed from a PDF may mark its pages with ``[[page N]]`` lines: the blocks then
+    carry their page, page furniture at a page's edges (page numbers, running headers and
+    footers repeated on several pages) is dropped, and a paragraph cut by a page break is
+    joined again (``page_lines``).
+    """
     builder = BlockBuilder()
     lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
     vocab = vocabulary(lines)
     group: list[str] = []
-    for line in lines + [""]:
+    group_page: int | None = None
+    for line, page in [*page_lines(lines), ("", None)]:
         if line.strip():
+            if not group:
+                group_page = page
             group.append(line)
         elif group:
-            _add_group(builder, group, vocab)
+            _add_group(builder, group, vocab, group_page)
             group = []
     return builder.blocks
 
 
-def _add_group(builder: BlockBuilder, lines: list[str], vocab: set[str]) -> None:
-    """One run of non-blank lines -> blocks."""
+_PAGE_MARK = re.compile(r"^\s*\[\[\s*page\s+(\d{1,5})\s*\]\]\s*$", re.IGNORECASE)
+_PAGE_NUMBER = re.compile(r"^\s*(?:page\s+)?(?:\d{1,4}|[ivxlc]{1,7})(?:\s*(?:/|of)\s*\d{1,4})?\s*$", re.IGNORECASE)
+# A line at a page's edge is furniture when it recurs at the edges of this many pages (and of at
+# least a quarter of them): a running header or footer, not a heading of the text.
+_FURNITURE_PAGES = 3
+_EDGE_LINES = 2  # non-blank lines looked at, at the top and at the bottom of each page
+
+
+def page_lines(lines: Sequence[str]) -> list[tuple[str, int | None]]:
+    """``lines`` with the page each one is on, for a text with ``[[page N]]`` markers.
+
+    Without markers every line has page None and nothing else changes. With them: the marker
+    lines go, so do page numbers and running headers or footers at the edges of pages, and
+    when a page ends inside a paragraph (no closing punctuation) and the next page goes on
+    in lower case, the blank lines between the two parts are dropped, so they are one
+    paragraph again (on the page where it starts).
+    """
+    if not any(_PAGE_MARK.match(ln) for ln in lines):
+        return [(ln, None) for ln in lines]
+    pages: list[tuple[int | None, list[str]]] = [(None, [])]
+    for ln in lines:
+        m = _PAGE_MARK.match(ln)
+        if m:
+            pages.append((int(m.group(1)), []))
+        else:
+            pages[-1][1].append(ln)
+    recurring = _recurring_edges([body for _, body in pages])
+    for _, body in pages:
+        for k in _edge_indices(body):
+            s = body[k].strip()
+            if _PAGE_NUMBER.match(s) or _edge_key(s) in recurring:
+                body[k] = ""
+    out: list[tuple[str, int | None]] = []
+    for page, body in pages:
+        content = [k for k, ln in enumerate(body) if ln.strip()]
+        if content and out:
+            last = next((ln for ln, _ in reversed(out) if ln.strip()), "")
+            first = body[content[0]].strip()
+            if last and not last.rstrip().endswith(tuple(_TERMINAL)) and first[:1].islower():
+                while out and not out[-1][0].strip():
+                    out.pop()  # the paragraph goes on: no blank line between its parts
+                body = body[content[0] :]
+        out.extend((ln, page) for ln in body)
+    return out
+
+
+def _edge_indices(body: Sequence[str]) -> list[int]:
+    content = [k for k, ln in enumerate(body) if ln.strip()]
+    return sorted(set(content[:_EDGE_LINES] + content[-_EDGE_LINES:]))
+
+
+def _edge_key(line: str) -> str:
+    """A running header's identity: its words without digits or markdown marks."""
+    return re.sub(r"[\d#*_|]+", " ", line).strip().lower()
+
+
+def _recurring_edges(bodies: Sequence[Sequence[str]]) -> set[str]:
+    counts: dict[str, int] = {}
+    for body in bodies:
+        for key in {_edge_key(body[k]) for k in _edge_indices(body)}:
+            if key and len(key.split()) <= 8:
+                counts[key] = counts.get(key, 0) + 1
+    need = max(_FURNITURE_PAGES, -(-len(bodies) // 4))
+    return {k for k, n in counts.items() if n >= need}
+
+
+def _add_group(builder: BlockBuilder, lines: list[str], vocab: set[str], page: int | None = None) -> None:
+    """One run of non-blank lines -> blocks (on ``page`` when the text marks pages)."""
     para: list[str] = []
     item: list[str] | None = None
     indent = 0
@@ -399,9 +474,9 @@ def _add_group(builder: BlockBuilder, lines: list[str], vocab: set[str]) -> None
     def flush() -> None:
         nonlocal para, item
         if item is not None:
-            builder.list_item(rejoin_lines(item, vocab), indent=indent)
+            builder.list_item(rejoin_lines(item, vocab), page=page, indent=indent)
         elif para:
-            builder.paragraph(strip_emphasis(rejoin_lines(para, vocab)))
+            builder.paragraph(strip_emphasis(rejoin_lines(para, vocab)), page=page)
         para, item = [], None
 
     marker_lines = sum(1 for ln in lines if strip_list_marker(ln) is not None)
@@ -412,12 +487,12 @@ def _add_group(builder: BlockBuilder, lines: list[str], vocab: set[str]) -> None
             continue  # underline of a setext heading, handled with the line above
         if SETEXT_RE.match(nxt) and not para and item is None:
             flush()
-            builder.heading(strip_emphasis(s), 1 if nxt.startswith("=") else 2)
+            builder.heading(strip_emphasis(s), 1 if nxt.startswith("=") else 2, page=page)
             continue
         if s.startswith("|") and s.endswith("|") and len(s) > 1:
             flush()
             if not TABLE_SEP_RE.match(s):
-                builder.table_row([strip_emphasis(c) for c in s.strip("|").split("|")])
+                builder.table_row([strip_emphasis(c) for c in s.strip("|").split("|")], page=page)
             continue
         first = not para and item is None
         head = heading_level(s, standalone=len(lines) == 1) if first else None
@@ -425,7 +500,7 @@ def _add_group(builder: BlockBuilder, lines: list[str], vocab: set[str]) -> None
             head = None  # the line wraps on into the next one: a sentence, not a heading
         if head and (MD_HEADING_RE.match(s) or not _list_context(builder, s, marker_lines)):
             flush()
-            builder.heading(strip_emphasis(head[1]), head[0], head[2])
+            builder.heading(strip_emphasis(head[1]), head[0], head[2], page=page)
             continue
         body = starts_item(s, lines[i - 1] if i and para else None)
         if body is not None and not MD_HEADING_RE.match(s):
@@ -459,4 +534,7 @@ def parse_text(data: bytes | str, *, source: str, parser: str) -> ParsedDocument
     """
     text = data if isinstance(data, str) else decode_bytes(data, source)
     blocks = text_blocks(text)
-    return assemble_document(blocks, format="text", parser=parser, source=source)
+    pages = {b.page for b in blocks if b.page is not None}
+    return assemble_document(
+        blocks, format="text", parser=parser, source=source, n_pages=max(pages) if pages else None
+    )

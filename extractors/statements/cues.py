@@ -111,7 +111,8 @@ VERB_BASE = set(
         "report request require reserve respond restrict retain retrain revise review revoke run "
         "screen secure select send set share specify sponsor stop store submit supervise support "
         "suspend take test track train treat trigger undergo update use validate verify withhold "
-        "work"
+        "work utilize utilise leverage adjust analyze analyse address combine instruct invest "
+        "moderate simulate strengthen study filter refuse rely"
     )
 )
 

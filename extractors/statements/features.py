@@ -152,7 +152,7 @@ def _clauses(w: list[str], start: int) -> list[tuple[int, int, bool]]:
 def _proper(texts: list[str]) -> bool:
     """Whether a subject's words name someone: an acronym or a multi-word proper name."""
     words = [x for x in texts if x.isalpha() and x not in GENERIC_ACRONYMS]
-    if any(x[:1].isupper() and not x.istitle() for x in words):
+    if any(x[:1].isupper() and not x.istitle() or any(c.isupper() for c in x[1:]) for x in words):
         return True  # "SAG", "xAI", "OpenAI"
     caps = [i for i, x in enumerate(texts) if x[:1].isupper() and x.isalpha() and x not in GENERIC_ACRONYMS]
     return any(i > 0 for i in caps) or any(b == a + 1 for a, b in zip(caps, caps[1:]))

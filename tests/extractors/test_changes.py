@@ -450,3 +450,33 @@ def test_real_pipeline_reports_nothing_for_noise(pipeline, name):
     old, new = read_pair(name)
     changes = diff_statements(pipeline(old, f"{name}/old.txt"), pipeline(new, f"{name}/new.txt"))
     assert changes == [], [(c.kind, c.reason, side_text(c)) for c in changes]
+
+
+def test_a_practice_stated_as_our_approach_is_compared():
+    # no modal word, yet the lab states what it does: a narrower scope must not go unseen
+    old = stmt("Our first safeguard is to train models to decline requests for weapons, fraud or extortion.")
+    new = stmt("Our first safeguard is to train models to decline requests for weapons.")
+    assert carries_obligation(old) and carries_obligation(new)
+    change = classify_pair(old, new)
+    assert change is not None and change.kind == "weakened" and "dropped: 'fraud or extortion'" in change.reason
+
+
+def test_items_added_to_a_semicolon_list_widen_it():
+    practice = Features(True, "firm", "commitment", modality="present tense 'monitor'")
+    old = stmt("We monitor deployments through: red-teaming; incident reports; usage telemetry.", features=practice)
+    new = stmt(
+        "We monitor deployments through: red-teaming; incident reports; usage telemetry; "
+        "escalations by employees; feedback from downstream developers.",
+        features=practice,
+    )
+    change = classify_pair(old, new)
+    assert change is not None and change.kind == "strengthened", change
+    assert "added: 'escalations by employees" in change.reason
+
+
+def test_a_whole_sentence_added_after_a_semicolon_free_text_is_not_a_scope_change():
+    # without list separators on both sides, an added sentence is new text, not a wider scope
+    old = stmt("We will red-team models before release.")
+    new = stmt("We will red-team models before release. Results go to the board within a month.")
+    change = classify_pair(old, new)
+    assert change is None or "added:" not in change.reason

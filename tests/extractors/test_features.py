@@ -75,6 +75,24 @@ def test_passive_and_present_tense_practice_are_commitments():
 
 
 @pytest.mark.parametrize(
+    "text, verb",
+    [
+        ("qAI evaluates its models on public benchmarks before each release.", "evaluates"),
+        ("To measure risk transparently, qAI utilizes public benchmarks.", "utilizes"),
+        ("NorthWind\u2019s models refuse requests that show intent to cause mass harm.", "refuse"),
+    ],
+)
+def test_a_lab_named_with_inner_capitals_states_its_own_practice(text, verb):
+    # "xAI", "OpenAI", "DeepMind": a name that no sentence start explains is the lab speaking
+    f = one(text)
+    assert f.is_commitment and f.strength == "firm" and verb in f.modality, f
+
+
+def test_a_capitalised_first_word_alone_is_not_taken_for_the_lab():
+    assert not one("Attackers use jailbreaks to remove safeguards.").is_commitment
+
+
+@pytest.mark.parametrize(
     "text, word",
     [
         ("We aim to evaluate models every six months.", "aim"),

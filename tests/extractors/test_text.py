@@ -149,3 +149,55 @@ def test_nested_text_list_lead_ins():
 def test_numbered_line_that_wraps_is_a_list_item_not_a_heading():
     doc = parse_document(b"1. We will publish\nreports every quarter.\n", source="wrap.txt")
     assert [(b.kind, b.text) for b in doc.blocks] == [("list_item", "We will publish reports every quarter.")]
+
+
+PAGED = """# Harbor Labs Frontier Policy
+
+[[page 1]]
+
+Harbor Labs Policy
+
+We will evaluate every frontier model before it is deployed, and we will share a summary of
+the results with the
+
+1
+
+[[page 2]]
+
+Harbor Labs Policy
+
+government agencies that oversee our work. The board reviews this policy every year.
+
+2
+
+[[page 3]]
+
+Harbor Labs Policy
+
+## Security
+
+We protect model weights with access controls.
+
+3
+"""
+
+
+def test_page_markers_give_pages_drop_furniture_and_rejoin_a_cut_paragraph():
+    doc = parse_document(PAGED.encode(), source="harbor.txt", kind="text")
+    texts = [b.text for b in doc.blocks]
+    # the sentence cut by the page break is one paragraph again, on the page where it starts
+    cut = [b for b in doc.blocks if b.text.startswith("We will evaluate every frontier model")]
+    assert len(cut) == 1 and "share a summary of the results with the government agencies" in cut[0].text
+    assert cut[0].page == 1
+    # page numbers, the markers and the running header repeated on every page are gone
+    assert not any(t in {"1", "2", "3"} or t.startswith("[[page") for t in texts), texts
+    assert "Harbor Labs Policy" not in texts
+    security = next(b for b in doc.blocks if b.text.startswith("We protect model weights"))
+    assert security.page == 3 and security.section[-1] == "Security"
+    assert doc.n_pages == 3
+
+
+def test_text_without_page_markers_has_no_pages():
+    doc = parse_document(b"We will test models.\n\n1\n\nWe publish results.", source="plain.txt", kind="text")
+    assert [b.text for b in doc.blocks] == ["We will test models.", "1", "We publish results."]
+    assert all(b.page is None for b in doc.blocks) and doc.n_pages is None
