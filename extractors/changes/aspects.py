@@ -460,6 +460,15 @@ def content_reasons(a: str, b: str) -> list[Reason]:
         content = _content(run)
         items = ";" in ta and ";" in tb  # items of a list separated by semicolons
         stops = ".:" if items else ".:;"
+        around = {tokens[lo - 1] if lo else "", run[0], run[-1], tokens[hi] if hi < len(tokens) else ""}
+        name = _listed_name(content, a if op == "delete" else b) if around & _ENUMERATION else None
+        if name is not None:
+            # one named party dropped from or added to a list ("SecureBio, NIST, RAND"): who
+            # takes part changed, though it is a single word
+            dimension = "actor" if _ACTOR.search(a + " " + b) else "scope"
+            verb = "dropped" if op == "delete" else "added"
+            reasons.append(Reason("content", -1 if op == "delete" else 1, f"{dimension} {verb}: '{name}'", dimension))
+            continue
         if len(content) < MIN_CONTENT_RUN or any(t in stops for t in run[:-1]):
             continue  # a short run, or a whole sentence dropped or added (not a change of coverage)
         if {t[:5] for t in content} <= {t[:5] for t in (tb if op == "delete" else ta)}:
@@ -468,7 +477,6 @@ def content_reasons(a: str, b: str) -> list[Reason]:
         if _EXAMPLE.match(text):
             continue  # an example given or withdrawn illustrates; it does not set the coverage
         if op == "insert":
-            around = {tokens[lo - 1] if lo else "", run[0], run[-1], tokens[hi] if hi < len(tokens) else ""}
             if not around & _ENUMERATION or _LOOSENING_START.search(text) or _HEDGE.search(text):
                 continue
         dimension = _dimension_of(text)
@@ -483,6 +491,16 @@ _TOKEN = re.compile(r"[a-z0-9]+(?:[-'][a-z0-9]+)*|[,;:.]")
 _PUNCT = frozenset(",;:.")
 _ENUMERATION = frozenset({",", ";", "and", "or", "including"})
 _EXAMPLE = re.compile(r"^(?:for example|for instance|e g|eg|i e|such as|like)\b")
+
+
+def _listed_name(content: list[str], text: str) -> str | None:
+    """The name that a one-word run of a list is, as ``text`` spells it ("AISI", "SecureBio"),
+    or None when the word is not written as a name there (an acronym, or capitals inside)."""
+    if len(content) != 1:
+        return None
+    m = re.search(rf"(?<![\w-]){re.escape(content[0])}(?![\w-])", text, re.IGNORECASE)
+    word = m.group(0) if m else ""
+    return word if len(word) >= 2 and any(c.isupper() for c in word[1:]) else None
 
 
 def _tokens(text: str) -> list[str]:

@@ -15,7 +15,7 @@ from labwatch.extractors.records import Block, ParsedDocument
 
 BLOCK_SEPARATOR = "\n\n"
 
-BULLET_RE = re.compile(r"^(?:[\u2022\u25cf\u25aa\u25a0\u25e6\u2023\u2043\u2219\u00b7\-\*\u2013\u2014+o])\s+(?=\S)")
+BULLET_RE = re.compile(r"^(?:[\u2022\u25cf\u25cb\u25aa\u25a0\u25a1\u25e6\u25b8\u25ba\u27a2\u2023\u2043\u2219\u00b7\-\*\u2013\u2014+o])\s+(?=\S)")
 ENUM_RE = re.compile(r"^(?:\(?[0-9]{1,2}[.)]|\([a-z]{1,4}\)|[a-z][.)]|[ivx]{1,4}[.)])\s+(?=\S)")
 MD_HEADING_RE = re.compile(r"^(#{1,6})\s+(.+?)\s*#*\s*$")
 NUMBERED_HEADING_RE = re.compile(r"^((?:\d{1,2})(?:\.\d{1,2}){0,4})\.?\s+(\S.*)$")

@@ -95,7 +95,7 @@ def _content_start(w: list[str]) -> int:
     """Index after list markers ("•", "1.", "(a)", "iv)") and a short "Label:" prefix."""
     i = 0
     while i < len(w):
-        if w[i] in {"•", "-", "–", "*", "▪", "●"}:
+        if w[i] in {"•", "-", "–", "*", "▪", "●", "○", "◦", "■"}:
             i += 1
         elif LIST_ENUM.match(w[i]) and i + 1 < len(w) and w[i + 1] in {".", ")"}:
             i += 2

@@ -480,3 +480,67 @@ def test_a_whole_sentence_added_after_a_semicolon_free_text_is_not_a_scope_chang
     new = stmt("We will red-team models before release. Results go to the board within a month.")
     change = classify_pair(old, new)
     assert change is None or "added:" not in change.reason
+
+
+def test_an_organisation_dropped_from_a_list_of_partners_weakens_the_actor():
+    # a silent re-upload that drops one evaluator from the list: one word, yet who takes part changed
+    old = stmt("We will choose the tests together with experts at ArcLab, NIST, CASI and Beacon.")
+    new = stmt("We will choose the tests together with experts at ArcLab, NIST and Beacon.")
+    change = classify_pair(old, new)
+    assert change is not None and change.kind == "weakened", change
+    assert "actor dropped: 'CASI'" in change.reason and change.dimensions == {"actor": -1}
+
+
+def test_a_named_benchmark_added_to_a_list_widens_the_scope():
+    old = stmt("We will test models on WMDP and CyBench.")
+    new = stmt("We will test models on WMDP, BioLP and CyBench.")
+    change = classify_pair(old, new)
+    assert change is not None and change.kind == "strengthened"
+    assert "scope added: 'BioLP'" in change.reason
+
+
+def test_a_plain_word_dropped_from_a_list_is_not_taken_for_a_name():
+    old = stmt("We will test models on chemistry, biology and cyber tasks.")
+    new = stmt("We will test models on chemistry and cyber tasks.")
+    change = classify_pair(old, new)
+    assert change is None or "dropped: 'biology'" not in change.reason
+
+
+@pytest.mark.parametrize(
+    "old, new, dimension",
+    [
+        (
+            "We will evaluate all frontier models for cyber risk.",
+            "We will evaluate frontier models for cyber risk.",
+            "scope",
+        ),
+        (
+            "We will pause training when a model reaches 4x the effective compute of the last one.",
+            "We will pause training when a model reaches 6x the effective compute of the last one.",
+            "threshold",
+        ),
+        (
+            "Before release, external auditors and our safety board will review the results.",
+            "Before release, our safety board will review the results.",
+            "actor",
+        ),
+        ("We will red-team every model before release.", "We aim to red-team every model before release.", "strength"),
+        (
+            "We will report each incident to the board and publish a public summary within 30 days.",
+            "We will report each incident to the board within 30 days.",
+            "disclosure",
+        ),
+        (
+            "If a model crosses a threshold, we will pause deployment and notify the board.",
+            "If a model crosses a threshold, we will notify the board.",
+            "consequence",
+        ),
+    ],
+)
+def test_each_dimension_of_the_codebook_is_named_with_its_direction(old, new, dimension):
+    # the traces code kinds only; the six dimensions are judged on pairs like these (docs/accuracy.md)
+    change = classify_pair(stmt(old), stmt(new))
+    assert change is not None and change.kind == "weakened", change
+    assert change.dimensions.get(dimension) == -1, (change.dimensions, change.reason)
+    back = classify_pair(stmt(new), stmt(old))  # the reverse edit binds the lab more on that dimension
+    assert back is not None and back.dimensions.get(dimension) == 1, (back.dimensions, back.reason)

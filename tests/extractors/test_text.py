@@ -201,3 +201,10 @@ def test_text_without_page_markers_has_no_pages():
     doc = parse_document(b"We will test models.\n\n1\n\nWe publish results.", source="plain.txt", kind="text")
     assert [b.text for b in doc.blocks] == ["We will test models.", "1", "We publish results."]
     assert all(b.page is None for b in doc.blocks) and doc.n_pages is None
+
+
+def test_white_circle_bullets_are_list_items():
+    doc = parse_document("We restrict answers about:\n○ pathogen enhancement\n○ toxin synthesis\n".encode(), source="b.txt")
+    items = [b for b in doc.blocks if b.kind == "list_item"]
+    assert [b.text for b in items] == ["pathogen enhancement", "toxin synthesis"]
+    assert all(b.lead_in == "We restrict answers about:" for b in items)
