@@ -24,7 +24,9 @@ import numpy as np
 
 from labwatch.extractors.records import Features, Passage, Statement, normalize_text
 
-_LIST_MARKER = re.compile(r"^\s*(?:[\u2022\u25cf\u25cb\u25aa\u25e6\u25a0\-\*\u2013]|\(?[0-9]{1,2}[.)]|\(?[a-z]{1,3}[.)])\s+")
+_LIST_MARKER = re.compile(
+    r"^\s*(?:[\u2022\u25cf\u25cb\u25aa\u25e6\u25a0\-\*\u2013]|\(?[0-9]{1,2}[.)]|\(?[a-z]{1,3}[.)])\s+"
+)
 
 # Below this similarity two statements are not the same statement. Measured on five real
 # policies (705 sentences): a sentence's nearest *other* sentence scores 0.37 at the median and

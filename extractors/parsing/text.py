@@ -15,7 +15,9 @@ from labwatch.extractors.records import Block, ParsedDocument
 
 BLOCK_SEPARATOR = "\n\n"
 
-BULLET_RE = re.compile(r"^(?:[\u2022\u25cf\u25cb\u25aa\u25a0\u25a1\u25e6\u25b8\u25ba\u27a2\u2023\u2043\u2219\u00b7\-\*\u2013\u2014+o])\s+(?=\S)")
+BULLET_RE = re.compile(
+    r"^(?:[\u2022\u25cf\u25cb\u25aa\u25a0\u25a1\u25e6\u25b8\u25ba\u27a2\u2023\u2043\u2219\u00b7\-\*\u2013\u2014+o])\s+(?=\S)"
+)
 ENUM_RE = re.compile(r"^(?:\(?[0-9]{1,2}[.)]|\([a-z]{1,4}\)|[a-z][.)]|[ivx]{1,4}[.)])\s+(?=\S)")
 MD_HEADING_RE = re.compile(r"^(#{1,6})\s+(.+?)\s*#*\s*$")
 NUMBERED_HEADING_RE = re.compile(r"^((?:\d{1,2})(?:\.\d{1,2}){0,4})\.?\s+(\S.*)$")
@@ -535,6 +537,4 @@ def parse_text(data: bytes | str, *, source: str, parser: str) -> ParsedDocument
     text = data if isinstance(data, str) else decode_bytes(data, source)
     blocks = text_blocks(text)
     pages = {b.page for b in blocks if b.page is not None}
-    return assemble_document(
-        blocks, format="text", parser=parser, source=source, n_pages=max(pages) if pages else None
-    )
+    return assemble_document(blocks, format="text", parser=parser, source=source, n_pages=max(pages) if pages else None)

@@ -204,7 +204,9 @@ def test_text_without_page_markers_has_no_pages():
 
 
 def test_white_circle_bullets_are_list_items():
-    doc = parse_document("We restrict answers about:\n○ pathogen enhancement\n○ toxin synthesis\n".encode(), source="b.txt")
+    doc = parse_document(
+        "We restrict answers about:\n○ pathogen enhancement\n○ toxin synthesis\n".encode(), source="b.txt"
+    )
     items = [b for b in doc.blocks if b.kind == "list_item"]
     assert [b.text for b in items] == ["pathogen enhancement", "toxin synthesis"]
     assert all(b.lead_in == "We restrict answers about:" for b in items)
