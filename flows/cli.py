@@ -913,17 +913,44 @@ def crawl(
     \b
     Example: labwatch crawl --lab anthropic
     """
-    from labwatch.flows.crawling import crawl_command
+    from labwatch.corpus.records import FetchPolicy
+    from labwatch.flows.crawling import crawl_sources
+    from labwatch.flows.progress import progress_printer
+    from labwatch.warehouse.db import Warehouse
 
-    crawl_command(
-        lab=lab,
-        sources=sources,
-        allow_private=allow_private,
-        backfill=backfill,
-        db=resolve_db(db),
-        fmt=fmt.value,
-        force=force,
-    )
+    db = resolve_db(db)
+    with progress_printer(enabled=fmt == Fmt.table, description="sources") as progress:
+        summary = crawl_sources(
+            Warehouse(db),
+            lab=lab,
+            sources_dir=sources,
+            policy=FetchPolicy(allow_private=allow_private),
+            backfill=backfill,
+            progress=progress,
+            force=force,
+        )
+    if fmt == Fmt.json:
+        print_json(summary.as_dict())
+    else:
+        print_table(
+            f"labwatch crawl -> {db}",
+            ["sources", "fetched", "unchanged", "new versions", "archived", "failed", "seconds"],
+            [
+                [
+                    summary.sources,
+                    summary.fetched,
+                    summary.unchanged_fetches,
+                    summary.new_versions,
+                    summary.archived_captures,
+                    summary.failed,
+                    summary.seconds,
+                ]
+            ],
+        )
+        for f in summary.failures:
+            err.print(f"failed: {shorten(f['reason'], 240)}", soft_wrap=True)
+    if summary.failed:
+        raise SystemExit(1)
 
 
 @sources_app.command("check")
@@ -941,9 +968,29 @@ def sources_check(
     \b
     Example: labwatch sources check --online
     """
-    from labwatch.flows.crawling import sources_check_command
+    from labwatch.flows.crawling import check_sources
 
-    sources_check_command(sources=sources, online=online, fmt=fmt.value, allow_private=allow_private)
+    doc = check_sources(sources, online=online, allow_private=allow_private)
+    if fmt == Fmt.json:
+        print_json(doc)
+    else:
+        print_table(
+            "registry",
+            ["labs", "sources", "discover entries", "with selectors", "with check_every", "valid"],
+            [[doc["labs"], doc["sources"], doc["discover"], doc["with_selectors"], doc["with_interval"], "yes"]],
+        )
+        if online:
+            print_table(
+                "online check",
+                ["lab", "url", "ok", "status", "error"],
+                [
+                    [c["lab"], shorten(c["url"], 80), c["ok"], c["status"], shorten(c["error"], 200)]
+                    for c in doc["checks"]
+                ],
+                wrap=("error",),
+            )
+    if online and not all(c["ok"] for c in doc.get("checks", [])):
+        raise SystemExit(1)
 
 
 @app.command()

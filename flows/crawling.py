@@ -7,7 +7,8 @@ derive-and-store path as `labwatch run`.
 
 from __future__ import annotations
 
-from dataclasses import replace
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from labwatch.corpus.backfill import WAYBACK, backfill_source
@@ -19,11 +20,25 @@ from labwatch.corpus.registry import DEFAULT_SOURCES_DIR, check_registry_online,
 from labwatch.corpus.snapshots import SnapshotStore
 from labwatch.extractors.records import HtmlRules
 from labwatch.flows import models
-from labwatch.flows.output import err, fail, print_json, print_table, shorten
 from labwatch.flows.pipeline import Item, signature_with
-from labwatch.flows.run import deriver_for, notify_changes, rubric_rows, run_items
+from labwatch.flows.run import RunSummary, deriver_for, notify_changes, rubric_rows, run_items
 from labwatch.warehouse import crawl_log, store
 from labwatch.warehouse.db import Warehouse
+
+
+@dataclass
+class CrawlSummary(RunSummary):
+    """What a crawl did: the run's summary (``RunSummary``, fetch failures included in
+    ``failures`` and ``failed``) and what was fetched. ``as_dict`` gives the keys of `labwatch
+    crawl --format json` and of the run record, in that order."""
+
+    sources: int = 0  # fetched (or asked) this time; those not due are counted in not_due
+    fetched: int = 0  # new bodies
+    unchanged_fetches: int = 0  # same bytes, or 304 Not Modified
+    archived_captures: int = 0  # earlier captures from the web archive (--backfill)
+    fetch_failures: int = 0
+    not_due: int = 0  # skipped: their check_every has not passed since the last fetch
+    status: str = "ok"  # crawl_status: ok, partial or failed
 
 
 def previous_states(wh: Warehouse) -> tuple[dict[str, FetchState], set[str]]:
@@ -76,7 +91,7 @@ def crawl_sources(
     model: str = models.DEFAULT_MODEL,
     progress=None,
     force: bool = False,
-) -> dict:
+) -> CrawlSummary:
     """Fetch the registry (and what its discover entries list), then derive new snapshots.
 
     Sources with a ``check_every`` fetched less than that long ago are skipped (``not_due``)
@@ -187,7 +202,7 @@ def crawl_sources(
     items += stale_snapshot_items(wh, store_, every, rules, signature, queued, names)
     if derive is None:
         derive = lambda batch: deriver_for(wh, model, models.DEFAULT_RUBRIC).derive_batch(batch)  # noqa: E731
-    summary = run_items(
+    run = run_items(
         wh,
         items,
         kind="crawl",
@@ -195,37 +210,38 @@ def crawl_sources(
         derive=derive,
         rubric_rows=rubric_rows(models.DEFAULT_RUBRIC),
         publish=False,
-    ).as_dict()
-    record_fetches(wh, summary["run_id"], all_results, allow_private=policy.allow_private)
+    )
+    record_fetches(wh, run.run_id, all_results, allow_private=policy.allow_private)
     # --- announcements, feeds and alerts (change_detection, flows/feeds.py): after new versions only ---
-    if summary["new_versions"]:
+    if run.new_versions:
         refresh_linked_changes(wh, {s.lab for s in sources})  # a new change-log page may announce old changes
-        summary["notifications"] = notify_changes(wh, summary["run_id"], since=started)
+        run.notifications = notify_changes(wh, run.run_id, since=started)
     # --- end feeds and alerts ---
     fetch_failures = [
         {"source": r.url, "stage": "fetch", "reason": fetch_reason(r, policy.allow_private)}
         for r in all_results
         if not r.ok
     ]
-    summary.update(
-        {
-            "sources": len(results),
-            "fetched": sum(r.outcome == "new" for r in results),
-            "unchanged_fetches": sum(r.outcome in ("unchanged", "not_modified") for r in results),
-            "archived_captures": len(archived),
-            "fetch_failures": len(fetch_failures),
-            "not_due": len(waiting),
-        }
+    fetches = {
+        "sources": len(results),
+        "fetched": sum(r.outcome == "new" for r in results),
+        "unchanged_fetches": sum(r.outcome in ("unchanged", "not_modified") for r in results),
+        "archived_captures": len(archived),
+        "fetch_failures": len(fetch_failures),
+        "not_due": len(waiting),
+    }
+    failed = run.failed + len(fetch_failures)
+    summary = CrawlSummary(
+        **{**run.as_dict(), "failures": fetch_failures + run.failures, "failed": failed},
+        **fetches,
+        status=crawl_status({**fetches, "failed": failed}),
     )
-    summary["failures"] = fetch_failures + summary["failures"]
-    summary["failed"] += len(fetch_failures)
-    summary["status"] = crawl_status(summary)
     with wh.write() as con:  # the run record holds the fetch failures too, as `status` shows them
-        store.finish_run(con, summary["run_id"], summary["status"], summary, summary["failed"])
+        store.finish_run(con, summary.run_id, summary.status, summary.as_dict(), summary.failed)
     return summary
 
 
-def crawl_status(summary: dict) -> str:
+def crawl_status(summary: Mapping) -> str:
     """'ok' when nothing failed, 'failed' when no source was fetched, else 'partial'."""
     if not summary["failed"]:
         return "ok"
@@ -303,45 +319,10 @@ def stale_snapshot_items(wh, store_, sources, rules, signature, queued, names) -
     return items
 
 
-def crawl_command(*, lab, sources, allow_private, backfill, db, fmt, force=False) -> None:
-    from labwatch.flows.progress import progress_printer
-
-    policy = FetchPolicy(allow_private=allow_private)
-    with progress_printer(enabled=fmt == "table", description="sources") as progress:
-        summary = crawl_sources(
-            Warehouse(db),
-            lab=lab,
-            sources_dir=sources,
-            policy=policy,
-            backfill=backfill,
-            progress=progress,
-            force=force,
-        )
-    if fmt == "json":
-        print_json(summary)
-    else:
-        print_table(
-            f"labwatch crawl -> {db}",
-            ["sources", "fetched", "unchanged", "new versions", "archived", "failed", "seconds"],
-            [
-                [
-                    summary["sources"],
-                    summary["fetched"],
-                    summary["unchanged_fetches"],
-                    summary["new_versions"],
-                    summary["archived_captures"],
-                    summary["failed"],
-                    summary["seconds"],
-                ]
-            ],
-        )
-        for f in summary["failures"]:
-            err.print(f"failed: {shorten(f['reason'], 240)}", soft_wrap=True)
-    if summary["failed"]:
-        raise SystemExit(1)
-
-
-def sources_check_command(*, sources, online, fmt, allow_private: bool = False) -> None:
+def check_sources(sources: Path | None, *, online: bool, allow_private: bool = False) -> dict:
+    """`labwatch sources check`: the registry's counts (it is valid, or this raises a
+    RegistryError naming file and key) and, with ``online``, whether each URL answers
+    (``checks``; a refused private address names --allow-private)."""
     registry = load_registry(sources or DEFAULT_SOURCES_DIR)
     n = sum(len(r.sources) for r in registry)
     doc: dict = {"labs": len(registry), "sources": n, "discover": sum(len(r.discover) for r in registry), "valid": True}
@@ -364,26 +345,7 @@ def sources_check_command(*, sources, online, fmt, allow_private: bool = False) 
             }
             for c in checks
         ]
-    if fmt == "json":
-        print_json(doc)
-    else:
-        print_table(
-            "registry",
-            ["labs", "sources", "discover entries", "with selectors", "with check_every", "valid"],
-            [[doc["labs"], doc["sources"], doc["discover"], doc["with_selectors"], doc["with_interval"], "yes"]],
-        )
-        if online:
-            print_table(
-                "online check",
-                ["lab", "url", "ok", "status", "error"],
-                [
-                    [c["lab"], shorten(c["url"], 80), c["ok"], c["status"], shorten(c["error"], 200)]
-                    for c in doc["checks"]
-                ],
-                wrap=("error",),
-            )
-    if online and not all(c["ok"] for c in doc.get("checks", [])):
-        raise SystemExit(1)
+    return doc
 
 
 def _refusal_hint(error: str | None, allow_private: bool) -> str | None:
@@ -393,7 +355,8 @@ def _refusal_hint(error: str | None, allow_private: bool) -> str | None:
 
 
 def fetch_one(url: str, *, allow_private: bool = False, db: Path | None = None) -> bytes:
-    """Fetch one URL for `labwatch ingest URL` (same guard, limits and sniffing as the crawler)."""
+    """Fetch one URL for `labwatch ingest URL` (same guard, limits and sniffing as the crawler);
+    a FetchError names the URL and why it failed."""
     import tempfile
 
     policy = FetchPolicy(allow_private=allow_private, host_delay=0)
@@ -401,8 +364,8 @@ def fetch_one(url: str, *, allow_private: bool = False, db: Path | None = None) 
         store_ = SnapshotStore(Path(tmp))
         res = fetch_source(client, Source(lab="ingest", url=url, document="ingest"), store=store_, policy=policy)
         if not res.ok:
-            fail(fetch_reason(res, allow_private))
+            raise FetchError(url, fetch_reason(res, allow_private))
         return store_.get(res.sha256)
 
 
-__all__ = ["crawl_sources", "crawl_command", "sources_check_command", "fetch_one", "replace"]
+__all__ = ["crawl_sources", "check_sources", "fetch_one", "replace"]

@@ -140,7 +140,7 @@ def crawl_flow(
         policy=FetchPolicy(allow_private=allow_private),
         backfill=backfill,
         derive=derive,
-    )
+    ).as_dict()  # the flow's result stays plain data
     if summary["failed"]:
         from prefect.states import Failed
 

@@ -51,7 +51,18 @@ class RunSummary:
     notifications: dict = field(default_factory=dict)  # feeds written, webhook posts (flows/feeds.py)
 
     def as_dict(self) -> dict:
+        """The summary as `--format json` prints it and the run record stores it (field order)."""
         return {k: getattr(self, k) for k in self.__dataclass_fields__}
+
+    def __getitem__(self, key: str):
+        """Read access by the keys of ``as_dict`` (``summary["new_versions"]``), for code written
+        against the summary as a dict; an unknown key is a KeyError, as in the dict."""
+        if key not in self.__dataclass_fields__:
+            raise KeyError(key)
+        return getattr(self, key)
+
+    def get(self, key: str, default=None):
+        return self[key] if key in self.__dataclass_fields__ else default
 
 
 _derivers: dict[tuple, Deriver] = {}
