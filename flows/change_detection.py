@@ -6,9 +6,10 @@ import hashlib
 
 from labwatch.extractors.records import Statement
 from labwatch.warehouse import change_log
+from labwatch.warehouse.change_log import ChangeRow
 
 
-def changes_for_document(con, lab: str, document_id: str) -> list[dict]:
+def changes_for_document(con, lab: str, document_id: str) -> list[ChangeRow]:
     """Rows for the ``changes`` table: every consecutive version pair of one document, and, when
     the document supersedes another (``successions``), its first version against the
     predecessor's latest version dated on or before it (``old_document_id`` names the
@@ -34,7 +35,7 @@ def changes_for_document(con, lab: str, document_id: str) -> list[dict]:
     page = change_log.changelog_page_entries(con, lab, document_id)
     is_page = change_log.is_changelog_page(con, lab, document_id)
     stamp = now()
-    rows: list[dict] = []
+    rows: list[ChangeRow] = []
     prev = None
     for vid, doc, published in versions:
         cur = change_log.version_statements(con, vid)
@@ -50,27 +51,27 @@ def changes_for_document(con, lab: str, document_id: str) -> list[dict]:
                 key = "\x1f".join([old_vid, vid, ch.kind, old_text or "", new_text or "", str(i)])
                 change_id = "c_" + hashlib.sha256(key.encode()).hexdigest()[:16]
                 rows.append(
-                    {
-                        "change_id": change_id,
-                        "lab": lab,
-                        "document_id": document_id,
-                        "old_version_id": old_vid,
-                        "new_version_id": vid,
-                        "kind": ch.kind,
-                        "reason": ch.reason,
-                        "old_text": old_text,
-                        "new_text": new_text,
-                        "criteria": list(ch.criteria),
-                        "published": published,
-                        "changes_version": CHANGES_VERSION,
-                        "announced": entry is not None,
-                        "changelog_entry": entry,
-                        "detected_at": detected.get(change_id, stamp),
-                        "old_document_id": old_doc,
+                    ChangeRow(
+                        change_id=change_id,
+                        lab=lab,
+                        document_id=document_id,
+                        old_version_id=old_vid,
+                        new_version_id=vid,
+                        kind=ch.kind,
+                        reason=ch.reason,
+                        old_text=old_text,
+                        new_text=new_text,
+                        criteria=tuple(ch.criteria),
+                        published=published,
+                        changes_version=CHANGES_VERSION,
+                        announced=entry is not None,
+                        changelog_entry=entry,
+                        detected_at=detected.get(change_id, stamp),
+                        old_document_id=old_doc,
                         **_position("old", ch.old),
                         **_position("new", ch.new),
-                        "silent_reupload": reupload and entry is None,
-                    }
+                        silent_reupload=reupload and entry is None,
+                    )
                 )
         prev = (vid, doc, published, cur)
     return rows

@@ -7,12 +7,55 @@ only holds its queries, so every statement about changes is in the warehouse.
 
 from __future__ import annotations
 
+from dataclasses import dataclass, fields
 from datetime import date, datetime
 
 import duckdb
 
 from labwatch.extractors.records import Features, Passage, Statement
 from labwatch.warehouse.lineage import version_order
+
+
+@dataclass(frozen=True)
+class ChangeRow:
+    """One row of the ``changes`` table: a commitment change between two versions of a
+    document (or a predecessor's version and its successor's first, ``old_document_id``).
+
+    ``old_*``/``new_*`` place each side in its version (seq, page, section path; None when the
+    side is absent: added or removed). ``announced``/``changelog_entry`` link it to the
+    change-log entry that mentions it; ``silent_reupload`` marks an unannounced change between
+    versions carrying the same published date. ``detected_at`` is when it was first found.
+    """
+
+    change_id: str
+    lab: str
+    document_id: str
+    old_version_id: str
+    new_version_id: str
+    kind: str
+    reason: str
+    old_text: str | None
+    new_text: str | None
+    criteria: tuple[str, ...]
+    published: date | None
+    changes_version: str
+    announced: bool
+    changelog_entry: str | None
+    detected_at: datetime
+    old_document_id: str
+    old_seq: int | None = None
+    old_page: int | None = None
+    old_section: str | None = None
+    new_seq: int | None = None
+    new_page: int | None = None
+    new_section: str | None = None
+    silent_reupload: bool = False
+
+    def to_dict(self) -> dict:
+        """The row as column -> value (``criteria`` a list, as the table's VARCHAR[] takes it)."""
+        row = {f.name: getattr(self, f.name) for f in fields(self)}
+        row["criteria"] = list(self.criteria)
+        return row
 
 
 def version_statements(con: duckdb.DuckDBPyConnection, version_id: str) -> list[Statement]:

@@ -20,6 +20,7 @@ import numpy as np
 import pyarrow as pa
 
 from labwatch.extractors.records import Features, Passage, Suggestion, make_match_id, text_hash
+from labwatch.warehouse.change_log import ChangeRow
 from labwatch.warehouse.lineage import first_seen_stamp, version_order, version_sort_key
 
 
@@ -559,7 +560,11 @@ def record_input(
     )
 
 
-def replace_changes(con: duckdb.DuckDBPyConnection, lab: str, document_id: str, rows: list[dict]) -> None:
-    """Replace the commitment changes of one document (recomputed across all its versions)."""
+def replace_changes(
+    con: duckdb.DuckDBPyConnection, lab: str, document_id: str, rows: Sequence[ChangeRow | dict]
+) -> None:
+    """Replace the commitment changes of one document (recomputed across all its versions).
+    A row is a ``ChangeRow``, or a dict of some of the table's columns (the others stay NULL)."""
     con.execute("DELETE FROM changes WHERE lab = ? AND document_id = ?", [lab, document_id])
+    rows = [r.to_dict() if isinstance(r, ChangeRow) else r for r in rows]
     _bulk_insert(con, "changes", rows, list_columns=("criteria",))
