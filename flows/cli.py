@@ -495,19 +495,50 @@ def _decide(
 @domain_errors
 def review_confirm(
     ctx: typer.Context,
-    match_id: str = typer.Argument(..., help="A match id from `labwatch review list`."),
+    match_id: str | None = typer.Argument(None, help="A match id from `labwatch review list`."),
     reviewer: str = typer.Option(..., "--reviewer"),
     credit: float | None = typer.Option(None, "--credit", help="Partial credit 0..1 (default 1)."),
     criterion: str | None = typer.Option(None, "--criterion", help="Confirm for another criterion instead."),
     note: str | None = typer.Option(None, "--note"),
+    above: float | None = typer.Option(
+        None, "--above", help="Bulk: every undecided suggestion whose probability is at least P (target precision)."
+    ),
+    bulk: bool = typer.Option(
+        False, "--bulk", help="Bulk at the default target precision, 0.95 (same as --above 0.95)."
+    ),
+    lab: str | None = typer.Option(None, "--lab", help="Bulk: only this lab's suggestions."),
+    document: str | None = typer.Option(None, "--document", help="Bulk: only this document's suggestions."),
+    yes: bool = typer.Option(False, "--yes", "-y", help="Bulk: do not ask before confirming."),
     db: Path | None = DB_OPT,
+    fmt: Fmt = typer.Option(Fmt.table, "--format", help="Bulk: json prints what was (or would be) confirmed."),
 ):
-    """Confirm a suggestion (optionally for another criterion, or with partial credit).
+    """Confirm a suggestion (optionally for another criterion, or with partial credit), or in bulk
+    every undecided suggestion whose probability is at least a target precision.
 
     \b
     Example: labwatch review confirm m_1a2b3c --reviewer ana --credit 0.5 --note "quarterly, internal only"
+    Example: labwatch review confirm --above 0.95 --reviewer ana --db data/demo.duckdb   (shows how many, asks)
     """
-    _decide(match_id, reviewer, "confirmed", _group_db(ctx, db), credit=credit, criterion=criterion, note=note)
+    if above is None and not bulk:
+        if match_id is None:
+            fail("give a match id (see `labwatch review list`), or --above P / --bulk to confirm in bulk")
+        _decide(match_id, reviewer, "confirmed", _group_db(ctx, db), credit=credit, criterion=criterion, note=note)
+        return
+    from labwatch.flows.bulk_review import bulk_confirm
+    from labwatch.warehouse.bulk import DEFAULT_TARGET
+
+    if match_id is not None or credit is not None or criterion or note:
+        fail("--above/--bulk confirm every suggestion at the target; drop the match id, --credit, --criterion, --note")
+    if not reviewer.strip():
+        fail("--reviewer must not be empty")
+    target = DEFAULT_TARGET if above is None else above
+    if not 0 < target <= 1:
+        fail(f"--above {target}: a target precision must be above 0 and at most 1")
+    wh = _warehouse(resolve_db(_group_db(ctx, db)))
+    _sync(wh)
+    with wh.read() as con:
+        known_lab(con, lab)
+    bulk_confirm(wh, target, reviewer.strip(), lab=lab, document=document, yes=yes, as_json=fmt == Fmt.json)
 
 
 @review_app.command("reject")
@@ -531,16 +562,29 @@ def review_reject(
 @domain_errors
 def review_undo(
     ctx: typer.Context,
-    match_id: str = typer.Argument(...),
+    match_id: str | None = typer.Argument(None),
     reviewer: str = typer.Option(..., "--reviewer"),
+    batch: str | None = typer.Option(None, "--batch", help="Withdraw every standing decision of a bulk batch."),
     db: Path | None = DB_OPT,
 ):
-    """Withdraw the latest decision on a match (recorded as an event too).
+    """Withdraw the latest decision on a match (recorded as an event too), or a whole bulk batch.
 
     \b
     Example: labwatch review undo m_1a2b3c --reviewer ana
+    Example: labwatch review undo --batch b_0123456789ab --reviewer ana   (a `review confirm --above` batch)
     """
-    _decide(match_id, reviewer, "withdrawn", _group_db(ctx, db))
+    if batch is None:
+        if match_id is None:
+            fail("give a match id, or --batch B to undo a bulk confirmation")
+        _decide(match_id, reviewer, "withdrawn", _group_db(ctx, db))
+        return
+    from labwatch.flows.bulk_review import undo_batch
+
+    if match_id is not None:
+        fail("give a match id or --batch, not both")
+    if not reviewer.strip():
+        fail("--reviewer must not be empty")
+    undo_batch(_warehouse(resolve_db(_group_db(ctx, db))), batch, reviewer.strip())
 
 
 # ------------------------------------------------------------------------------------- score
@@ -620,8 +664,26 @@ def _print_score_table(doc: dict) -> None:
             ["lab", "criterion", "credit", "why it does not count"],
             [[lab, c["criterion_id"], f"{c['raw_credit']:g}", explain_uncounted(c)] for lab, c in uncounted],
         )
+    _print_bulk_credit(doc)
     for move in doc.get("changes", []):
         out.print(move["explanation"], soft_wrap=True)
+
+
+def _print_bulk_credit(doc: dict) -> None:
+    """Credit that stands on bulk decisions only (`review confirm --above`), so a reader knows
+    which points no reviewer looked at one by one."""
+    rows = [
+        [l["lab"], c["criterion_id"], f"{c['raw_credit']:g}", f"{c['points']:g}", sum(1 for e in c["evidence"])]
+        for l in doc["labs"]
+        for c in l["criteria"]
+        if c.get("from_bulk")
+    ]
+    if rows:
+        print_table(
+            "credit from bulk decisions only (review confirm --above; undo with review undo)",
+            ["lab", "criterion", "credit", "points", "evidence"],
+            rows,
+        )
 
 
 # ----------------------------------------------------------------------------------- changes

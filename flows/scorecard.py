@@ -26,9 +26,12 @@ def render_markdown(doc: dict) -> str:
                 continue
             why = explain_uncounted(crit)
             note = f" (not counted: {why})" if why else f" ({crit['points']:+.1f} points)"
+            if crit.get("from_bulk"):
+                note += ", from bulk decisions only"
             lines.append(f"- **{crit['criterion_id']}**: credit {crit['raw_credit']:.2f}{note}")
             for ev in crit["evidence"][:3]:
                 quote = " ".join(ev["text"].split()).replace("|", "\\|")
                 where = f"{ev['document_id']}" + (f", p. {ev['page']}" if ev.get("page") else "")
+                where += ", bulk-confirmed" if ev.get("origin") == "bulk" else ""
                 lines.append(f"  > {quote} — *{where}*")
     return "\n".join(lines) + "\n"

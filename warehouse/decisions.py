@@ -210,10 +210,12 @@ def _bulk_decisions(con: duckdb.DuckDBPyConnection, rows: list[tuple]) -> None:
 
 def labelled_decisions(con: duckdb.DuckDBPyConnection, model: str) -> list[tuple]:
     """(text, criterion_id, confirmed?, stored vector under ``model`` or None, lab) of every
-    standing confirmation or rejection: the examples the matcher learns from."""
+    standing confirmation or rejection: the examples the matcher learns from. Bulk decisions
+    are left out: they are the matcher's own guesses accepted wholesale (warehouse/bulk.py)."""
     return con.execute(
         "SELECT d.text, d.criterion_id, d.decision = 'confirmed', e.vector, d.lab FROM decisions d "
         "LEFT JOIN embeddings e ON e.model = ? AND e.text_hash = d.norm_hash "
-        "WHERE d.decision IN ('confirmed', 'rejected')",
+        "LEFT JOIN review_events r ON r.event_id = d.event_id "
+        "WHERE d.decision IN ('confirmed', 'rejected') AND coalesce(r.origin, '') <> 'bulk'",
         [model],
     ).fetchall()

@@ -117,8 +117,8 @@ def scores(
     evidence: dict[tuple[str, str], list[dict]] = {}
     if with_evidence:
         for row in con.execute(
-            "SELECT lab, criterion_id, document_id, version_id, text, credit, match_id, page, section, reviewer "
-            "FROM evidence_as_of(?) WHERE (?::VARCHAR IS NULL OR lab = ?) ORDER BY lab, criterion_id, credit DESC",
+            "SELECT lab, criterion_id, document_id, version_id, text, credit, match_id, page, section, reviewer, "
+            "origin FROM evidence_as_of(?) WHERE (?::VARCHAR IS NULL OR lab = ?) ORDER BY lab, criterion_id, credit DESC",
             [as_of, lab, lab],
         ).fetchall():
             evidence.setdefault((row[0], row[1]), []).append(
@@ -131,6 +131,7 @@ def scores(
                     "page": row[7],
                     "section": row[8],
                     "reviewer": row[9],
+                    "origin": row[10],  # bulk: confirmed by `review confirm --above`, not one by one
                 }
             )
     out_labs = []
@@ -160,12 +161,14 @@ def scores(
                 }
             )
             criteria[-1]["why_not_counted"] = explain_uncounted(criteria[-1]) or None
+            criteria[-1]["from_bulk"] = credited_by_bulk(raw, criteria[-1]["evidence"])
         out_labs.append(
             {
                 "lab": lab_id,
                 "score": score,
                 "categories": {k: round(v, 4) for k, v in cats.items()},
                 "criteria": criteria,
+                "bulk_points": round(float(sum(c["points"] for c in criteria if c["from_bulk"])), 2),
             }
         )
     return {
@@ -174,6 +177,13 @@ def scores(
         "rubric_version": rubric[1] if rubric else None,
         "labs": out_labs,
     }
+
+
+def credited_by_bulk(raw: float, evidence: list[dict]) -> bool:
+    """True when a criterion's credit stands on bulk decisions only: no evidence confirmed
+    one by one reaches its credit."""
+    top = [e for e in evidence if e["credit"] >= raw]
+    return raw > 0 and bool(top) and all(e.get("origin") == "bulk" for e in top)
 
 
 # What each side of a change carries so a reader can cite it (``changes --format json``, the
@@ -414,7 +424,7 @@ def evidence(con: duckdb.DuckDBPyConnection, lab: str, criterion_id: str, *, as_
     """Confirmed quotes behind one lab x criterion cell on ``as_of`` (default today)."""
     return _rows(
         con.execute(
-            "SELECT document_id, version_id, page, section, text, credit, reviewer, decided_at, match_id "
+            "SELECT document_id, version_id, page, section, text, credit, reviewer, decided_at, match_id, origin "
             "FROM evidence_as_of(?) WHERE lab = ? AND criterion_id = ? ORDER BY credit DESC, document_id",
             [as_of or date.today(), lab, criterion_id],
         )
