@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import hashlib
 
+import numpy as np
+
 from labwatch.extractors.records import Statement
 from labwatch.warehouse import change_log
 from labwatch.warehouse.change_log import ChangeRow
@@ -43,7 +45,9 @@ def changes_for_document(con, lab: str, document_id: str) -> list[ChangeRow]:
             old_vid, old_doc, old_published, old = prev
             reupload = old_doc == doc and published is not None and old_published == published
             entries = list(dict.fromkeys(changelog_entries(cur) + page))
-            for i, (ch, entry) in enumerate(link_changes(diff_statements(old, cur), entries)):
+            va, vb = stored_vectors_for(con, old, cur)
+            found = diff_statements(old, cur, vectors_old=va, vectors_new=vb)
+            for i, (ch, entry) in enumerate(link_changes(found, entries)):
                 if is_page:  # an edit of a change-log page is its own announcement
                     entry = (ch.new or ch.old).text
                 old_text = ch.old.text if ch.old is not None else None
@@ -75,6 +79,31 @@ def changes_for_document(con, lab: str, document_id: str) -> list[ChangeRow]:
                 )
         prev = (vid, doc, published, cur)
     return rows
+
+
+def stored_vectors_for(con, old: list[Statement], new: list[Statement]):
+    """Sentence vectors of two versions' statements from the warehouse (``embeddings``, stored
+    when the run matched them), so that the run and the crawl align by meaning as `labwatch
+    diff` does, without loading a model. Statements identical in both versions are paired by
+    hash and need none; when any other statement has no stored vector, (None, None): the
+    alignment then goes by wording alone rather than by a mix of the two."""
+    from labwatch.extractors.changes.alignment import pair_identical
+    from labwatch.extractors.records import text_hash
+
+    _, rest_old, rest_new = pair_identical([s.text for s in old], [s.text for s in new])
+    if not rest_old or not rest_new:
+        return None, None
+    hashes_old = [text_hash(old[i].text) for i in rest_old]
+    hashes_new = [text_hash(new[j].text) for j in rest_new]
+    stored = change_log.stored_vectors(con, hashes_old + hashes_new)
+    if not all(h in stored for h in hashes_old + hashes_new):
+        return None, None
+    dim = len(next(iter(stored.values())))
+    va = np.zeros((len(old), dim), dtype=np.float32)
+    vb = np.zeros((len(new), dim), dtype=np.float32)
+    va[rest_old] = [stored[h] for h in hashes_old]
+    vb[rest_new] = [stored[h] for h in hashes_new]
+    return va, vb
 
 
 def _position(side: str, statement: Statement | None) -> dict:

@@ -47,11 +47,14 @@ def statements_of_file(path: Path, pool=None) -> list[Statement]:
 
 def vectors_for(old: Sequence[Statement], new: Sequence[Statement], embedder) -> tuple[np.ndarray, np.ndarray]:
     """Sentence vectors of the statements the alignment compares (rows of identical statements
-    stay zero: they are paired by hash and never compared)."""
-    from labwatch.extractors.changes.alignment import compare_text, pair_identical
+    stay zero: they are paired by hash and never compared). Each statement is encoded by its
+    own text, as `labwatch run` encodes it for matching, so the run's change detection can
+    align with the vectors it stored (``change_detection.stored_vectors_for``) exactly as this
+    command does."""
+    from labwatch.extractors.changes.alignment import pair_identical
 
     _, rest_old, rest_new = pair_identical([s.text for s in old], [s.text for s in new])
-    texts = [compare_text(old[i]) for i in rest_old] + [compare_text(new[j]) for j in rest_new]
+    texts = [old[i].text for i in rest_old] + [new[j].text for j in rest_new]
     encoded = embedder.encode(texts) if texts else np.zeros((0, embedder.dim), dtype=np.float32)
     va = np.zeros((len(old), embedder.dim), dtype=np.float32)
     vb = np.zeros((len(new), embedder.dim), dtype=np.float32)

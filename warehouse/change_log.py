@@ -7,10 +7,12 @@ only holds its queries, so every statement about changes is in the warehouse.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, fields
 from datetime import date, datetime
 
 import duckdb
+import numpy as np
 
 from labwatch.extractors.records import Features, Passage, Statement
 from labwatch.warehouse.lineage import version_order
@@ -197,3 +199,24 @@ def documents_with_changelog(con: duckdb.DuckDBPyConnection, labs: list[str]) ->
         "WHERE c.lab IN (SELECT unnest(?)) ORDER BY 1, 2",
         [labs],
     ).fetchall()
+
+
+def stored_vectors(con: duckdb.DuckDBPyConnection, hashes: Sequence[str]) -> dict[str, np.ndarray]:
+    """The sentence vectors stored for ``hashes`` (normalised text hashes) by the one model that
+    has the most of them; empty when none is stored. One model only: vectors of two models
+    are not comparable."""
+    if not hashes:
+        return {}
+    wanted = sorted(set(hashes))
+    best = con.execute(
+        "SELECT model FROM embeddings WHERE text_hash IN (SELECT unnest(?)) GROUP BY model "
+        "ORDER BY count(*) DESC, model LIMIT 1",
+        [wanted],
+    ).fetchone()
+    if best is None:
+        return {}
+    rows = con.execute(
+        "SELECT text_hash, vector FROM embeddings WHERE model = ? AND text_hash IN (SELECT unnest(?))",
+        [best[0], wanted],
+    ).fetchall()
+    return {h: np.asarray(v, dtype=np.float32) for h, v in rows}

@@ -42,3 +42,32 @@ def test_diff_of_a_file_with_itself_is_empty_and_a_missing_file_is_one_line(tmp_
     assert invoke_json("diff", old, old, "--no-criteria")["changes"] == []
     result = invoke("diff", old, tmp_path / "nope.md", check=False)
     assert result.exit_code != 0 and "nope.md" in result.stderr and len(result.stderr.strip().splitlines()) == 1
+
+
+def test_the_run_lists_the_changes_diff_lists(demo_db):
+    # `labwatch run` compares versions inside the warehouse with the vectors it stored while
+    # matching; `labwatch diff` encodes the same texts: both must list the same changes
+    db, _ = demo_db
+    old, new, spec = _sample()
+    rows = invoke_json("changes", "--db", db, "--lab", "brackenridge-labs", "--format", "json")["changes"]
+    stored = sorted((r["kind"], _norm(r["old"]), _norm(r["new"])) for r in rows)
+    diffed = sorted((r["kind"], _norm(r["old"]), _norm(r["new"])) for r in invoke_json("diff", old, new)["changes"])
+    assert stored == diffed
+
+
+def test_change_detection_uses_stored_vectors_only_when_every_compared_statement_has_one(demo_copy):
+    from labwatch.extractors.records import text_hash
+    from labwatch.flows.change_detection import stored_vectors_for
+    from labwatch.warehouse.change_log import document_versions, version_statements
+    from labwatch.warehouse.db import Warehouse
+
+    wh = Warehouse(demo_copy)
+    with wh.write() as con:
+        (old_vid, _, _), (new_vid, _, _) = document_versions(con, "brackenridge-labs", "capability-risk-policy")[:2]
+        old, new = version_statements(con, old_vid), version_statements(con, new_vid)
+        va, vb = stored_vectors_for(con, old, new)
+        assert va is not None and va.shape[0] == len(old) and vb.shape[0] == len(new)
+        assert va.any(axis=1).sum() < len(old)  # statements identical in both versions need no vector
+        edited = next(s for s, row in zip(new, vb) if row.any())
+        con.execute("DELETE FROM embeddings WHERE text_hash = ?", [text_hash(edited.text)])
+        assert stored_vectors_for(con, old, new) == (None, None)  # wording alone, never a mix
