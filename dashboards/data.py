@@ -14,7 +14,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from labwatch.warehouse import queries, reviews
+from labwatch.warehouse import bulk, queries, reviews
 from labwatch.warehouse.db import Warehouse
 from labwatch.warehouse.journal import ReviewEvent
 
@@ -128,6 +128,34 @@ def runs(path: str) -> list[dict]:
 def failures(path: str, run_id: str | None) -> list[dict]:
     """Failures of one run, or of every run."""
     return _read(path, queries.run_failures, run_id=run_id)
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def bulk_plan(path: str, target: float, lab: str | None, criterion: str | None, document: str | None) -> bulk.BulkPlan:
+    """The undecided suggestions at probability >= ``target`` (warehouse.bulk.plan_bulk_confirm)."""
+    return _read(path, bulk.plan_bulk_confirm, target, lab=lab, document=document, criterion=criterion)
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def latest_bulk_batch(path: str) -> dict | None:
+    """The newest bulk batch with decisions still standing."""
+    return _read(path, bulk.latest_batch)
+
+
+def confirm_above(path: str, plan: bulk.BulkPlan, reviewer: str) -> tuple[str, int, bool]:
+    """Confirm every suggestion of ``plan`` (origin bulk), then drop cached reads."""
+    try:
+        return bulk.record_bulk_confirm(warehouse(path), plan, reviewer)
+    finally:
+        st.cache_data.clear()
+
+
+def withdraw_batch(path: str, batch: str, reviewer: str) -> tuple[int, bool]:
+    """Withdraw the standing decisions of a bulk batch, then drop cached reads."""
+    try:
+        return bulk.withdraw_batch(warehouse(path), batch, reviewer)
+    finally:
+        st.cache_data.clear()
 
 
 def ref_of(row: dict, criterion_id: str | None = None) -> reviews.MatchRef:

@@ -66,11 +66,12 @@ def plan_bulk_confirm(
     *,
     lab: str | None = None,
     document: str | None = None,
+    criterion: str | None = None,
 ) -> BulkPlan:
     """The undecided suggestions (as ``review_queue`` lists them) whose probability is at least
-    ``target``, best first, optionally of one lab or document."""
+    ``target``, best first, optionally of one lab, document or criterion."""
     target = check_target(target)
-    queue = review_queue(con, lab=lab, document=document, limit=None)
+    queue = review_queue(con, lab=lab, document=document, criterion=criterion, limit=None)
     items = [i for i in queue if i["probability"] is not None and i["probability"] >= target]
     items.sort(key=lambda i: (-i["probability"], i["match_id"]))
     return BulkPlan(target, items, sum(1 for i in queue if i["probability"] is None))

@@ -133,3 +133,36 @@ def attach(path: str, passages: dict[str, dict]) -> None:
     credit = float(st.session_state.get("a_credit", 1.0))
     events = reviews.confirm(ref, reviewer=reviewer(), credit=credit, note="attached by a reviewer", origin=ORIGIN)
     _commit(path, events, f"Attached {criterion_id} to the chosen passage (credit {credit:g})")
+
+
+@_guarded
+def confirm_above(path: str, target: float, shown: tuple[str, ...], filters: tuple) -> None:
+    """Confirm, with origin bulk, the suggestions the button showed (match ids ``shown``) that
+    are still undecided at probability >= ``target``; one entry on the undo stack."""
+    if not _named():
+        return
+    from labwatch.warehouse.bulk import BulkPlan
+
+    lab, criterion, document = filters
+    plan = data.bulk_plan(path, target, lab, criterion, document)
+    plan = BulkPlan(plan.target, [i for i in plan.items if i["match_id"] in set(shown)])
+    if not plan.n:
+        say("info", "Nothing left to confirm at that target.")
+        return
+    batch, n, loaded = data.confirm_above(path, plan, reviewer())
+    summary = f"Confirmed {n} suggestions at probability >= {target:g} (bulk batch {batch})"
+    st.session_state.setdefault("undo_stack", []).append(
+        {"summary": summary, "refs": [data.ref_of(i) for i in plan.items]}
+    )
+    say("success", summary + ("" if loaded else " (saved in the journal; the warehouse is busy)"))
+
+
+@_guarded
+def undo_batch(path: str, batch: str) -> None:
+    """Withdraw every standing decision of a bulk batch."""
+    if not _named():
+        return
+    n, loaded = data.withdraw_batch(path, batch, reviewer())
+    say(
+        "success", f"Undone bulk batch {batch}: {n} decisions withdrawn" + ("" if loaded else " (saved in the journal)")
+    )

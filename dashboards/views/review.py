@@ -44,6 +44,7 @@ def show(path: str) -> None:
     else:
         _undo_row(path, name)
         st.success("Nothing left to review with these filters.")
+    _confident(path, name, (lab, criterion, document), skipped)
     if items:
         _bulk(path, items, name)
     _attach(path, list(crit), lab, document, name)
@@ -145,6 +146,7 @@ def _provenance(item: dict, detail: dict) -> None:
         "Section": item.get("section") or "-",
         "Page": item.get("page") if item.get("page") is not None else "-",
         "Score": f"{item['score']:.3f}",
+        "Probability it is right": "-" if item.get("probability") is None else f"{item['probability']:.2f}",
         "Why suggested": item.get("why") or "-",
         "Commitment": f"{detail.get('strength') or '-'} ({detail.get('feature_why') or 'no features'})",
     }
@@ -246,7 +248,12 @@ def _details(name: str) -> None:
 def _bulk(path: str, items: list[dict], name: str) -> None:
     with st.expander(f"Bulk decision on these {len(items)} suggestions"):
         st.dataframe(
-            pd.DataFrame([{k: i[k] for k in ("criterion_id", "lab", "document_id", "score", "text")} for i in items]),
+            pd.DataFrame(
+                [
+                    {k: i[k] for k in ("criterion_id", "lab", "document_id", "score", "probability", "text")}
+                    for i in items
+                ]
+            ),
             hide_index=True,
         )
         if not name:
@@ -269,6 +276,45 @@ def _bulk(path: str, items: list[dict], name: str) -> None:
             on_click=decisions.decide_all,
             args=(path, ids, "rejected"),
         )
+
+
+def _confident(path: str, name: str, filters: tuple, skipped: set) -> None:
+    """Confirm at once the suggestions whose probability reaches a target precision: the button
+    names how many and their estimated precision; each becomes an undoable decision (origin bulk)."""
+    with st.container(border=True):
+        st.markdown("**Confirm the confident suggestions**")
+        target = st.number_input("Target precision", 0.5, 1.0, value=0.95, step=0.01, key="b_target")
+        plan = data.bulk_plan(path, float(target), *filters)
+        items = [i for i in plan.items if i["match_id"] not in skipped]
+        if items:
+            est = sum(i["probability"] for i in items) / len(items)
+            wrong = sum(1 - i["probability"] for i in items)
+            st.caption(
+                f"{len(items)} undecided suggestions (filters apply) have a probability of at least {target:.2f}: "
+                f"estimated precision {est:.3f}, so about {wrong:.1f} of them are wrong. Each becomes your "
+                "decision, marked bulk in scores and evidence, and can be undone. Probabilities are fitted on "
+                "labs other than the one scored; on a lab unlike those, expect less."
+            )
+        else:
+            st.caption(f"No undecided suggestion has a probability of at least {target:.2f}.")
+        if not name:
+            return  # no decision button before a reviewer is named (as on the card)
+        label = f"Confirm {len(items)} at estimated precision {est:.2f}" if items else "Confirm 0"
+        st.button(
+            label,
+            key="bulk_above",
+            disabled=not items,
+            on_click=decisions.confirm_above,
+            args=(path, float(target), tuple(i["match_id"] for i in items), filters),
+        )
+        last = data.latest_bulk_batch(path)
+        if last:
+            st.button(
+                f"Undo bulk batch {last['batch']} ({last['n']} decisions by {last['reviewer']})",
+                key="bulk_undo_batch",
+                on_click=decisions.undo_batch,
+                args=(path, last["batch"]),
+            )
 
 
 def _attach(path: str, criteria: list[str], lab: str | None, document: str | None, name: str) -> None:

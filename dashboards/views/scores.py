@@ -42,8 +42,25 @@ def show(path: str) -> None:
         "Cells are credits from confirmed evidence. Criteria marked (unscored) or (weight 0) never move a "
         "score; a nested criterion's credit is 0 until its parent has confirmed credit."
     )
+    _from_bulk(labs)
     _uncounted(labs)
     _evidence(path, labs, as_of)
+
+
+def _from_bulk(labs: list[dict]) -> None:
+    """Credit that stands on bulk decisions only: points no reviewer confirmed one by one."""
+    rows = [
+        {"lab": lab["lab"], "criterion": c["criterion_id"], "credit": c["raw_credit"], "points": c["points"]}
+        for lab in labs
+        for c in lab["criteria"]
+        if c.get("from_bulk")
+    ]
+    if rows:
+        st.subheader("Credit from bulk decisions only")
+        st.caption(
+            "Confirmed with review confirm --above (or the queue's confident-suggestions button), not one by one."
+        )
+        st.dataframe(pd.DataFrame(rows), hide_index=True, key="s_bulk")
 
 
 def _label(criterion: dict) -> str:
@@ -106,6 +123,8 @@ def _evidence(path: str, labs: list[dict], as_of: date) -> None:
         )
         st.markdown(
             f"> {escape_text(q['text'])}  \n> <small>{escape_text(where)}, credit {q['credit']:g}, "
-            f"confirmed by {escape_text(q.get('reviewer') or '?')}</small>",
+            f"confirmed by {escape_text(q.get('reviewer') or '?')}"
+            + (" in bulk (review confirm --above)" if q.get("origin") == "bulk" else "")
+            + "</small>",
             unsafe_allow_html=True,
         )

@@ -55,6 +55,11 @@ FIRM = Features(is_commitment=True, strength="firm", category="commitment", moda
 HEDGED = Features(is_commitment=False, strength="hedged", category="hedge", modality="aim to", why="hedge 'aim to'")
 
 
+def _p(score: float) -> float | None:
+    """The probability a suggested pair carries here: a made-up monotone map of its score."""
+    return round(0.6 + 0.5 * (score - 0.4), 4) if score >= 0.4 else None
+
+
 def _version(
     lab: str,
     doc: str,
@@ -79,7 +84,7 @@ def _version(
         features.append(feat)
         suggestions.append(
             [
-                Suggestion(c, s, rank=i + 1, suggested=s >= 0.4, why=f"close to {c} ({s:.2f})")
+                Suggestion(c, s, rank=i + 1, suggested=s >= 0.4, why=f"close to {c} ({s:.2f})", probability=_p(s))
                 for i, (c, s) in enumerate(crits)
             ]
         )

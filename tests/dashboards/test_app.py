@@ -455,3 +455,32 @@ def test_a_decision_made_while_another_process_writes_is_kept_in_the_journal(app
     assert len(list(warehouse.journal_dir.glob("*.json"))) == 1
     warehouse.ensure()  # the next write of any labwatch process loads the journal
     assert _decisions(warehouse)[first["match_id"]][:3] == ("confirmed", 1.0, "ada")
+
+
+def test_confident_suggestions_button_names_count_and_estimate_and_confirms_exactly_those(app, warehouse):
+    at = app()
+    at.number_input(key="b_target").set_value(0.7).run()
+    above = [q for q in _queue(warehouse) if q["probability"] is not None and q["probability"] >= 0.7]
+    assert len(above) == 2 < len(_queue(warehouse))
+    estimate = sum(q["probability"] for q in above) / 2
+    button = at.button(key="bulk_above")
+    assert button.label == f"Confirm 2 at estimated precision {estimate:.2f}" and not button.disabled
+    button.click().run()
+    events = _events(warehouse)
+    assert sorted((e[0], e[2], e[4]) for e in events) == sorted((q["match_id"], "confirmed", "bulk") for q in above)
+    assert at.button(key="bulk_above").label == "Confirm 0" and at.button(key="bulk_above").disabled
+    # the scores page says which credit came from bulk decisions
+    scores_page = app("Scores")
+    bulk_rows = _frame(scores_page, "points")
+    assert set(bulk_rows["criterion"]) == {q["criterion_id"] for q in above}
+    # one click undoes the batch
+    at.button(key="bulk_undo_batch").click().run()
+    assert _decisions(warehouse) == {}
+    assert at.button(key="bulk_above").label == f"Confirm 2 at estimated precision {estimate:.2f}"
+
+
+def test_confident_suggestions_need_a_reviewer_name(app, warehouse):
+    at = app(reviewer=None)
+    at.number_input(key="b_target").set_value(0.7).run()
+    assert any(c.value.startswith("2 undecided suggestions") for c in at.caption)  # the count shows anyway
+    assert not [b for b in at.button if b.key == "bulk_above"] and _events(warehouse) == []
