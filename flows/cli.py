@@ -103,14 +103,17 @@ def domain_errors(fn):
 def _warehouse(db: Path, *, must_exist: bool = True):
     from labwatch.warehouse.db import Warehouse
 
-    if must_exist and not db.exists():
+    wh = Warehouse(db)
+    if must_exist and not wh.exists:
         fail(missing_warehouse_message(db))
-    return Warehouse(db)
+    return wh
 
 
 def missing_warehouse_message(db: Path) -> str:
     """Why there is no warehouse at ``db``, and the --db to use when the demo warehouse (the one
     `labwatch run` writes from the bundled corpus) exists and is not the one asked for."""
+    if str(db).startswith("ducklake:"):
+        return f"{db}: no labwatch warehouse in this DuckLake yet (run `labwatch run --db ...` to create it)"
     if DEMO_DB.exists() and db.resolve() != DEMO_DB.resolve():
         return (
             f"{db}: no warehouse here yet; `labwatch run` on the bundled corpus wrote {DEMO_DB}: "
@@ -131,7 +134,12 @@ def known_lab(con, lab: str | None) -> None:
         fail(f"--lab {lab!r}: no such lab in this warehouse (labs: {', '.join(labs) or 'none yet'})")
 
 
-DB_OPT = typer.Option(None, "--db", help="Warehouse file (default: $LABWATCH_DB, else data/labwatch.duckdb).")
+DB_OPT = typer.Option(
+    None,
+    "--db",
+    help="Warehouse file, or a DuckLake warehouse 'ducklake:postgres:<conninfo> [data_path=DIR]' "
+    "(docs/scale-out.md); default: $LABWATCH_DB, else data/labwatch.duckdb.",
+)
 # DuckLake (warehouse/lake.py, docs/scale-out.md): a catalog address and where its Parquet lives.
 TO_LAKE_OPT = typer.Option(
     None, "--to-ducklake", metavar="URL", help="Copy the warehouse into DuckLake (ducklake:postgres:dbname=...)."
@@ -451,11 +459,10 @@ def _group_db(ctx: typer.Context, db: Path | None) -> Path | None:
 
 def _sync(wh) -> None:
     """Load waiting journal events if the warehouse is free within a second; never blocks long."""
-    from labwatch.warehouse.db import Warehouse
     from labwatch.warehouse.exceptions import WarehouseBusy
 
     try:
-        with Warehouse(wh.path, timeout=1.0).write():
+        with wh.with_timeout(1.0).write():
             pass
     except WarehouseBusy:
         err.print("note: warehouse busy; decisions made in the last moments may not show yet")
@@ -1085,7 +1092,8 @@ def dashboard(
     Example: labwatch dashboard --db data/demo.duckdb --port 8501
     """
     app_path = Path(str(resources.files("labwatch.dashboards") / "app.py"))
-    env = {**os.environ, "LABWATCH_DB": str(resolve_db(db).resolve())}
+    where = resolve_db(db)
+    env = {**os.environ, "LABWATCH_DB": str(where if str(where).startswith("ducklake:") else where.resolve())}
     cmd = [
         sys.executable,
         "-m",

@@ -29,9 +29,9 @@ def collect_status(db: Path, *, check_models: bool = True) -> dict:
     from labwatch.warehouse.db import Warehouse
     from labwatch.warehouse.queries import last_run, schema_version, view_counts
 
-    info: dict = {"db": str(db), "exists": db.exists()}
-    if db.exists():
-        wh = Warehouse(db)
+    wh = Warehouse(db)
+    info: dict = {"db": str(db), "exists": wh.exists}
+    if info["exists"]:
         with wh.read() as con:
             info["schema_version"] = schema_version(con)
             info["views"] = view_counts(con)

@@ -16,6 +16,7 @@ import numpy as np
 
 from labwatch.extractors.records import Features, Passage, Statement
 from labwatch.warehouse.lineage import version_order
+from labwatch.warehouse.rows import insert_rows_missing
 
 
 @dataclass(frozen=True)
@@ -188,7 +189,8 @@ def replace_changelog_links(con: duckdb.DuckDBPyConnection, labs: list[str], lin
     """Make ``links`` ((lab, document_id, change-log URL)) the recorded change-log pages of ``labs``."""
     con.execute("DELETE FROM changelog_sources WHERE lab IN (SELECT unnest(?))", [labs])
     if links:
-        con.executemany("INSERT OR IGNORE INTO changelog_sources VALUES (?, ?, ?)", links)
+        rows = [{"lab": lab, "document_id": doc, "url": url} for lab, doc, url in links]
+        insert_rows_missing(con, "changelog_sources", rows, ["lab", "document_id", "url"])
 
 
 def documents_with_changelog(con: duckdb.DuckDBPyConnection, labs: list[str]) -> list[tuple[str, str]]:

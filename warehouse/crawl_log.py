@@ -10,6 +10,7 @@ from datetime import date, datetime
 import duckdb
 
 from labwatch.corpus.records import FetchResult, FetchState
+from labwatch.warehouse.rows import insert_rows_missing
 
 FETCH_COLUMNS = (
     "fetch_id",
@@ -86,10 +87,7 @@ def record_fetches(con: duckdb.DuckDBPyConnection, run_id: str, results: list[Fe
         )
     if not rows:
         return
-    con.executemany(
-        f"INSERT OR IGNORE INTO fetches ({', '.join(FETCH_COLUMNS)}) VALUES ({', '.join('?' * len(FETCH_COLUMNS))})",
-        rows,
-    )
+    insert_rows_missing(con, "fetches", [dict(zip(FETCH_COLUMNS, r)) for r in rows], ["fetch_id"])
 
 
 def derived_snapshots(con: duckdb.DuckDBPyConnection) -> set[tuple[str, str]]:

@@ -11,20 +11,21 @@ from __future__ import annotations
 
 import os
 import random
-import re
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from glob import escape as glob_escape
-from importlib import resources
 from pathlib import Path
 
 import duckdb
 
 from labwatch.warehouse.decisions import load_journal
 from labwatch.warehouse.exceptions import MigrationError, WarehouseBusy, WarehouseError
+from labwatch.warehouse.schema import DEFAULT_TIMEOUT, SCHEMA_VERSION, migrations
 
-DEFAULT_TIMEOUT = float(os.environ.get("LABWATCH_DB_TIMEOUT", "120"))
+_migrations = migrations  # the name lake.py and older callers use
+__all__ = ["DEFAULT_TIMEOUT", "SCHEMA_VERSION", "Warehouse"]
+
 _LOCK_MARKERS = ("lock", "conflicting", "being used", "resource temporarily unavailable")
 
 
@@ -33,17 +34,6 @@ def _is_lock_error(exc: Exception) -> bool:
     return any(m in text for m in _LOCK_MARKERS)
 
 
-def _migrations() -> list[tuple[int, str, str]]:
-    folder = resources.files("labwatch.warehouse") / "migrations"
-    found = []
-    for entry in folder.iterdir():
-        m = re.match(r"^(\d{4})_(.+)\.sql$", entry.name)
-        if m:
-            found.append((int(m.group(1)), m.group(2), entry.read_text(encoding="utf-8")))
-    return sorted(found)
-
-
-SCHEMA_VERSION = max(n for n, _, _ in _migrations())
 _NOT_WRITABLE = ("permission denied", "operation not permitted", "read-only file system")
 
 
@@ -92,13 +82,30 @@ def _adopt_old_journal(db: Path, journal: Path) -> None:
 
 
 class Warehouse:
-    """A warehouse file. Cheap to create; opens the database only inside ``read``/``write``."""
+    """A warehouse file. Cheap to create; opens the database only inside ``read``/``write``.
+
+    A DuckLake address (``ducklake:postgres:...``, see ``lakeurl``) gives a ``LakeWarehouse``
+    instead: the same API over a shared warehouse (``lakehouse``)."""
+
+    def __new__(cls, path: str | Path, **kwargs):
+        if cls is Warehouse and str(path).startswith("ducklake:"):
+            from labwatch.warehouse.lakehouse import LakeWarehouse
+
+            return LakeWarehouse(path, **kwargs)  # not a subclass: Python calls no __init__ again
+        return super().__new__(cls)
 
     def __init__(self, path: str | Path, *, timeout: float = DEFAULT_TIMEOUT):
         self.path = Path(path)
         self.timeout = timeout
         self._migrated = False
         self._journal_checked = False
+
+    def with_timeout(self, timeout: float) -> Warehouse:
+        """The same warehouse with another wait for a busy writer."""
+        return Warehouse(self.path, timeout=timeout)
+
+    def __str__(self) -> str:
+        return str(self.path)
 
     # -- derived locations -------------------------------------------------------------------
     @property

@@ -24,6 +24,7 @@ from labwatch.warehouse.journal import (
     read_event,
     stray_files,
 )
+from labwatch.warehouse.rows import insert_missing
 
 EVENT_COLUMNS = list(ReviewEvent.__dataclass_fields__)
 
@@ -93,10 +94,7 @@ def insert_events(con: duckdb.DuckDBPyConnection, events: list[ReviewEvent]) -> 
     df["credit"] = df["credit"].astype("float64")
     con.register("_events", df)
     try:
-        con.execute(
-            f"INSERT OR IGNORE INTO review_events ({', '.join(EVENT_COLUMNS)}) "
-            f"SELECT {', '.join(EVENT_COLUMNS)} FROM _events"
-        )
+        insert_missing(con, "review_events", EVENT_COLUMNS, "_events", ["event_id"])
     finally:
         con.unregister("_events")
     rebuild_decisions(con, sorted({e.match_id for e in events}))

@@ -11,20 +11,14 @@ is a PostgreSQL transaction plus new Parquet files). What works today (docs/scal
   decision is written to the reviewer's journal first, then inserted; nothing is lost or doubled.
 
 DuckLake has no PRIMARY KEY or UNIQUE constraints, so nothing in the lake refuses a second copy
-of a row. Writes that must stay unique (review events, decisions) therefore also update the one
-row of ``lake_write_guard``: DuckLake refuses to commit two concurrent transactions that update
-the same row, so they take turns (the loser retries, and then sees the winner's rows).
-
-The extensions come from the ``duckdb-extension-ducklake`` and ``duckdb-extension-postgres``
-packages and are loaded from their files; nothing is ever downloaded.
+of a row. Writes here take the same turns as every labwatch writer of the lake (``lakeconn``:
+a PostgreSQL advisory lock), and those that must stay unique (review events, decisions) also
+update the one row of ``lake_write_guard``, which DuckLake refuses to commit twice at once, for
+writers that do not take turns. ``--db`` on a lake is ``lakehouse.LakeWarehouse``.
 """
 
 from __future__ import annotations
 
-import importlib.util
-import os
-import random
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
@@ -33,126 +27,33 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from labwatch.warehouse.db import SCHEMA_VERSION, Warehouse, _migrations
+from labwatch.warehouse.db import Warehouse
 from labwatch.warehouse.decisions import EVENT_COLUMNS, rebuild_decisions
-from labwatch.warehouse.exceptions import WarehouseBusy, WarehouseError
 from labwatch.warehouse.journal import ReviewEvent, append_event, list_event_files
+from labwatch.warehouse.lakeconn import (
+    CATALOG,
+    LOCK_CATALOG,
+    LakeError,
+    address,
+    attach,
+    attach_lock,
+    in_transaction,
+    load_extensions,
+    turn,
+)
+from labwatch.warehouse.lakehouse import migrate_lake
+from labwatch.warehouse.lakeurl import is_lake_url
+from labwatch.warehouse.schema import SCHEMA_VERSION, migrations
 
-LAKE_PREFIX = "ducklake:"
-CATALOG = "lake"
 GUARD_TABLE = "lake_write_guard"
 # Tables whose rows are decisions (kept and merged), not derivations of the corpus (replaced).
 _NOT_COPIED = ("schema_migrations", "decisions", "review_events", GUARD_TABLE)
-_CONFLICT_MARKERS = ("failed to commit", "conflict", "transactioncontext")
 
 
-class LakeError(WarehouseError):
-    """A DuckLake warehouse that cannot be opened or written as asked (named in the message)."""
-
-
-def is_lake_url(value: str | os.PathLike) -> bool:
-    """True for a DuckLake address (``ducklake:postgres:dbname=... host=...``)."""
-    return str(value).startswith(LAKE_PREFIX)
-
-
-# -- extensions ------------------------------------------------------------------------------
-def _packaged_extension(package: str, name: str) -> Path:
-    spec = importlib.util.find_spec(f"duckdb_extension_{package}")
-    if spec is None or not spec.submodule_search_locations:
-        raise LakeError(
-            f"DuckLake needs the packaged extension {name!r}: pip install "
-            f"duckdb-extension-{package}=={duckdb.__version__} (it is loaded from the package, never downloaded)"
-        )
-    path = (
-        Path(spec.submodule_search_locations[0])
-        / "extensions"
-        / f"v{duckdb.__version__}"
-        / f"{package}.duckdb_extension"
-    )
-    if not path.is_file():
-        raise LakeError(f"{path}: missing; duckdb-extension-{package} must match duckdb {duckdb.__version__}")
-    return path
-
-
-def _as_named(path: Path, name: str) -> Path:
-    """DuckDB finds an extension's entry point from its file name, and the postgres package ships
-    ``postgres.duckdb_extension`` for the extension named ``postgres_scanner``: link it under its
-    real name in a cache folder (a copy where links are not allowed)."""
-    folder = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "labwatch" / "duckdb-extensions"
-    target = folder / f"v{duckdb.__version__}" / f"{name}.duckdb_extension"
-    if target.exists() and target.resolve() == path.resolve():
-        return target
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = target.with_name(f".{target.name}.{os.getpid()}")
-    try:
-        os.symlink(path, tmp)
-    except OSError:
-        tmp.write_bytes(path.read_bytes())
-    os.replace(tmp, target)  # atomic, so concurrent processes never see half a file
-    return target
-
-
-def load_extensions(con: duckdb.DuckDBPyConnection, url: str) -> None:
-    """Load DuckLake (and, for a PostgreSQL catalog, postgres_scanner) from the packages."""
-    con.execute("SET autoinstall_known_extensions = false")
-    if url.startswith(LAKE_PREFIX + "postgres:"):
-        pg = _as_named(_packaged_extension("postgres", "postgres_scanner"), "postgres_scanner")
-        con.execute(f"LOAD '{pg}'")
-    con.execute(f"LOAD '{_packaged_extension('ducklake', 'ducklake')}'")
-
-
-def _quote(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
-
-
-def attach(con: duckdb.DuckDBPyConnection, url: str, data_path: str | None = None) -> None:
-    """Attach the lake at ``url`` to ``con`` as catalog ``lake`` and make it the default."""
-    if not is_lake_url(url):
-        raise LakeError(f"{url}: not a DuckLake address (expected ducklake:postgres:dbname=... host=...)")
-    load_extensions(con, url)
-    options = f" (DATA_PATH {_quote(str(data_path))})" if data_path else ""
-    try:
-        con.execute(f"ATTACH {_quote(url)} AS {CATALOG}{options}")
-    except duckdb.Error as exc:
-        first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
-        hint = "" if data_path else " (a new lake needs a data path: --lake-data DIR)"
-        raise LakeError(f"{url}: cannot attach the DuckLake warehouse: {first}{hint}") from exc
-    con.execute(f"USE {CATALOG}")
-
-
-def _is_conflict(exc: Exception) -> bool:
-    return isinstance(exc, duckdb.TransactionException) or any(m in str(exc).lower() for m in _CONFLICT_MARKERS)
-
-
-def in_transaction(con: duckdb.DuckDBPyConnection, work, *, timeout: float = 120.0):
-    """Run ``work(con)`` in one transaction, retried with backoff while DuckLake reports a
-    conflicting concurrent commit; returns what ``work`` returned. Other errors propagate."""
-    deadline = time.monotonic() + timeout
-    delay = 0.02
-    while True:
-        con.execute("BEGIN TRANSACTION")
-        try:
-            result = work(con)
-            con.execute("COMMIT")
-            return result
-        except duckdb.Error as exc:
-            try:
-                con.execute("ROLLBACK")
-            except duckdb.Error:
-                pass  # a failed commit has already ended the transaction
-            if not _is_conflict(exc):
-                raise
-            if time.monotonic() > deadline:
-                raise WarehouseBusy(f"DuckLake: commits kept conflicting for more than {timeout:.0f} s") from exc
-        time.sleep(delay * (0.5 + random.random()))
-        delay = min(delay * 1.6, 0.5)
-
-
-# -- schema ----------------------------------------------------------------------------------
 def contract_statements() -> list[str]:
     """Every CREATE VIEW / CREATE MACRO of the migrations, in order (later ones replace earlier)."""
     found = []
-    for _, _, sql in _migrations():
+    for _, _, sql in migrations():
         for stmt in duckdb.extract_statements(sql):
             text = stmt.query.strip()
             code = "\n".join(line for line in text.splitlines() if not line.lstrip().startswith("--"))
@@ -248,8 +149,7 @@ class Lake:
     """A DuckLake warehouse at ``url`` (its data under ``data_path`` when it is first created)."""
 
     def __init__(self, url: str, data_path: str | Path | None = None, *, timeout: float = 120.0):
-        if not is_lake_url(url):
-            raise LakeError(f"{url}: not a DuckLake address (expected ducklake:postgres:dbname=... host=...)")
+        address(url)  # a bad address fails here, on one line
         self.url = url
         self.data_path = str(data_path) if data_path else None
         self.timeout = timeout
@@ -266,6 +166,7 @@ class Lake:
         try:
             con.execute("SET enable_progress_bar = false")
             attach(con, self.url, self.data_path)
+            attach_lock(con, self.url)
         except BaseException:
             con.close()
             raise
@@ -324,9 +225,10 @@ class Lake:
 
         con.register("_lake_events", _events_frame(events))
         try:
-            return in_transaction(
-                con, lambda c: _insert_new_events(c, "SELECT * FROM _lake_events"), timeout=self.timeout
-            )
+            with turn(con, self.timeout):  # the same turns as every labwatch writer of the lake
+                return in_transaction(
+                    con, lambda c: _insert_new_events(c, "SELECT * FROM _lake_events"), timeout=self.timeout
+                )
         finally:
             con.unregister("_lake_events")
 
@@ -349,10 +251,13 @@ def _file_and_lake(wh: Warehouse, lake: Lake) -> Iterator[tuple[duckdb.DuckDBPyC
         con.execute("COMMIT")
         try:
             attach(con, lake.url, lake.data_path)
+            attach_lock(con, lake.url)
             try:
-                yield con, name
+                with turn(con, lake.timeout):
+                    yield con, name
             finally:
                 con.execute(f'USE "{name}"')
+                con.execute(f"DETACH {LOCK_CATALOG}")
                 con.execute(f"DETACH {CATALOG}")
         finally:
             con.execute("BEGIN TRANSACTION")
@@ -366,6 +271,8 @@ def export_to_lake(wh: Warehouse, lake: Lake, *, replace: bool = False) -> dict[
     with _file_and_lake(wh, lake) as (con, src):
         version = lake_schema_version(con)
         _check_not_newer(lake.url, version)
+        if version is None:  # a new lake: labwatch's own tables first (defaults and all)
+            migrate_lake(con, lake.url)
         if not replace and version is not None:
             n = con.execute(f"SELECT count(*) FROM {CATALOG}.main.versions").fetchone()[0]
             if n:
@@ -421,4 +328,4 @@ def import_from_lake(lake: Lake, wh: Warehouse) -> dict[str, int]:
     return counts  # ``write`` has loaded the journal's new events (and their decisions) on commit
 
 
-__all__ = ["Lake", "LakeError", "export_to_lake", "import_from_lake", "is_lake_url"]
+__all__ = ["Lake", "LakeError", "export_to_lake", "import_from_lake", "is_lake_url", "load_extensions"]

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 
+from labwatch.warehouse.rows import replace_row
+
 _last_stamp: list[datetime] = [datetime.min]
 
 
@@ -51,10 +53,15 @@ def store_succession(
     con, lab: str, document_id: str, supersedes: str, origin: str, declared_in: str, at: datetime
 ) -> None:
     """Declare (or re-declare) the one predecessor of a document; drops a proposal for it."""
-    con.execute(
-        "INSERT OR REPLACE INTO successions VALUES (?, ?, ?, ?, ?, ?)",
-        [lab, document_id, supersedes, origin, declared_in, at],
-    )
+    row = {
+        "lab": lab,
+        "document_id": document_id,
+        "supersedes": supersedes,
+        "origin": origin,
+        "declared_in": declared_in,
+        "recorded_at": at,
+    }
+    replace_row(con, "successions", row, ["lab", "document_id"])
     con.execute("DELETE FROM succession_proposals WHERE lab = ? AND document_id = ?", [lab, document_id])
 
 

@@ -12,6 +12,7 @@ from datetime import datetime
 import duckdb
 
 from labwatch.warehouse.queries import PROVENANCE_COLUMNS, add_links
+from labwatch.warehouse.rows import insert_row_missing
 
 
 def change_rows(
@@ -59,20 +60,17 @@ def record_attempts(
     stable, so recording the same attempt twice keeps one row."""
     for a in attempts:
         key = f"{run_id}|{target}|{scope}|{a['attempt']}|{a['attempted_at'].isoformat()}"
-        con.execute(
-            "INSERT OR IGNORE INTO notification_attempts (attempt_id, run_id, target, scope, attempt, ok, "
-            "error, n_changes, change_ids, is_test, attempted_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [
-                "n_" + hashlib.sha256(key.encode()).hexdigest()[:16],
-                run_id,
-                target,
-                scope,
-                a["attempt"],
-                a["ok"],
-                a["error"],
-                n_changes,
-                change_ids,
-                is_test,
-                a["attempted_at"],
-            ],
-        )
+        row = {
+            "attempt_id": "n_" + hashlib.sha256(key.encode()).hexdigest()[:16],
+            "run_id": run_id,
+            "target": target,
+            "scope": scope,
+            "attempt": a["attempt"],
+            "ok": a["ok"],
+            "error": a["error"],
+            "n_changes": n_changes,
+            "change_ids": change_ids,
+            "is_test": is_test,
+            "attempted_at": a["attempted_at"],
+        }
+        insert_row_missing(con, "notification_attempts", row, ["attempt_id"])

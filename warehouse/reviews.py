@@ -111,7 +111,7 @@ def record_events(wh: Warehouse, events: list[ReviewEvent], *, load_timeout: flo
     """
     for ev in events:
         append_event(wh.journal_dir, ev)
-    quick = Warehouse(wh.path, timeout=load_timeout)
+    quick = wh.with_timeout(load_timeout)
     try:
         with quick.write():
             pass  # every write transaction loads the journal

@@ -52,6 +52,10 @@ def connect_read_only(
     Raises WarehouseError when the file does not exist, WarehouseBusy after ``timeout`` seconds
     of waiting; ``on_wait(message)`` is called once, on the first refusal.
     """
+    if str(path).startswith("ducklake:"):
+        from labwatch.warehouse.lakeconn import connect_lake_read_only
+
+        return connect_lake_read_only(str(path))
     path = Path(path)
     if not path.is_file():
         raise WarehouseError(f"{path}: no warehouse here (run `labwatch run` or pass --db)")

@@ -22,6 +22,7 @@ import pyarrow as pa
 from labwatch.extractors.records import Features, Passage, Suggestion, make_match_id, text_hash
 from labwatch.warehouse.change_log import ChangeRow
 from labwatch.warehouse.lineage import first_seen_stamp, version_order, version_sort_key
+from labwatch.warehouse.rows import insert_missing, insert_row_missing, replace_row, replace_rows
 
 
 def _h(*parts: str, n: int = 16) -> str:
@@ -74,7 +75,7 @@ class StoreOutcome:
 
 
 def ensure_lab(con: duckdb.DuckDBPyConnection, lab: str, name: str | None = None) -> None:
-    con.execute("INSERT OR IGNORE INTO labs (lab, name) VALUES (?, ?)", [lab, name or lab])
+    insert_row_missing(con, "labs", {"lab": lab, "name": name or lab}, ["lab"])
     if name:
         con.execute("UPDATE labs SET name = ? WHERE lab = ? AND name = lab", [name, lab])
 
@@ -158,7 +159,7 @@ class RowBuffer:
         self.matches: list[dict] = []
         self.index = index
         # batch mode only: the rows of a batch's documents, snapshots, versions and inputs,
-        # keyed so that a repeat keeps the first (INSERT OR IGNORE) or last (inputs: REPLACE)
+        # keyed so that a repeat keeps the first (inserted when missing) or last (inputs: replaced)
         self.documents: dict[tuple, dict] = {}
         self.snapshots: dict[str, dict] = {}
         self.versions: dict[str, dict] = {}
@@ -170,13 +171,13 @@ class RowBuffer:
         return cls(VersionIndex(con, {(r.lab, r.document_id) for r in records}))
 
     def flush(self, con: duckdb.DuckDBPyConnection) -> None:
-        _bulk_insert(con, "documents", list(self.documents.values()), verb="INSERT OR IGNORE")
-        _bulk_insert(con, "snapshots", list(self.snapshots.values()), verb="INSERT OR IGNORE")
+        _bulk_insert(con, "documents", list(self.documents.values()), missing=("lab", "document_id"))
+        _bulk_insert(con, "snapshots", list(self.snapshots.values()), missing=("sha256",))
         _bulk_insert(con, "versions", list(self.versions.values()))
-        _bulk_insert(con, "version_snapshots", list(self.version_snapshots.values()), verb="INSERT OR IGNORE")
+        _bulk_insert(con, "version_snapshots", list(self.version_snapshots.values()), missing=("version_id", "sha256"))
         _bulk_insert(con, "statements", self.statements, list_columns=("conditions", "numbers"))
         _bulk_insert(con, "matches", self.matches)
-        _bulk_insert(con, "inputs", list(self.inputs.values()), verb="INSERT OR REPLACE")
+        _bulk_insert(con, "inputs", list(self.inputs.values()), replace=("path",))
         self.statements, self.matches = [], []
         self.documents, self.snapshots, self.versions, self.version_snapshots, self.inputs = {}, {}, {}, {}, {}
 
@@ -219,13 +220,17 @@ def _store_version(con: duckdb.DuckDBPyConnection, rec: VersionRecord, buffer: R
             {"sha256": rec.snapshot_sha, "size": rec.size, "content_type": rec.content_type, "first_seen": rec.seen_at},
         )
     else:
-        con.execute(
-            "INSERT OR IGNORE INTO documents (lab, document_id, title, source_url) VALUES (?, ?, ?, ?)",
-            [rec.lab, rec.document_id, rec.title, rec.source_url],
+        insert_row_missing(
+            con,
+            "documents",
+            {"lab": rec.lab, "document_id": rec.document_id, "title": rec.title, "source_url": rec.source_url},
+            ["lab", "document_id"],
         )
-        con.execute(
-            "INSERT OR IGNORE INTO snapshots VALUES (?, ?, ?, ?)",
-            [rec.snapshot_sha, rec.size, rec.content_type, rec.seen_at],
+        insert_row_missing(
+            con,
+            "snapshots",
+            {"sha256": rec.snapshot_sha, "size": rec.size, "content_type": rec.content_type, "first_seen": rec.seen_at},
+            ["sha256"],
         )
     known = (
         idx.known(rec.snapshot_sha, rec.lab, rec.document_id)
@@ -331,7 +336,8 @@ def _version_snapshot(con: duckdb.DuckDBPyConnection, buffer: RowBuffer, vid: st
             (vid, rec.snapshot_sha), {"version_id": vid, "sha256": rec.snapshot_sha, "seen_at": rec.seen_at}
         )
     else:
-        con.execute("INSERT OR IGNORE INTO version_snapshots VALUES (?, ?, ?)", [vid, rec.snapshot_sha, rec.seen_at])
+        row = {"version_id": vid, "sha256": rec.snapshot_sha, "seen_at": rec.seen_at}
+        insert_row_missing(con, "version_snapshots", row, ["version_id", "sha256"])
 
 
 def _rederive(con: duckdb.DuckDBPyConnection, vid: str, rec: VersionRecord, buffer: RowBuffer) -> None:
@@ -429,9 +435,10 @@ def _derived_rows(vid: str, rec: VersionRecord, buffer: RowBuffer) -> None:
 
 
 def _bulk_insert(
-    con: duckdb.DuckDBPyConnection, table: str, rows: list[dict], list_columns=(), verb: str = "INSERT"
+    con: duckdb.DuckDBPyConnection, table: str, rows: list[dict], list_columns=(), missing=(), replace=()
 ) -> None:
-    """Insert through Arrow (row-by-row inserts cost ~22 ms a row in DuckDB)."""
+    """Insert through Arrow (row-by-row inserts cost ~22 ms a row in DuckDB): all rows, only
+    those whose ``missing`` key is absent, or replacing the rows of the same ``replace`` key."""
     if not rows:
         return
     cols = list(rows[0])
@@ -442,7 +449,12 @@ def _bulk_insert(
     tbl = pa.table(arrays)
     con.register("_bulk", tbl)
     try:
-        con.execute(f"{verb} INTO {table} ({', '.join(cols)}) SELECT {', '.join(cols)} FROM _bulk")
+        if missing:
+            insert_missing(con, table, cols, "_bulk", missing)
+        elif replace:
+            replace_rows(con, table, cols, "_bulk", replace)
+        else:
+            con.execute(f"INSERT INTO {table} ({', '.join(cols)}) SELECT {', '.join(cols)} FROM _bulk")
     finally:
         con.unregister("_bulk")
 
@@ -455,7 +467,7 @@ def store_embeddings(con: duckdb.DuckDBPyConnection, model: str, hashes: Sequenc
     tbl = pa.table({"model": pa.array([model] * len(hashes)), "text_hash": pa.array(list(hashes)), "vector": vec})
     con.register("_emb", tbl)
     try:
-        con.execute("INSERT OR IGNORE INTO embeddings SELECT model, text_hash, vector FROM _emb")
+        insert_missing(con, "embeddings", ["model", "text_hash", "vector"], "_emb", ["model", "text_hash"])
     finally:
         con.unregister("_emb")
 
@@ -554,10 +566,17 @@ def record_input(
             "seen_at": now(),
         }
         return
-    con.execute(
-        "INSERT OR REPLACE INTO inputs VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-        [path, size, mtime_ns, sha, lab, document_id, pipeline, now()],
-    )
+    row = {
+        "path": path,
+        "size": size,
+        "mtime_ns": mtime_ns,
+        "sha256": sha,
+        "lab": lab,
+        "document_id": document_id,
+        "pipeline": pipeline,
+        "seen_at": now(),
+    }
+    replace_row(con, "inputs", row, ["path"])
 
 
 def replace_changes(
