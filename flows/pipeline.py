@@ -83,12 +83,31 @@ class Failure:
 
 @dataclass
 class BatchResult:
-    records: list = field(default_factory=list)  # VersionRecord, in input order
-    items: list = field(default_factory=list)
+    """A derived batch: each item that was read with its version record (in input order), the
+    failures of the others, and the vectors the model computed for it (stored with it)."""
+
+    derived: list[tuple[Item, store.VersionRecord]] = field(default_factory=list)
     failures: list[Failure] = field(default_factory=list)
     embeddings: tuple = ((), None)
-    encoded: int = 0
-    cached: int = 0
+    encoded: int = 0  # texts run through the model (passages and context parts)
+    cached: int = 0  # texts whose vectors were already stored
+
+    @property
+    def records(self) -> list[store.VersionRecord]:
+        return [rec for _, rec in self.derived]
+
+
+@dataclass(frozen=True)
+class StoredBatch:
+    """What storing one batch did: versions that are new, unchanged (the same text seen again,
+    or a version without text beside one with text) and re-derived in place; and how many of
+    its items failed or carry a warning."""
+
+    new: int = 0
+    unchanged: int = 0
+    rederived: int = 0
+    failed: int = 0
+    warnings: int = 0
 
 
 def learned_examples(wh: Warehouse, model: str):
@@ -277,7 +296,7 @@ class Deriver:
     def finish(self, ex: Extracted) -> BatchResult:
         """Embed and match an extracted batch; build its version records."""
         out = BatchResult(failures=list(ex.failures))
-        if not ex.items:
+        if not ex.entries:
             return out
         flat = [p for ps in ex.passages for p in ps]
         feats = [f for fs in ex.features for f in fs]
@@ -299,35 +318,34 @@ class Deriver:
         out.embeddings = self.embedder.take_fresh()
         v = self.versions
         i = 0
-        for it, doc, ps, fs in zip(ex.items, ex.docs, ex.passages, ex.features):
+        for it, extracted in ex.entries:
+            doc, ps, fs = extracted.parsed, extracted.passages, extracted.features
             n = len(ps)
-            out.records.append(
-                store.VersionRecord(
-                    lab=it.lab,
-                    document_id=it.document_id,
-                    snapshot_sha=it.sha256,
-                    text=doc.text,
-                    format=doc.format,
-                    parser=doc.parser,
-                    extractor_version=signature_with(v.signature, it.rules),
-                    passages=ps,
-                    features=fs,
-                    suggestions=suggestions[i : i + n],
-                    title=it.title or doc.title,
-                    source=it.source,
-                    source_url=it.url,
-                    published=it.published,
-                    n_pages=doc.n_pages,
-                    size=it.size,
-                    content_type=it.content_type or doc.format,
-                    model=self.embedder.model_id,
-                    rubric=v.rubric,
-                    rubric_version=v.rubric_version,
-                    matcher_version=v.matcher,
-                    lab_name=it.lab_name,
-                )
+            record = store.VersionRecord(
+                lab=it.lab,
+                document_id=it.document_id,
+                snapshot_sha=it.sha256,
+                text=doc.text,
+                format=doc.format,
+                parser=doc.parser,
+                extractor_version=signature_with(v.signature, it.rules),
+                passages=ps,
+                features=fs,
+                suggestions=suggestions[i : i + n],
+                title=it.title or doc.title,
+                source=it.source,
+                source_url=it.url,
+                published=it.published,
+                n_pages=doc.n_pages,
+                size=it.size,
+                content_type=it.content_type or doc.format,
+                model=self.embedder.model_id,
+                rubric=v.rubric,
+                rubric_version=v.rubric_version,
+                matcher_version=v.matcher,
+                lab_name=it.lab_name,
             )
-            out.items.append(it)
+            out.derived.append((it, record))
             i += n
         return out
 
@@ -355,14 +373,6 @@ class Extracted:
         self.entries.append((item, extracted))
 
     @property
-    def items(self) -> list[Item]:
-        return [it for it, _ in self.entries]
-
-    @property
-    def docs(self) -> list:
-        return [ex.parsed for _, ex in self.entries]
-
-    @property
     def passages(self) -> list[list]:
         return [ex.passages for _, ex in self.entries]
 
@@ -371,8 +381,8 @@ class Extracted:
         return [ex.features for _, ex in self.entries]
 
 
-def store_batch(wh: Warehouse, run_id: str, result: BatchResult) -> dict[str, int]:
-    """Write one derived batch in a single short transaction; returns counts by outcome."""
+def store_batch(wh: Warehouse, run_id: str, result: BatchResult) -> StoredBatch:
+    """Write one derived batch in a single short transaction; returns what it stored."""
     counts = {
         "new": 0,
         "unchanged": 0,
@@ -387,7 +397,7 @@ def store_batch(wh: Warehouse, run_id: str, result: BatchResult) -> dict[str, in
             store.store_embeddings(con, result.records[0].model if result.records else "", keys, vecs)
         buffer = store.RowBuffer.for_batch(con, result.records)  # one lookup query for the batch
         with_text: set[tuple[str, str]] = set()
-        for rec, it in zip(result.records, result.items):
+        for it, rec in result.derived:
             key = (rec.lab, rec.document_id)
             if rec.passages:
                 with_text.add(key)
@@ -421,7 +431,7 @@ def store_batch(wh: Warehouse, run_id: str, result: BatchResult) -> dict[str, in
                 recompute_changes(con, lab, doc)
                 carry_decisions(con, wh.journal_dir, lab, doc)  # a rewording keeps its decisions
             propose_successions(con, touched)
-    return counts
+    return StoredBatch(**counts)
 
 
 _DB_LOCKS: dict[str, threading.Lock] = {}

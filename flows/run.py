@@ -22,6 +22,7 @@ from labwatch.flows.pipeline import (
     Deriver,
     Failure,
     Item,
+    StoredBatch,
     batches,
     db_lock,
     pending_corpus_items,
@@ -130,12 +131,12 @@ def run_items(
 
         def account(batch: list[Item], result: BatchResult, stored: Future) -> None:
             nonlocal done
-            counts = stored.result()  # re-raises what went wrong in the writer
-            summary.new_versions += counts["new"]
-            summary.unchanged += counts["unchanged"]
-            summary.rederived += counts["rederived"]
-            summary.failed += counts["failed"]
-            summary.warnings += counts["warnings"]
+            counts: StoredBatch = stored.result()  # re-raises what went wrong in the writer
+            summary.new_versions += counts.new
+            summary.unchanged += counts.unchanged
+            summary.rederived += counts.rederived
+            summary.failed += counts.failed
+            summary.warnings += counts.warnings
             summary.passages += sum(len(r.passages) for r in result.records)
             summary.encoded += result.encoded
             summary.cached += result.cached
