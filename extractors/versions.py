@@ -6,5 +6,5 @@ output changes for the same input.
 """
 
 PARSER_VERSION = "parse-2"  # extractors/parsing/formats.py and the format readers
-SEGMENTER_VERSION = "segment-1"  # extractors/statements/segmentation.py (passage boundaries, sections, lead-ins)
+SEGMENTER_VERSION = "segment-2"  # extractors/statements/segmentation.py (passage boundaries, sections, lead-ins)
 FEATURES_VERSION = "features-2"  # extractors/statements/features.py and quantities.py

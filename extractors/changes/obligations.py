@@ -29,6 +29,14 @@ _THRESHOLD = re.compile(
     r"|\b\d+ (?:out of|in) \d+\b|\bthresholds?\b|\bcriteri(?:a|on)\b|\b(?:every|within) (?:\w+ )?\d",
     re.IGNORECASE,
 )
+# The policy saying what it covers ("This framework applies to all frontier models", "This
+# Framework outlines our approach to handling catastrophic risks"): its scope, which a
+# revision can narrow or widen like any commitment's.
+_POLICY_SCOPE = re.compile(
+    r"^\W*this\b[^.;:]{0,60}?\b(?:framework|policy|document|standard|protocol|plan)\b[^.;:]{0,40}?"
+    r"\b(?:appl(?:y|ies)|covers?|outlines?|governs?|sets? out|describes?|establish(?:es)?|addresses?)\b",
+    re.IGNORECASE,
+)
 _DEFINITION = re.compile(r"\b(?:means|is defined as|are defined as|refers? to|we define|shall mean)\b", re.IGNORECASE)
 _MIN_WORDS = 4  # a heading, a page number or a running header is shorter
 
@@ -41,7 +49,12 @@ def carries_obligation(statement: Statement) -> bool:
     text = compare_text(statement)
     if len(text.split()) < _MIN_WORDS:
         return False
-    return bool(_OWN_OBLIGATION.search(text) or _THRESHOLD.search(text) or _DEFINITION.search(text))
+    return bool(
+        _OWN_OBLIGATION.search(text)
+        or _THRESHOLD.search(text)
+        or _DEFINITION.search(text)
+        or _POLICY_SCOPE.search(text)
+    )
 
 
 def obligation_label(statement: Statement) -> str:
@@ -59,4 +72,6 @@ def obligation_label(statement: Statement) -> str:
         return "embedded commitment"
     if _THRESHOLD.search(text):
         return "threshold"
+    if _POLICY_SCOPE.search(text):
+        return "scope of the policy"
     return "definition"

@@ -87,6 +87,7 @@ _LINK_RE = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
 _CODE_RE = re.compile(r"`([^`]+)`")
 _ESCAPE_RE = re.compile(r"\\([\\`*_{}\[\]()#+\-.!|<>])")
 _TERMINAL = ".;:,!?"
+_CLOSING = ".;:!?"  # a line ending otherwise leaves its sentence open
 
 
 def collapse(text: str) -> str:
@@ -390,15 +391,31 @@ def text_blocks(text: str) -> list[Block]:
     vocab = vocabulary(lines)
     group: list[str] = []
     group_page: int | None = None
-    for line, page in [*page_lines(lines), ("", None)]:
-        if line.strip():
-            if not group:
-                group_page = page
-            group.append(line)
-        elif group:
+    ended = False  # a blank line followed the group: it ends unless the next line goes on with it
+    for line, page in page_lines(lines):
+        if not line.strip():
+            ended = bool(group)
+            continue
+        if group and ended and not continues_across_blank(group[-1], line):
             _add_group(builder, group, vocab, group_page)
             group = []
+        if not group:
+            group_page = page
+        group.append(line)
+        ended = False
+    if group:
+        _add_group(builder, group, vocab, group_page)
     return builder.blocks
+
+
+def continues_across_blank(last: str, line: str) -> bool:
+    """True when ``line``, after a blank line, goes on with the sentence ``last`` left open:
+    ``last`` has no closing punctuation and is no heading or table row, and ``line`` starts in
+    lower case (a transcription that broke a sentence with an empty line)."""
+    last, line = last.rstrip(), line.strip()
+    if not line[:1].islower() or last.endswith(tuple(_CLOSING)) or not last:
+        return False
+    return not (MD_HEADING_RE.match(last.strip()) or last.strip().startswith("|"))
 
 
 _PAGE_MARK = re.compile(r"^\s*\[\[\s*page\s+(\d{1,5})\s*\]\]\s*$", re.IGNORECASE)
@@ -413,10 +430,9 @@ def page_lines(lines: Sequence[str]) -> list[tuple[str, int | None]]:
     """``lines`` with the page each one is on, for a text with ``[[page N]]`` markers.
 
     Without markers every line has page None and nothing else changes. With them: the marker
-    lines go, so do page numbers and running headers or footers at the edges of pages, and
-    when a page ends inside a paragraph (no closing punctuation) and the next page goes on
-    in lower case, the blank lines between the two parts are dropped, so they are one
-    paragraph again (on the page where it starts).
+    lines go, and page numbers and running headers or footers at the edges of pages are
+    blanked, so a paragraph that a page break cut goes on across them
+    (``continues_across_blank``), on the page where it starts.
     """
     if not any(_PAGE_MARK.match(ln) for ln in lines):
         return [(ln, None) for ln in lines]
@@ -433,18 +449,7 @@ def page_lines(lines: Sequence[str]) -> list[tuple[str, int | None]]:
             s = body[k].strip()
             if _PAGE_NUMBER.match(s) or _edge_key(s) in recurring:
                 body[k] = ""
-    out: list[tuple[str, int | None]] = []
-    for page, body in pages:
-        content = [k for k, ln in enumerate(body) if ln.strip()]
-        if content and out:
-            last = next((ln for ln, _ in reversed(out) if ln.strip()), "")
-            first = body[content[0]].strip()
-            if last and not last.rstrip().endswith(tuple(_TERMINAL)) and first[:1].islower():
-                while out and not out[-1][0].strip():
-                    out.pop()  # the paragraph goes on: no blank line between its parts
-                body = body[content[0] :]
-        out.extend((ln, page) for ln in body)
-    return out
+    return [(ln, page) for page, body in pages for ln in body]
 
 
 def _edge_indices(body: Sequence[str]) -> list[int]:

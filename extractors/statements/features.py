@@ -404,8 +404,9 @@ def _verb_decision(w, p, subj, subj_t, sentence) -> _Decision | None:
     return _Decision("description", None, f"present tense about '{who}'", neg)
 
 
-def _find_verb(w, a, b) -> int | None:
-    """First token of w[a:b] that reads as a present-tense main verb after a subject."""
+def _find_verb(w, a, b, t=None) -> int | None:
+    """First token of w[a:b] that reads as a present-tense main verb after a subject (``t``,
+    the tokens as written, tells a name from a common noun)."""
     for p in range(a + 1, b):
         x = w[p]
         if not (x in COPULA or x in VERB_CANDIDATES_S or x in VERB_CANDIDATES_BASE):
@@ -422,7 +423,8 @@ def _find_verb(w, a, b) -> int | None:
             or (nxt in AUX_NEXT - {"has", "have"})
         ):
             continue  # "the reviews", "applying measures", "safety tests are"
-        if x.endswith("s") and x not in COPULA and nxt in NOUN_FOLLOWERS:
+        named = q == a and t is not None and _proper([t[q]])  # "xAI works with", "NorthWind tests on"
+        if x.endswith("s") and x not in COPULA and nxt in NOUN_FOLLOWERS and not (named or prev in LAB_NOUNS):
             continue  # a plural noun ("measures to reduce", "tests and evaluations")
         if x in COPULA or x in VERB_CANDIDATES_S:
             return p
@@ -472,7 +474,7 @@ def _clause_decisions(w, t, start) -> list[_Decision]:
 
 def _subject_before(w, t, lead, i, subject):
     """Subject words of a verb or modal at ``i``: the clause's own, or the sentence's."""
-    v = _find_verb(w, lead, i)
+    v = _find_verb(w, lead, i, t)
     end = v if v is not None else i
     own = [x for x in w[lead:end] if not _is_adverb(x) and x not in CONJ]
     return (w[lead:end], t[lead:end]) if own else subject
@@ -517,7 +519,7 @@ def _scan_clause(w, t, span, subject, cond_before, promoted, first_main):
             return _Decision("commitment", f"imperative '{verb}'", f"{kind} '{verb}': a policy instruction"), None
     if not first_main and (w[lead] in VERB_S or w[lead] in COPULA) and subject[0]:
         return _verb_decision(w, lead, subject[0], subject[1], (w, t)), subject
-    p = _find_verb(w, lead, b)
+    p = _find_verb(w, lead, b, t)
     if p is None:
         return None, None
     subj = (w[lead:p], t[lead:p])

@@ -58,7 +58,9 @@ def _is_boundary(texts: list[str], i: int, sent_start: int) -> bool:
     if j >= len(texts):
         return False  # the text ends here anyway
     nxt = texts[j]
-    return nxt[0].isupper() or nxt[0].isdigit() or nxt in _OPENERS
+    # a name written with inner capitals starts a sentence too ("xAI", "iOS")
+    camel = nxt[0].islower() and any(c.isupper() for c in nxt[1:]) and nxt.isalpha()
+    return nxt[0].isupper() or nxt[0].isdigit() or nxt in _OPENERS or camel
 
 
 def token_sentences(texts: list[str]) -> list[tuple[int, int]]:

@@ -544,3 +544,15 @@ def test_each_dimension_of_the_codebook_is_named_with_its_direction(old, new, di
     assert change.dimensions.get(dimension) == -1, (change.dimensions, change.reason)
     back = classify_pair(stmt(new), stmt(old))  # the reverse edit binds the lab more on that dimension
     assert back is not None and back.dimensions.get(dimension) == 1, (back.dimensions, back.reason)
+
+
+def test_what_the_policy_says_it_covers_is_compared():
+    # "This framework outlines our approach to ...": no modal, but it sets the policy's scope
+    old = stmt(
+        "This Framework outlines our approach to handling severe risks, including catastrophic risks, of our models."
+    )
+    new = stmt("This Framework outlines our approach to handling severe risks of our models.")
+    assert carries_obligation(old) and carries_obligation(new)
+    change = classify_pair(old, new)
+    assert change is not None and change.kind == "weakened" and "catastrophic risks" in change.reason
+    assert not carries_obligation(stmt("This section gives background on the history of the lab."))

@@ -80,6 +80,7 @@ def test_passive_and_present_tense_practice_are_commitments():
         ("qAI evaluates its models on public benchmarks before each release.", "evaluates"),
         ("To measure risk transparently, qAI utilizes public benchmarks.", "utilizes"),
         ("NorthWind\u2019s models refuse requests that show intent to cause mass harm.", "refuse"),
+        ("qAI works with government bodies and academic researchers to find bottlenecks.", "works"),
     ],
 )
 def test_a_lab_named_with_inner_capitals_states_its_own_practice(text, verb):

@@ -203,3 +203,9 @@ def test_run_on_text_without_periods_is_cut_at_semicolons():
     assert len(passages) > 1
     assert all(len(p.text) < len(text) / 2 for p in passages)
     assert "".join(p.text for p in passages).replace(";", "; ").split() == text.split()
+
+
+def test_a_sentence_may_start_with_a_name_in_inner_capitals():
+    doc = make_doc(para("We will notify the board. xAI employees may report concerns. iOS apps are out."))
+    texts = [p.text for p in segment(doc)]
+    assert texts == ["We will notify the board.", "xAI employees may report concerns.", "iOS apps are out."]

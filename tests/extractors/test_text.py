@@ -210,3 +210,16 @@ def test_white_circle_bullets_are_list_items():
     items = [b for b in doc.blocks if b.kind == "list_item"]
     assert [b.text for b in items] == ["pathogen enhancement", "toxin synthesis"]
     assert all(b.lead_in == "We restrict answers about:" for b in items)
+
+
+def test_a_sentence_broken_by_an_empty_line_is_one_paragraph():
+    text = "We will share benchmark results with\n\nregulators, upon each major release.\n\nnew paragraph? no.\n"
+    doc = parse_document(text.encode(), source="broken.txt", kind="text")
+    assert doc.blocks[0].text == "We will share benchmark results with regulators, upon each major release."
+    # a closed sentence is not continued, even by a line in lower case
+    assert doc.blocks[1].text == "new paragraph? no."
+
+
+def test_a_heading_is_not_continued_by_the_paragraph_after_it():
+    doc = parse_document(b"## Scope of this policy\n\nthis policy covers every model.\n", source="h.txt", kind="text")
+    assert [b.kind for b in doc.blocks] == ["heading", "paragraph"]
