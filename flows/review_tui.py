@@ -33,7 +33,9 @@ def interactive_review(wh, reviewer: str | None) -> None:
             out.print(f"[dim]{escape(shorten(it['context'], 300))}[/dim]", markup=True)
         out.print(f"[bold]{escape(it['text'])}[/bold]", markup=True, highlight=False)
         out.print(
-            f"criterion: [cyan]{escape(it['criterion_id'])}[/cyan]  score {it['score']:.2f}\nwhy: {escape(it['why'])}",
+            f"criterion: [cyan]{escape(it['criterion_id'])}[/cyan]  score {it['score']:.2f}"
+            + ("" if it.get("probability") is None else f"  p(right) {it['probability']:.2f}")
+            + f"\nwhy: {escape(it['why'])}",
             markup=True,
         )
         choice = Prompt.ask(  # the prompt is read as markup: its own [c] keys are escaped

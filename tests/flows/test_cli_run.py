@@ -107,6 +107,8 @@ def test_interactive_review_in_the_terminal(demo_copy):
     # confirm the first suggestion shown, skip the next, reject the third, then quit
     result = invoke("review", "--db", demo_copy, "--reviewer", "ana", input="c\ns\nr\nq\n")
     assert "criterion:" in result.stdout
+    shown = {f"p(right) {i['probability']:.2f}" for i in before if i["probability"] is not None}
+    assert any(p in result.stdout for p in shown)  # each card says how likely it is right
     after = invoke_json("review", "list", "--db", demo_copy, "--limit", "0")["items"]
     assert len(after) == len(before) - 2
     import duckdb
