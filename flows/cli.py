@@ -171,23 +171,33 @@ def run(
         help="Run as a Prefect flow. Default: when PREFECT_API_URL names a Prefect server; --prefect without one starts a temporary API (seconds).",
     ),
     fmt: Fmt = typer.Option(Fmt.table, "--format"),
+    labs: list[str] | None = typer.Option(
+        None,
+        "--lab",
+        help="Only this lab's documents (repeat for more): a corpus split by lab over workers sharing a DuckLake warehouse.",
+    ),
 ):
     """The main job, offline: every document under the corpus -> extract -> match -> warehouse.
 
     \b
     Example: labwatch run                      (bundled sample corpus into data/demo.duckdb)
     Example: labwatch run --corpus ~/policies --db data/labwatch.duckdb
+    Example: labwatch run --lab brackenridge-labs --lab corvid-ridge --db "ducklake:postgres:dbname=lake host=127.0.0.1"
     """
     from labwatch.corpus.local import bundled_corpus, discover_corpus, unplaced_files
 
     demo = corpus is None
     corpus = corpus or bundled_corpus()
     db = resolve_db(db, demo=demo)
-    if not discover_corpus(corpus):  # fail fast on a missing, malformed or empty corpus
+    found = discover_corpus(corpus)
+    if not found:  # fail fast on a missing, malformed or empty corpus
         fail(
             f"{corpus}: no documents found (expected DIR/<lab>/<file>, DIR/<lab>/<document>/<versions> "
             "or DIR/<lab>__<document>[__<version>].<ext>)"
         )
+    unknown = sorted(set(labs or ()) - {d.lab for d in found})
+    if unknown:
+        fail(f"--lab {', '.join(unknown)}: no such lab in {corpus} (labs: {', '.join(sorted({d.lab for d in found}))})")
     stray = unplaced_files(corpus)
     if stray:
         names = ", ".join(p.name for p in stray[:5]) + (" ..." if len(stray) > 5 else "")
@@ -208,12 +218,12 @@ def run(
         if prefect:
             from labwatch.flows.prefect_flows import run_with_prefect
 
-            summary = run_with_prefect(corpus, db, model=model, progress=progress)
+            summary = run_with_prefect(corpus, db, model=model, progress=progress, labs=labs or None)
         else:
             from labwatch.flows.run import run_corpus
             from labwatch.warehouse.db import Warehouse
 
-            summary = run_corpus(corpus, Warehouse(db), model=model, progress=progress).as_dict()
+            summary = run_corpus(corpus, Warehouse(db), model=model, progress=progress, labs=labs or None).as_dict()
     summary.setdefault("prefect_flow_run", None)  # set when the run was a Prefect flow
     _print_run_summary(summary, db, fmt)
 

@@ -49,9 +49,11 @@ def run_flow(
     rubric_name: str = models.DEFAULT_RUBRIC,
     progress=None,
     window: int = 0,
+    labs: list[str] | None = None,
 ) -> dict:
     """`labwatch run` as a flow: one task per batch of documents, submitted to the flow's task
-    runner (threads by default; Dask with ``run_flow.with_options(task_runner=...)``).
+    runner (threads by default; Dask with ``run_flow.with_options(task_runner=...)``). With
+    ``labs``, only those labs' documents (flow runs of a corpus split by lab, on workers).
 
     ``window`` batches are derived ahead of the one being stored. Keep it 0 with the default
     thread runner (derivation reads the embedding cache, and DuckDB refuses a read-only and a
@@ -66,11 +68,14 @@ def run_flow(
         rubric_name=rubric_name,
         derive_many=submit_ahead(db, model, rubric_name, window),
         progress=progress,
+        labs=labs,
     ).as_dict()
     return {**summary, "prefect_flow_run": flow_run.id}  # find the run in the Prefect UI
 
 
-def run_with_prefect(corpus: Path, db: Path, *, model: str = models.DEFAULT_MODEL, progress=None) -> dict:
+def run_with_prefect(
+    corpus: Path, db: Path, *, model: str = models.DEFAULT_MODEL, progress=None, labs: list[str] | None = None
+) -> dict:
     """Run the flow unless content hashes show nothing to do (then Prefect need not start).
 
     Without PREFECT_API_URL, Prefect needs a temporary API server (seconds to start, more the
@@ -84,9 +89,10 @@ def run_with_prefect(corpus: Path, db: Path, *, model: str = models.DEFAULT_MODE
     from labwatch.flows.pipeline import pending_corpus_items
 
     wh = Warehouse(db)
-    pending, _ = pending_corpus_items(wh, discover_corpus(corpus), models.versions(model).signature)
+    docs = [d for d in discover_corpus(corpus) if labs is None or d.lab in labs]
+    pending, _ = pending_corpus_items(wh, docs, models.versions(model).signature)
     if not pending:
-        return run_corpus(corpus, wh, model=model, progress=progress).as_dict()
+        return run_corpus(corpus, wh, model=model, progress=progress, labs=labs).as_dict()
     server = None
     if not os.environ.get("PREFECT_API_URL"):
         server = threading.Thread(target=start_temporary_api, daemon=True, name="labwatch-prefect-api")
@@ -96,7 +102,7 @@ def run_with_prefect(corpus: Path, db: Path, *, model: str = models.DEFAULT_MODE
     deriver.warm()  # and this process loads the embedding model
     if server is not None:
         server.join()
-    return run_flow(str(corpus), str(db), model=model, progress=progress)
+    return run_flow(str(corpus), str(db), model=model, progress=progress, labs=labs)
 
 
 def start_temporary_api() -> None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date
@@ -233,6 +233,15 @@ def rubric_rows(rubric_name: str) -> list[dict]:
     return models.rubric(rubric_name).to_rows()
 
 
+def _lab_folder(corpus: Path, path: Path) -> str | None:
+    """The lab folder ``path`` is in under ``corpus`` (None when it is not under a lab folder)."""
+    try:
+        parts = Path(path).relative_to(corpus).parts
+    except ValueError:
+        return None
+    return parts[0] if len(parts) > 1 else None
+
+
 def run_corpus(
     corpus: Path,
     wh: Warehouse,
@@ -242,11 +251,17 @@ def run_corpus(
     derive: DeriveFn | None = None,
     progress=None,
     derive_many: DeriveManyFn | None = None,
+    labs: Sequence[str] | None = None,
 ) -> RunSummary:
-    """The main job: every document under ``corpus`` into the warehouse. Idempotent."""
+    """The main job: every document under ``corpus`` into the warehouse (only those of ``labs``
+    when given: a corpus split by lab over workers). Idempotent."""
     scan = scan_corpus(corpus)
-    docs = scan.documents
-    refused = [Failure("corpus", str(r.path), r.reason, severity="warning") for r in scan.refused]
+    docs = scan.documents if labs is None else [d for d in scan.documents if d.lab in set(labs)]
+    refused = [
+        Failure("corpus", str(r.path), r.reason, severity="warning")
+        for r in scan.refused
+        if labs is None or _lab_folder(corpus, r.path) in set(labs)  # each worker names its own labs'
+    ]
     # --- succession (flows/succession.py): the corpus' supersedes declarations, before any version ---
     from labwatch.flows.succession import corpus_links, record_links
 
@@ -261,7 +276,7 @@ def run_corpus(
         wh,
         items,
         kind="run",
-        args={"corpus": str(corpus)},
+        args={"corpus": str(corpus), **({"labs": sorted(labs)} if labs is not None else {})},
         derive=derive,
         derive_many=derive_many,
         skipped=skipped,

@@ -3,7 +3,10 @@
 Copies a warehouse file into an empty lake, then starts W reviewer processes that each record E
 decisions on distinct suggestions, one event per commit (as `labwatch review confirm` would), and
 reports commits per second over all writers, with the count of rows the lake ends with.
-`--url file:` runs the same writers through the review API on a copy of the DuckDB file instead.
+`--url file:` runs the same writers through the review API on a copy of the DuckDB file instead;
+`--url "db:ducklake:postgres:..."` through the review API on the lake as `--db` (what
+`labwatch review confirm --db LAKE` does: journal first, then a write in turn), each writer with
+its own home (journal), as reviewers on their own machines.
 
     python scripts/bench_lake_reviews.py --db data/demo.duckdb \
         --url "ducklake:postgres:host=127.0.0.1 port=5432 user=lab dbname=bench" --lake-data /tmp/bench-lake \
@@ -25,8 +28,11 @@ from labwatch.warehouse.lake import Lake, export_to_lake
 
 
 def _writer(url: str, refs, name: str, journal: str, start, out) -> None:
-    if url.startswith("file:"):  # the same decisions through the review API into a DuckDB file
-        wh = Warehouse(url[5:])
+    if url.startswith(("file:", "db:")):  # the review API into a DuckDB file, or a lake as --db
+        target = url.split(":", 1)[1]
+        wh = Warehouse(target + f" home={journal}" if url.startswith("db:") else target)
+        if url.startswith("db:"):
+            wh.ensure()  # extensions loaded and the catalog reached before the clock starts
         start.wait()
         for ref in refs:
             R.record_events(wh, [R.new_event(ref, reviewer=name, decision="confirmed")], load_timeout=120)
@@ -74,15 +80,17 @@ def _race(url: str, refs: list, writers: int, events: int, journals: str) -> flo
 def run(db: Path, url: str, data: str, writers: int, events: int) -> dict:
     if url.startswith("file:"):
         return _run_file(db, writers, events)
+    via_db = url.startswith("db:")
+    url = url.split(":", 1)[1] if via_db else url
     lake = Lake(url, data)
     export_to_lake(Warehouse(db), lake, replace=True)
     with tempfile.TemporaryDirectory() as journals:
-        wall = _race(url, _refs(Warehouse(db), writers * events), writers, events, journals)
+        wall = _race(("db:" if via_db else "") + url, _refs(Warehouse(db), writers * events), writers, events, journals)
     with lake.connect() as con:
         n = con.execute("SELECT count(*) FROM review_events WHERE reviewer LIKE ?", [f"bench{writers}w%"]).fetchone()[0]
         distinct = con.execute("SELECT count(DISTINCT event_id) FROM review_events").fetchone()[0]
         total = con.execute("SELECT count(*) FROM review_events").fetchone()[0]
-    return {"target": "ducklake", "writers": writers, "events": writers * events, "stored": n,
+    return {"target": "ducklake --db" if via_db else "ducklake", "writers": writers, "events": writers * events, "stored": n,
             "doubled": total - distinct, "seconds": round(wall, 2),
             "commits_per_s": round(writers * events / wall, 2)}  # fmt: skip
 

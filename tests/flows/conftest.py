@@ -57,3 +57,15 @@ def prefect_harness(tmp_path_factory):
 
     with prefect_test_harness(server_startup_timeout=180):
         yield
+
+
+@pytest.fixture(scope="session")
+def pg_server():
+    """A real PostgreSQL (Debian's package) on loopback for the DuckLake tests, once per session."""
+    from tests.warehouse.postgres_server import Unavailable, postgres
+
+    try:
+        with postgres() as server:
+            yield server
+    except Unavailable as exc:
+        pytest.skip(f"PostgreSQL unavailable: {exc}")

@@ -9,20 +9,10 @@ import pytest
 
 from labwatch.warehouse.lake import Lake
 from labwatch.warehouse.queries import CONTRACT_VIEWS
-from tests.warehouse.postgres_server import Unavailable, postgres
 
 from .conftest import invoke, invoke_json
 
 pytestmark = [pytest.mark.model, pytest.mark.slow]
-
-
-@pytest.fixture(scope="module")
-def pg_server():
-    try:
-        with postgres() as server:
-            yield server
-    except Unavailable as exc:
-        pytest.skip(f"PostgreSQL unavailable: {exc}")
 
 
 def views(con) -> dict[str, list[tuple]]:
