@@ -449,7 +449,14 @@ def content_reasons(a: str, b: str) -> list[Reason]:
     """
     ta, tb = _tokens(a), _tokens(b)
     ops = difflib.SequenceMatcher(a=ta, b=tb, autojunk=False).get_opcodes()
-    if any(op == "replace" and _content(ta[i1:i2]) and _content(tb[j1:j2]) for op, i1, i2, j1, j2 in ops):
+    if any(
+        op == "replace"
+        and _content(ta[i1:i2])
+        and _content(tb[j1:j2])
+        and max(len(_content(ta[i1:i2])), len(_content(tb[j1:j2]))) > 1  # one word swapped: a synonym
+        and not (_named(ta[i1:i2], a) and _named(tb[j1:j2], b))  # a renamed title is no rewording
+        for op, i1, i2, j1, j2 in ops
+    ):
         return []
     reasons = []
     for op, i1, i2, j1, j2 in ops:
@@ -491,6 +498,19 @@ _TOKEN = re.compile(r"[a-z0-9]+(?:[-'][a-z0-9]+)*|[,;:.]")
 _PUNCT = frozenset(",;:.")
 _ENUMERATION = frozenset({",", ";", "and", "or", "including"})
 _EXAMPLE = re.compile(r"^(?:for example|for instance|e g|eg|i e|such as|like)\b")
+
+
+def _named(run: list[str], text: str) -> bool:
+    """True when every content word of ``run`` is written capitalised in ``text`` (a title or
+    a name: "Risk Management Framework" -> "Frontier AI Framework", "RMF" -> "FAIF")."""
+    words = _content(run)
+    if not words:
+        return False
+    for w in words:
+        m = re.search(rf"(?<![\w-]){re.escape(w)}(?![\w-])", text, re.IGNORECASE)
+        if m is None or not m.group(0)[:1].isupper():
+            return False
+    return True
 
 
 def _listed_name(content: list[str], text: str) -> str | None:

@@ -556,3 +556,35 @@ def test_what_the_policy_says_it_covers_is_compared():
     change = classify_pair(old, new)
     assert change is not None and change.kind == "weakened" and "catastrophic risks" in change.reason
     assert not carries_obligation(stmt("This section gives background on the history of the lab."))
+
+
+def test_a_renamed_policy_still_shows_what_its_scope_gained():
+    old = stmt("This Hazard Response Policy (HRP) outlines how we handle severe risks of our models.")
+    new = stmt(
+        "This Frontier Safety Framework (FSF) outlines how we handle severe risks, including catastrophic risks, "
+        "of our models."
+    )
+    change = classify_pair(old, new)
+    assert change is not None and change.kind == "strengthened", change
+    assert "added: 'including catastrophic risks'" in change.reason
+
+
+def test_a_rewording_that_replaces_plain_words_stays_reworded():
+    # replaced content words (not names) make it a rewording: no coverage is read from it
+    old = stmt("We will publish a summary of the results, including severe findings, each quarter.")
+    new = stmt("We will release an overview of the outcomes, including severe findings and near misses, each quarter.")
+    change = classify_pair(old, new)
+    assert change is not None and not any(r.aspect == "content" for r in change.moved), change
+
+
+def test_a_synonym_swapped_does_not_hide_the_partners_dropped():
+    practice = Features(True, "firm", "commitment", modality="present tense 'works'")
+    old = stmt(
+        "qAI works with government bodies, private testing firms and academic researchers to find the steps "
+        "that would help a bad actor.",
+        features=practice,
+    )
+    new = stmt("qAI works to find the steps that would help a malicious actor.", features=practice)
+    change = classify_pair(old, new)
+    assert change is not None and change.kind == "weakened", change
+    assert change.dimensions.get("actor") == -1 and "actor dropped: 'with government bodies" in change.reason
