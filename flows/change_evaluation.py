@@ -11,8 +11,6 @@ from __future__ import annotations
 from collections import defaultdict
 from pathlib import Path
 
-from labwatch.flows.output import out, print_table, shorten
-
 
 def read_trace_rows(path: Path) -> list[dict]:
     """The JSON objects of a traces JSONL file; a bad line is a TraceError naming it."""
@@ -155,77 +153,3 @@ def _pooled(scored: dict, pair_ids: list[str]) -> dict:
 def _brief(f: dict) -> dict:
     keys = ("material_found", "direction_right", "retained_alarmed", "weakened_found")
     return {k: None if f[k] is None else round(f[k], 3) for k in keys}
-
-
-def _pct(x) -> str:
-    return "-" if x is None else f"{100 * x:.0f}%"
-
-
-def _ci(f: dict, name: str) -> str:
-    ci = f["ci"].get(name)
-    return f"{_pct(f[name])} ({_pct(ci[0])}–{_pct(ci[1])})" if ci else _pct(f[name])
-
-
-def print_eval_changes(result: dict, *, misses: bool = True) -> None:
-    """The figures as tables; with ``misses``, every unit the diff got wrong with both texts."""
-    doc = result["summary"]
-    rows = []
-    for name, f in [*doc["pairs"].items(), ("pooled", doc["pooled"])]:
-        q = doc["pairing"].get(name, {}) if name != "pooled" else {}
-        rows.append(
-            [
-                name,
-                f"{f['found']}/{f['material']}",
-                _ci(f, "material_found"),
-                _ci(f, "direction_right"),
-                _ci(f, "retained_alarmed"),
-                _ci(f, "weakened_found"),
-                f["changes_listed"],
-                f["alarmed_covering_no_unit"],
-                _pct(q.get("precision")) if q else "",
-                _pct(q.get("recall")) if q else "",
-            ]
-        )
-    print_table(
-        "commitment changes against the traces (95% bootstrap intervals)",
-        [
-            "pair",
-            "found",
-            "material found",
-            "direction right",
-            "retained alarmed",
-            "weakened found",
-            "listed",
-            "alarms on no unit",
-            "pairing P",
-            "pairing R",
-        ],
-        rows,
-    )
-    for title, key in (("by outcome", "by_outcome"), ("by category", "by_category")):
-        print_table(
-            title,
-            ["", "units", "material", "covered by an alarm", "kind right"],
-            [[k, v["units"], v["material"], v["covered"], v["right"]] for k, v in doc[key].items()],
-        )
-    if misses:
-        _print_misses(result["results"])
-
-
-def _print_misses(results) -> None:
-    for p in results:
-        for r in p.units:
-            u = r.unit
-            if u.material and r.found and r.right:
-                continue
-            if not u.material and not r.found:
-                continue
-            what = "missed" if u.material and not r.found else "wrong kind" if u.material else "retained, alarmed"
-            out.print(f"[bold]{u.unit_id}[/bold] {u.outcome} {u.category}: {what}", markup=True)
-            out.print(f"  old: {shorten(u.old, 400) or '(none)'}")
-            out.print(f"  new: {shorten(u.new, 400) or '(none)'}")
-            if r.found:
-                c = p.changes[r.covering[0]]
-                out.print(f"  got {c.kind}: {c.reason}")
-                out.print(f"    old: {shorten(c.old, 300) or '(none)'}")
-                out.print(f"    new: {shorten(c.new, 300) or '(none)'}")

@@ -849,8 +849,9 @@ def eval_changes(
     Example: labwatch eval-changes ../shared/eval/changes-dev/traces.jsonl --docs ../shared/eval/changes-dev/docs --calibrate
     """
     from labwatch.extractors.changes.evaluation import TraceError
-    from labwatch.flows.change_evaluation import print_eval_changes, run_eval_changes
+    from labwatch.flows.change_evaluation import run_eval_changes
     from labwatch.flows.models import DEFAULT_MODEL
+    from labwatch.flows.reports import print_eval_changes
 
     try:
         result = run_eval_changes(
@@ -891,8 +892,9 @@ def eval_(
         if path is not None and not path.is_file():
             fail(f"{path}: no such file")
     from labwatch.flows import models
-    from labwatch.flows.evaluating import print_eval_table, run_eval
+    from labwatch.flows.evaluating import run_eval
     from labwatch.flows.progress import progress_printer
+    from labwatch.flows.reports import print_eval_table
 
     with progress_printer(enabled=fmt == Fmt.table, description="eval") as progress:
         result = run_eval(gold, learn_from=learn_from, cv=cv, model=model or models.DEFAULT_MODEL)
@@ -924,7 +926,7 @@ def sql(
     Example: labwatch sql "select lab, score from lab_scores order by score desc"
     Example: labwatch sql "select * from lab_scores_as_of(DATE '2025-06-01')" --format csv
     """
-    from labwatch.flows.querying import print_query
+    from labwatch.flows.reports import print_query
 
     print_query(resolve_db(db), sys.stdin.read() if query == "-" else query, fmt.value)
 

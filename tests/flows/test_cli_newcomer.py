@@ -138,7 +138,7 @@ def test_version_is_printed():
 
 
 def test_eval_table_names_what_a_blank_cell_meant(capsys):
-    from labwatch.flows.evaluating import print_eval_table
+    from labwatch.flows.reports import print_eval_table
 
     print_eval_table(
         {
