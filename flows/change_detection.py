@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 
 import numpy as np
 
@@ -75,6 +76,7 @@ def changes_for_document(con, lab: str, document_id: str) -> list[ChangeRow]:
                         **_position("old", ch.old),
                         **_position("new", ch.new),
                         silent_reupload=reupload and entry is None,
+                        dimensions=json.dumps(ch.as_dict()["dimensions"]),
                     )
                 )
         prev = (vid, doc, published, cur)

@@ -201,8 +201,18 @@ def _http(url: str | None) -> str | None:
     return url if url and urlsplit(url).scheme in ("http", "https") else None
 
 
+def describe_dimensions(dimensions: list[dict]) -> str:
+    """'actor weaker (actor dropped: 'X'); strength stronger (...)': what moved, which way."""
+    way = {1: "stronger", -1: "weaker"}
+    return "; ".join(
+        f"{d['dimension']} {way.get(d.get('direction'), 'changed')} ({d.get('reason')})" for d in dimensions
+    )
+
+
 def _content_text(c: dict) -> str:
     parts = [f"{c['kind']}: {c.get('reason') or ''}".strip()]
+    if c.get("dimensions"):
+        parts.append("Moved: " + describe_dimensions(c["dimensions"]))
     parts.append(f"Before: {c['old']}" if c.get("old") else "Before: (not in the earlier version)")
     if c.get("old") and cite(c, "old"):
         parts.append(f"Before, cited: {cite(c, 'old')}")

@@ -28,6 +28,7 @@ class ChangeRow:
     side is absent: added or removed). ``announced``/``changelog_entry`` link it to the
     change-log entry that mentions it; ``silent_reupload`` marks an unannounced change between
     versions carrying the same published date. ``detected_at`` is when it was first found.
+    ``dimensions`` names, as JSON, each codebook dimension the change moved and which way.
     """
 
     change_id: str
@@ -53,6 +54,7 @@ class ChangeRow:
     new_page: int | None = None
     new_section: str | None = None
     silent_reupload: bool = False
+    dimensions: str | None = None  # JSON: [{"dimension", "direction", "reason"}] (migration 0013)
 
     def to_dict(self) -> dict:
         """The row as column -> value (``criteria`` a list, as the table's VARCHAR[] takes it)."""

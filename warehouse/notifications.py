@@ -28,7 +28,7 @@ def change_rows(
     cur = con.execute(
         "SELECT c.change_id, c.lab, c.document_id, c.kind, c.reason, c.old_text AS old, c.new_text AS new, "
         "c.criteria, c.old_version_id, c.new_version_id, c.published, c.announced, c.changelog_entry, "
-        "coalesce(c.detected_at, nv.seen_at) AS detected_at, d.source_url, d.title, c.silent_reupload, "
+        "coalesce(c.detected_at, nv.seen_at) AS detected_at, d.source_url, d.title, c.silent_reupload, c.dimensions, "
         f"{', '.join('c.' + k for k in PROVENANCE_COLUMNS)} "
         "FROM commitment_changes c LEFT JOIN versions nv ON nv.version_id = c.new_version_id "
         "LEFT JOIN documents d ON d.lab = c.lab AND d.document_id = c.document_id "

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import date
 from urllib.parse import urlsplit, urlunsplit
 
@@ -221,10 +222,31 @@ def page_link(url: str | None, page: int | None, fmt: str | None) -> str | None:
 
 
 def add_links(row: dict) -> dict:
-    """``old_link``/``new_link``: each side's URL opened at its page (None when not crawled)."""
+    """``old_link``/``new_link``: each side's URL opened at its page (None when not crawled);
+    ``dimensions`` read from its stored JSON into a list (empty for rows computed before
+    dimensions were stored, or when a stored value is not a list of objects)."""
     for side in ("old", "new"):
         row[f"{side}_link"] = page_link(row.get(f"{side}_url"), row.get(f"{side}_page"), row.get(f"{side}_format"))
+    if "dimensions" in row:
+        row["dimensions"] = parse_dimensions(row["dimensions"])
     return row
+
+
+def parse_dimensions(stored: str | None) -> list[dict]:
+    """The stored JSON of a change's dimensions as a list of {dimension, direction, reason}."""
+    if not stored:
+        return []
+    try:
+        value = json.loads(stored)
+    except ValueError:
+        return []
+    if not isinstance(value, list):
+        return []
+    return [
+        {"dimension": str(d.get("dimension")), "direction": d.get("direction"), "reason": str(d.get("reason") or "")}
+        for d in value
+        if isinstance(d, dict) and d.get("dimension")
+    ]
 
 
 NOT_COUNTED = {
@@ -268,7 +290,7 @@ def changes(
     cur = con.execute(
         "SELECT c.lab, c.document_id, c.kind, c.reason, c.old_text AS old, c.new_text AS new, c.criteria, "
         "c.old_version_id, c.new_version_id, c.published, c.announced, c.changelog_entry, c.change_id, "
-        f"c.silent_reupload, {', '.join('c.' + k for k in PROVENANCE_COLUMNS)} "
+        f"c.silent_reupload, c.dimensions, {', '.join('c.' + k for k in PROVENANCE_COLUMNS)} "
         "FROM commitment_changes c LEFT JOIN versions nv ON nv.version_id = c.new_version_id "
         "WHERE (?::VARCHAR IS NULL OR c.lab = ?) AND (?::DATE IS NULL OR c.published >= ?) "
         "AND (NOT ? OR c.announced = false) "

@@ -44,6 +44,8 @@ def _change(change: dict) -> None:
             f"**{escape_text(change['kind'])}** · {escape_text(head)} · {escape_text(change.get('reason'))}{flag}",
             unsafe_allow_html=True,
         )
+        if change.get("dimensions"):
+            st.markdown(dimension_badges(change["dimensions"]), unsafe_allow_html=True)
         old_html, new_html = word_diff(change.get("old"), change.get("new"))
         left, right = st.columns(2)
         left.caption(f"old ({change.get('old_version_id') or '-'})")
@@ -56,6 +58,17 @@ def _change(change: dict) -> None:
             st.caption("criteria: " + ", ".join(change["criteria"]))
         if change.get("changelog_entry"):
             st.text("change log: " + change["changelog_entry"])  # crawled text: never as markdown
+
+
+def dimension_badges(dimensions: list[dict]) -> str:
+    """Each dimension that moved, its direction (an arrow) and its reason, as safe HTML."""
+    arrow = {1: "▲ stronger", -1: "▼ weaker"}
+    items = [
+        f"<b>{escape_text(d['dimension'])}</b> {arrow.get(d.get('direction'), '● changed')}: "
+        f"{escape_text(d.get('reason') or '')}"
+        for d in dimensions
+    ]
+    return "<small>moved: " + " · ".join(items) + "</small>"
 
 
 def provenance(change: dict, side: str) -> str:

@@ -6,6 +6,7 @@ passage carries an HTML payload to prove that crawled text is shown as text.
 
 from __future__ import annotations
 
+import json
 from datetime import date
 from pathlib import Path
 
@@ -201,6 +202,12 @@ def build_warehouse(path: Path) -> Warehouse:
                     "criteria": ["measuring.names_capabilities"],
                     "published": date(2025, 6, 1),
                     "changes_version": "test",
+                    "dimensions": json.dumps(
+                        [
+                            {"dimension": "strength", "direction": -1, "reason": "modality: 'will' -> 'aim to'"},
+                            {"dimension": "threshold", "direction": -1, "reason": "interval: '3 months' -> '6 months'"},
+                        ]
+                    ),
                 }
             ],
         )

@@ -395,6 +395,9 @@ def test_changes_page_marks_changed_words(app):
     old, new = word_diff("We will run evaluations every three months.", "We aim to run evaluations every six months.")
     assert old in body and new in body
     assert "<mark" in new and ">aim to</mark>" in new and ">six</mark>" in new and ">will</mark>" in old
+    # what moved, which way and why, on the codebook's dimensions
+    assert "<b>strength</b> ▼ weaker" in body and "<b>threshold</b> ▼ weaker" in body
+    assert escape_text("interval: '3 months' -> '6 months'") in body
 
 
 def test_runs_page_lists_runs_and_failures(app):

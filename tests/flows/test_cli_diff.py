@@ -7,6 +7,8 @@ from importlib import resources
 import pytest
 import yaml
 
+from labwatch.extractors.changes.aspects import DIMENSIONS
+
 from .conftest import invoke, invoke_json
 
 pytestmark = pytest.mark.model
@@ -71,3 +73,17 @@ def test_change_detection_uses_stored_vectors_only_when_every_compared_statement
         edited = next(s for s, row in zip(new, vb) if row.any())
         con.execute("DELETE FROM embeddings WHERE text_hash = ?", [text_hash(edited.text)])
         assert stored_vectors_for(con, old, new) == (None, None)  # wording alone, never a mix
+
+
+def test_stored_changes_name_the_dimensions_that_moved_as_diff_does(demo_db):
+    # the view, `changes --format json` (and so the feed and the dashboard) carry what moved
+    db, _ = demo_db
+    old, new, _ = _sample()
+    rows = invoke_json("changes", "--db", db, "--lab", "brackenridge-labs", "--format", "json")["changes"]
+    stored = {(r["kind"], _norm(r["old"]), _norm(r["new"])): r["dimensions"] for r in rows}
+    diffed = {
+        (r["kind"], _norm(r["old"]), _norm(r["new"])): r["dimensions"] for r in invoke_json("diff", old, new)["changes"]
+    }
+    assert stored == diffed
+    moved = [d for (kind, _, _), dims in stored.items() if kind in ("weakened", "strengthened") for d in dims]
+    assert moved and all(d["dimension"] in DIMENSIONS and d["direction"] in (-1, 0, 1) and d["reason"] for d in moved)

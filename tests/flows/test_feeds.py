@@ -448,3 +448,16 @@ sources:
     assert page and all(r["announced"] for r in page)
     root = atom(tmp_path / "w.duckdb.feeds" / "aurora-labs.atom")
     assert len(root.findall(f"{A}entry")) == len(every) and len(silent_entries(root)) == 1
+
+
+def test_feed_content_names_the_dimensions_that_moved(tmp_path):
+    wh = Warehouse(tmp_path / "w.duckdb")
+    row = change_row("aurora-labs", "policy", 1, announced=True, detected=datetime(2026, 1, 1))
+    row["dimensions"] = json.dumps([{"dimension": "actor", "direction": -1, "reason": "actor dropped: 'CASI'"}])
+    with wh.write() as con:
+        store.ensure_lab(con, "aurora-labs")
+        con.execute("INSERT INTO documents (lab, document_id, source_url) VALUES ('aurora-labs', 'policy', NULL)")
+        store.replace_changes(con, "aurora-labs", "policy", [row])
+    write_feeds(wh)
+    entry = atom(tmp_path / "w.duckdb.feeds" / "aurora-labs.atom").find(f"{A}entry")
+    assert "Moved: actor weaker (actor dropped: 'CASI')" in entry.find(f"{A}content").text
