@@ -158,6 +158,7 @@ def run_items(
                 account(*pending)
         if len(groups) > 1 and summary.new_versions:
             _propose_across_batches(wh, groups)
+        _refresh_stale_changes(wh)
         # --- feeds and alerts (flows/feeds.py): only when this run created versions ---
         if publish and summary.new_versions:
             summary.notifications = notify_changes(wh, run_id, since=started)
@@ -179,6 +180,23 @@ def _propose_across_batches(wh: Warehouse, groups: list[list[Item]]) -> None:
     touched = {(it.lab, it.document_id) for batch in groups for it in batch}
     with db_lock(wh), wh.write() as con:
         propose_successions(con, touched)
+
+
+def _refresh_stale_changes(wh: Warehouse) -> int:
+    """Recompute the changes that an older change detection (``CHANGES_VERSION``) stored, so an
+    upgrade of labwatch shows its better changes (and their dimensions) without waiting for a
+    new version of each document. Returns how many documents were recomputed."""
+    from labwatch.extractors.changes.classification import CHANGES_VERSION
+    from labwatch.flows.change_detection import recompute_changes
+    from labwatch.warehouse import change_log
+
+    with db_lock(wh), wh.read() as con:
+        stale = change_log.stale_change_documents(con, CHANGES_VERSION)
+    if stale:
+        with db_lock(wh), wh.write() as con:
+            for lab, doc in stale:
+                recompute_changes(con, lab, doc)
+    return len(stale)
 
 
 def _failure_dict(f: Failure) -> dict:

@@ -224,3 +224,12 @@ def stored_vectors(con: duckdb.DuckDBPyConnection, hashes: Sequence[str]) -> dic
         [best[0], wanted],
     ).fetchall()
     return {h: np.asarray(v, dtype=np.float32) for h, v in rows}
+
+
+def stale_change_documents(con: duckdb.DuckDBPyConnection, changes_version: str) -> list[tuple[str, str]]:
+    """(lab, document_id) of the documents whose stored changes another version of the change
+    detection computed: after an upgrade their changes are recomputed, new versions or not."""
+    return con.execute(
+        "SELECT DISTINCT lab, document_id FROM changes WHERE changes_version IS DISTINCT FROM ? ORDER BY 1, 2",
+        [changes_version],
+    ).fetchall()

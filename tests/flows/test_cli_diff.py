@@ -87,3 +87,19 @@ def test_stored_changes_name_the_dimensions_that_moved_as_diff_does(demo_db):
     assert stored == diffed
     moved = [d for (kind, _, _), dims in stored.items() if kind in ("weakened", "strengthened") for d in dims]
     assert moved and all(d["dimension"] in DIMENSIONS and d["direction"] in (-1, 0, 1) and d["reason"] for d in moved)
+
+
+def test_an_unchanged_run_recomputes_changes_an_older_labwatch_stored(demo_copy):
+    # after an upgrade, the better change detection applies without waiting for new versions
+    from labwatch.extractors.changes.classification import CHANGES_VERSION
+    from labwatch.warehouse.db import Warehouse
+
+    wh = Warehouse(demo_copy)
+    with wh.write() as con:
+        before = con.execute("SELECT count(*) FROM changes").fetchone()[0]
+        con.execute("UPDATE changes SET changes_version = 'changes-0', reason = 'stale'")
+    invoke_json("run", "--no-prefect", "--db", demo_copy)
+    with wh.read() as con:
+        rows = con.execute("SELECT changes_version, reason FROM changes").fetchall()
+    assert len(rows) == before > 0
+    assert {v for v, _ in rows} == {CHANGES_VERSION} and "stale" not in {r for _, r in rows}
