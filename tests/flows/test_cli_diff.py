@@ -97,9 +97,10 @@ def test_an_unchanged_run_recomputes_changes_an_older_labwatch_stored(demo_copy)
     wh = Warehouse(demo_copy)
     with wh.write() as con:
         before = con.execute("SELECT count(*) FROM changes").fetchone()[0]
-        con.execute("UPDATE changes SET changes_version = 'changes-0', reason = 'stale'")
+        con.execute("UPDATE changes SET changes_version = 'changes-0', reason = 'stale', dimensions = NULL")
     invoke_json("run", "--no-prefect", "--db", demo_copy)
     with wh.read() as con:
-        rows = con.execute("SELECT changes_version, reason FROM changes").fetchall()
+        rows = con.execute("SELECT changes_version, reason, dimensions FROM changes").fetchall()
     assert len(rows) == before > 0
-    assert {v for v, _ in rows} == {CHANGES_VERSION} and "stale" not in {r for _, r in rows}
+    assert {v for v, _, _ in rows} == {CHANGES_VERSION} and "stale" not in {r for _, r, _ in rows}
+    assert all(d is not None for _, _, d in rows)  # rows from before migration 0013 get their dimensions
