@@ -44,6 +44,7 @@ from labwatch.warehouse.schema import DEFAULT_TIMEOUT, lake_sql, migrations
 _roots: dict[tuple[int, str, str | None], duckdb.DuckDBPyConnection] = {}
 _roots_lock = threading.Lock()
 _turns = threading.local()
+_migrated: set[tuple[int, str]] = set()  # lakes this process has migrated (a migration check is a catalog write)
 
 
 def _root(url: str, data_path: str | None) -> duckdb.DuckDBPyConnection:
@@ -73,7 +74,10 @@ class LakeWarehouse:
         self.address = address(self.url)
         self.timeout = timeout
         self.path = self.address.home / "lake"
-        self._migrated = False
+
+    @property
+    def _migrated(self) -> bool:
+        return (os.getpid(), self.url) in _migrated
 
     @property
     def journal_dir(self) -> Path:
@@ -203,7 +207,7 @@ class LakeWarehouse:
             except duckdb.Error as exc:
                 con.execute("ROLLBACK")
                 raise MigrationError(f"{self}: migration {number:04d}_{name} failed: {exc}") from exc
-        self._migrated = True
+        _migrated.add((os.getpid(), self.url))
 
 
 def migrate_lake(con: duckdb.DuckDBPyConnection, url: str) -> None:
