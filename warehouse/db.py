@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import random
+import re
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -32,6 +33,26 @@ _LOCK_MARKERS = ("lock", "conflicting", "being used", "resource temporarily unav
 def _is_lock_error(exc: Exception) -> bool:
     text = str(exc).lower()
     return any(m in text for m in _LOCK_MARKERS)
+
+
+# DuckDB keeps every block a query reads in its buffer cache, up to 80% of RAM by default: a
+# run's per-batch lookups scan the whole embeddings table, so without a limit a process's memory
+# grows with the warehouse file. Under the limit DuckDB evicts blocks and spills big joins, sorts
+# and aggregates to ``<file>.tmp/`` beside the warehouse.
+DEFAULT_DUCKDB_MEMORY = "128MB"
+_MEMORY = re.compile(r"^\s*\d+(\.\d+)?\s*(B|KB|MB|GB|TB|KiB|MiB|GiB|TiB)\s*$", re.IGNORECASE)
+
+
+def duckdb_config() -> dict[str, str]:
+    """The DuckDB settings of every warehouse-file connection: ``memory_limit`` from
+    ``LABWATCH_DUCKDB_MEMORY`` (e.g. ``512MB``, ``2GB``; ``default`` leaves DuckDB's own limit).
+    A value DuckDB cannot read is a WarehouseError naming the variable."""
+    raw = os.environ.get("LABWATCH_DUCKDB_MEMORY", DEFAULT_DUCKDB_MEMORY).strip()
+    if raw.lower() == "default":
+        return {}
+    if not _MEMORY.match(raw):
+        raise WarehouseError(f"LABWATCH_DUCKDB_MEMORY={raw!r}: not a memory size (write e.g. 256MB or 2GB, or default)")
+    return {"memory_limit": raw}
 
 
 _NOT_WRITABLE = ("permission denied", "operation not permitted", "read-only file system")
@@ -133,9 +154,10 @@ class Warehouse:
     def _open(self, read_only: bool) -> duckdb.DuckDBPyConnection:
         deadline = time.monotonic() + self.timeout
         delay = 0.02
+        config = duckdb_config()
         while True:
             try:
-                return duckdb.connect(str(self.path), read_only=read_only)
+                return duckdb.connect(str(self.path), read_only=read_only, config=config)
             except duckdb.Error as exc:
                 if not _is_lock_error(exc):
                     raise _open_error(self.path, exc, read_only) from exc
