@@ -98,13 +98,31 @@ def attach(con: duckdb.DuckDBPyConnection, url: str, data_path: str | None = Non
     data_path = data_path or where.data_path
     load_extensions(con, where.catalog_url)
     options = f" (DATA_PATH {_quote(str(data_path))})" if data_path else ""
-    try:
-        con.execute(f"ATTACH {_quote(where.catalog_url)} AS {CATALOG}{options}")
-    except duckdb.Error as exc:
-        first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
-        hint = "" if data_path else " (a new lake needs a data path: --lake-data DIR)"
-        raise LakeError(f"{url}: cannot attach the DuckLake warehouse: {first}{hint}") from exc
+    for attempt in range(_ATTACH_TRIES):
+        try:
+            con.execute(f"ATTACH {_quote(where.catalog_url)} AS {CATALOG}{options}")
+            break
+        except duckdb.Error as exc:
+            if _initialising_elsewhere(exc) and attempt + 1 < _ATTACH_TRIES:
+                time.sleep(0.2 * (attempt + 1))  # another process is creating the new lake's catalog
+                continue
+            first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+            hint = "" if data_path else " (a new lake needs a data path: --lake-data DIR)"
+            raise LakeError(f"{url}: cannot attach the DuckLake warehouse: {first}{hint}") from exc
     con.execute(f"USE {CATALOG}")
+
+
+_ATTACH_TRIES = 8
+
+
+def _initialising_elsewhere(exc: Exception) -> bool:
+    """True when ATTACH failed because another process was creating the same new lake's
+    metadata tables at that moment (PostgreSQL refuses the second CREATE): attaching again
+    once it is done succeeds."""
+    text = str(exc)
+    return "Failed to initialize DuckLake" in text and (
+        "duplicate key value violates unique constraint" in text or "already exists" in text
+    )
 
 
 def attach_lock(con: duckdb.DuckDBPyConnection, url: str) -> None:
