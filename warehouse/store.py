@@ -554,18 +554,6 @@ def record_input(
     buffer: RowBuffer | None = None,
 ) -> None:
     """Remember a corpus file by size, mtime and hash (a re-run skips it unopened)."""
-    if buffer is not None and buffer.index is not None:
-        buffer.inputs[path] = {
-            "path": path,
-            "size": size,
-            "mtime_ns": mtime_ns,
-            "sha256": sha,
-            "lab": lab,
-            "document_id": document_id,
-            "pipeline": pipeline,
-            "seen_at": now(),
-        }
-        return
     row = {
         "path": path,
         "size": size,
@@ -576,6 +564,9 @@ def record_input(
         "pipeline": pipeline,
         "seen_at": now(),
     }
+    if buffer is not None and buffer.index is not None:
+        buffer.inputs[path] = row  # written with the batch's other rows
+        return
     replace_row(con, "inputs", row, ["path"])
 
 
