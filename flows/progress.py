@@ -4,6 +4,11 @@ A bar (or, for work without a count, a spinner with the elapsed time) appears on
 terminal and only once the work has taken longer than ``delay`` seconds (2 by default): a quick
 command prints nothing extra, a long one shows it is alive. When a bar was shown, the command's
 last stderr line says how much was done and how long it took.
+
+``LABWATCH_PROGRESS=lines`` asks instead for one plain line per step on stderr, whatever stderr
+is and whatever ``--format``: for logs of scheduled runs (cron, CI) and for scripts that watch a
+run ("documents: 4 of 51 done, last aurora-labs/policy-1.txt"). A line is printed after the step
+it reports: for a run, once that batch is committed to the warehouse.
 """
 
 from __future__ import annotations
@@ -75,16 +80,33 @@ class _Tracker:
             self.console.print(f"{self.description}: {count} in {seconds:.1f} s", highlight=False)
 
 
+def _lines(description: str, console: Console):
+    lock = threading.Lock()
+
+    def step(done: int, total: int | None = None, label: str = "") -> None:
+        count = f"{done} of {total}" if total else str(done)
+        tail = f", last {label}" if label and total else (f" {label}" if label else "")
+        with lock:
+            console.file.write(f"{description}: {count} done{tail}\n")
+            console.file.flush()
+
+    return step
+
+
 @contextmanager
 def progress_printer(
     enabled: bool = True, *, description: str = "documents", delay: float | None = None, console: Console | None = None
 ):
-    """Yields a callback(done, total, label), or None when disabled or stderr is no terminal.
+    """Yields a callback(done, total, label), or None when disabled or stderr is no terminal
+    (unless ``LABWATCH_PROGRESS=lines``, which always gives plain lines).
 
     Nothing is drawn until ``delay`` seconds have passed; then a transient bar (a spinner when
     ``total`` is unknown) and, at the end, one line with the counts and the time taken.
     """
     console = console or err
+    if os.environ.get("LABWATCH_PROGRESS", "").strip().lower() == "lines":
+        yield _lines(description, console)
+        return
     if delay is None:
         delay = float(os.environ.get("LABWATCH_PROGRESS_DELAY", DELAY))
     if not enabled or not console.is_terminal:

@@ -108,3 +108,17 @@ def test_a_crawl_on_a_terminal_shows_progress_and_json_stays_clean(tmp_path):
     finally:
         site.httpd.shutdown()
         site.httpd.server_close()
+
+
+def test_lines_mode_prints_one_plain_line_per_step_even_for_scripts(monkeypatch):
+    monkeypatch.setenv("LABWATCH_PROGRESS", "lines")
+    buf = io.StringIO()
+    with progress_printer(enabled=False, console=Console(file=buf)) as progress:  # --format json, no terminal
+        progress(2, 5, "aurora-labs/a.txt")
+        progress(5, 5, "aurora-labs/e.txt")
+        progress(7, None, "passages")
+    assert buf.getvalue().splitlines() == [
+        "documents: 2 of 5 done, last aurora-labs/a.txt",
+        "documents: 5 of 5 done, last aurora-labs/e.txt",
+        "documents: 7 done passages",
+    ]
