@@ -8,7 +8,6 @@ write transaction of ``db.Warehouse`` calls ``load_journal``, so this module imp
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -33,10 +32,11 @@ def load_journal(con: duckdb.DuckDBPyConnection, journal_dir) -> int:
     """Load journal events the warehouse has not seen yet; returns how many were loaded.
 
     Every new file is validated (``journal.read_event``). One that is not a valid event (not
-    JSON, a value out of range, a time in the future, a match id that is not its own), and every
-    file of an event id held by two files of different content, is moved to the quarantine folder
-    with its reason (``journal.quarantined`` lists them for ``labwatch status`` and the dashboard):
-    never silently skipped, and never in the way of the other events or of the write.
+    JSON, a value out of range, a time in the future, a match id that is not its own) is moved
+    to the quarantine folder with its reason (``journal.quarantined`` lists them for ``labwatch
+    status`` and the dashboard): never silently skipped, and never in the way of the other events
+    or of the write. Files sharing one event id keep one event (``_keep_one``): a decision is
+    never lost because a copy or a forgery of it appeared beside it.
     """
     journal_dir = Path(journal_dir)
     for stray in stray_files(journal_dir):
@@ -48,39 +48,72 @@ def load_journal(con: duckdb.DuckDBPyConnection, journal_dir) -> int:
     for p in files:
         by_id.setdefault(event_id_of(p), []).append(p)
     known = {r[0] for r in con.execute("SELECT event_id FROM review_events").fetchall()}
+    stored = _stored_events(con, [i for i, paths in by_id.items() if len(paths) > 1 and i in known])
     events = []
     for event_id, paths in by_id.items():
         if len(paths) > 1:
-            paths = _one_content(journal_dir, event_id, paths)
-        if not paths or event_id in known:
-            continue
-        try:
-            events.append(read_event(paths[0]))
-        except (OSError, ValueError, TypeError) as exc:
-            quarantine(journal_dir, paths[0], f"{paths[0].name}: not a valid review event: {exc}")
+            kept = _keep_one(journal_dir, event_id, paths, stored.get(event_id))
+        elif event_id in known:
+            continue  # the common case: loaded before, not read again
+        else:
+            try:
+                kept = read_event(paths[0])
+            except (OSError, ValueError, TypeError) as exc:
+                quarantine(journal_dir, paths[0], f"{paths[0].name}: not a valid review event: {exc}")
+                continue
+        if kept is not None and event_id not in known:
+            events.append(kept)
     insert_events(con, events)
     return len(events)
 
 
-def _one_content(journal_dir: Path, event_id: str, paths: list[Path]) -> list[Path]:
-    """Files sharing one event id: kept (as one) when they hold the same event, else all
-    quarantined, since which of them is genuine cannot be told from the files."""
-    contents = set()
+def _content(event: ReviewEvent) -> tuple:
+    """What an event says, whatever the spelling of its file (key order, spacing, time format)."""
+    return (*(getattr(event, f) for f in EVENT_COLUMNS if f != "created_at"), event.time().replace(tzinfo=None))
+
+
+def _stored_events(con: duckdb.DuckDBPyConnection, event_ids: list[str]) -> dict[str, tuple]:
+    """The content (``_content``) of the stored events with these ids."""
+    if not event_ids:
+        return {}
+    cols = [f for f in EVENT_COLUMNS if f != "created_at"]
+    rows = con.execute(
+        f"SELECT {', '.join(cols)}, created_at FROM review_events WHERE event_id IN (SELECT unnest(?))",
+        [event_ids],
+    ).fetchall()
+    return {r[0]: tuple(r) for r in rows}
+
+
+def _keep_one(journal_dir: Path, event_id: str, paths: list[Path], stored: tuple | None) -> ReviewEvent | None:
+    """Of the files sharing one event id, the event to keep; every other file is quarantined
+    with a reason naming the file that was kept.
+
+    Invalid files are quarantined as any invalid file. Of the valid ones, the one the warehouse
+    already holds is kept (it was loaded before the others appeared, so a replay and the
+    warehouse agree); else the one written first: earliest recorded time, then file name.
+    Copies with the same content are one event, so nothing is lost; a file with the same id but
+    other content decides nothing, and its reason says so.
+    """
+    valid: list[tuple[ReviewEvent, Path]] = []
     for p in paths:
         try:
-            contents.add(json.dumps(json.loads(p.read_text(encoding="utf-8")), sort_keys=True))
-        except (OSError, ValueError):
-            contents.add(f"unreadable:{p.name}")
-    if len(contents) == 1:
-        return paths[:1]
-    names = ", ".join(p.name for p in paths)
-    for p in paths:
-        quarantine(
-            journal_dir,
-            p,
-            f"{p.name}: event id {event_id!r} is held by {len(paths)} files of different content ({names})",
-        )
-    return []
+            valid.append((read_event(p), p))
+        except (OSError, ValueError, TypeError) as exc:
+            quarantine(journal_dir, p, f"{p.name}: not a valid review event: {exc}")
+    if not valid:
+        return None
+    valid.sort(key=lambda vp: (stored is None or _content(vp[0]) != stored, vp[0].time(), vp[1].name))
+    keeper, kept_file = valid[0]
+    for event, p in valid[1:]:
+        if _content(event) == _content(keeper):
+            why = f"{p.name}: a second copy of event {event_id!r}; the event is kept, from {kept_file.name}"
+        else:
+            why = (
+                f"{p.name}: event id {event_id!r} is also held by {kept_file.name} with different content; "
+                f"{kept_file.name} was written first and is kept, this file decides nothing"
+            )
+        quarantine(journal_dir, p, why)
+    return keeper
 
 
 def insert_events(con: duckdb.DuckDBPyConnection, events: list[ReviewEvent]) -> None:

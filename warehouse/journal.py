@@ -42,6 +42,10 @@ class ReviewEvent:
     created_at: str  # ISO 8601, UTC, microseconds
     origin: str = "cli"
 
+    def time(self) -> datetime:
+        """The event's recorded time, aware UTC."""
+        return _parse_time(self.created_at)
+
     def to_json(self) -> str:
         return json.dumps(asdict(self), ensure_ascii=False, sort_keys=True)
 

@@ -118,14 +118,83 @@ def test_a_file_that_is_not_json_is_named_not_skipped(wh):
     assert "not JSON" in reasons[bad.name] and "not a review event file" in reasons[stray.name]
 
 
-def test_two_files_with_one_event_id_and_different_content_are_both_quarantined(wh):
-    a = _drop(wh, _event(event_id="twin0001", decision="confirmed"), name="20250101T000000000000Z-twin0001.json")
-    b = _drop(wh, _event(event_id="twin0001", decision="rejected"), name="20250102T000000000000Z-twin0001.json")
-    with wh.write():
-        pass
-    assert _decision(wh) == []
-    named = [q for q in quarantined(wh.journal_dir) if "2 files of different content" in q["reason"]]
-    assert sorted(Path(q["file"]).name for q in named) == sorted([a.name, b.name])
+def _shown(wh: Warehouse) -> list[tuple]:
+    """The standing decisions and stored events as a user sees them (`labwatch sql`), after a
+    write command (`score`) has loaded the journal."""
+    assert invoke("score", "--db", wh.path).exit_code == 0
+    decisions = invoke_json("sql", "select decision, reviewer, event_id from decisions", "--db", wh.path)
+    reviews = invoke_json("sql", "select review_id, decision from reviews order by review_id", "--db", wh.path)
+    return [tuple(r.values()) for r in decisions["rows"]], [tuple(r.values()) for r in reviews["rows"]]
+
+
+def _status_reasons(wh: Warehouse) -> dict[str, str]:
+    status = invoke_json("status", "--db", wh.path, "--no-models")
+    return {Path(q["file"]).name: q["reason"] for q in status["journal_quarantined"]}
+
+
+def test_copies_of_one_event_are_one_event_and_the_decision_is_kept(wh):
+    event = _event(event_id="twin0001", decision="confirmed")
+    a = _drop(wh, event, name="20250101T000000000000Z-twin0001.json")
+    b = wh.journal_dir / "20250101T000000000001Z-twin0001.json"
+    shutil.copyfile(a, b)  # byte-identical
+    respelled = json.dumps(dict(reversed(event.items())), indent=2).replace(".000000Z", "+00:00")
+    c = _drop(wh, respelled, name="20250101T000000000002Z-twin0001.json")  # same content, other spelling
+    assert _shown(wh) == ([("confirmed", "mallory", "twin0001")], [("twin0001", "confirmed")])
+    assert [p.name for p in list_event_files(wh.journal_dir)] == [a.name]
+    reasons = _status_reasons(wh)
+    assert set(reasons) == {b.name, c.name}
+    assert all("second copy of event 'twin0001'" in r and a.name in r for r in reasons.values())
+
+
+def test_one_event_id_with_different_content_keeps_the_one_written_first(wh):
+    # file names in the opposite order of the recorded times: the recorded time decides
+    first = _drop(
+        wh,
+        _event(event_id="twin0002", decision="rejected", created_at="2025-01-01T00:00:00.000000Z"),
+        name="20250105T000000000000Z-twin0002.json",
+    )
+    later = _drop(
+        wh,
+        _event(event_id="twin0002", decision="confirmed", created_at="2025-01-03T00:00:00.000000Z"),
+        name="20250102T000000000000Z-twin0002.json",
+    )
+    broken = _drop(
+        wh,
+        _event(event_id="twin0002", credit=7.0, created_at="2024-01-01T00:00:00.000000Z"),
+        name="20240101T000000000000Z-twin0002.json",
+    )
+    assert _shown(wh) == ([("rejected", "mallory", "twin0002")], [("twin0002", "rejected")])
+    assert first.exists() and not later.exists() and not broken.exists()
+    reasons = _status_reasons(wh)
+    assert "outside 0..1" in reasons[broken.name]
+    assert "different content" in reasons[later.name] and f"{first.name} was written first" in reasons[later.name]
+    table = invoke("status", "--db", wh.path, "--no-models")
+    assert later.name in " ".join(table.stderr.split())
+
+
+def test_same_time_different_content_is_decided_by_file_name(wh):
+    a = _drop(wh, _event(event_id="twin0003", decision="rejected"), name="20250101T000000000000Z-twin0003.json")
+    b = _drop(wh, _event(event_id="twin0003", decision="confirmed"), name="20250101T000000000001Z-twin0003.json")
+    assert _shown(wh)[0] == [("rejected", "mallory", "twin0003")]
+    assert a.exists() and not b.exists() and a.name in _status_reasons(wh)[b.name]
+
+
+def test_a_twin_of_a_loaded_decision_never_replaces_it(wh, tmp_path):
+    match_id = _match_id(wh)
+    assert invoke("review", "confirm", match_id, "--reviewer", "ana", "--db", wh.path).exit_code == 0
+    (real,) = list_event_files(wh.journal_dir)
+    stored = json.loads(real.read_text(encoding="utf-8"))
+    # a forged file claiming the same id, an earlier time and the opposite decision
+    forged = _drop(
+        wh,
+        {**stored, "decision": "rejected", "reviewer": "mallory", "created_at": "2020-01-01T00:00:00.000000Z"},
+        name=f"20200101T000000000000Z-{stored['event_id']}.json",
+    )
+    assert _shown(wh)[0] == [("confirmed", "ana", stored["event_id"])]
+    assert real.exists() and not forged.exists() and real.name in _status_reasons(wh)[forged.name]
+    fresh = seeded_warehouse(tmp_path / "fresh" / "w.duckdb", texts=(TEXT,))
+    shutil.copytree(wh.journal_dir, fresh.journal_dir)
+    assert _shown(fresh)[0] == [("confirmed", "ana", stored["event_id"])]
 
 
 def test_a_file_whose_name_and_content_disagree_is_quarantined(wh):
