@@ -253,6 +253,8 @@ _CONDITION = re.compile(
     r"\b(?:unless|if|provided that|providing that|except|subject to|only (?:if|when)|in the event that|"
     r"to the extent|where (?:feasible|possible|practicable|appropriate|necessary|reasonable)|"
     r"when (?:feasible|possible|practicable|appropriate)|as (?:appropriate|feasible|needed|necessary)|"
+    r"as (?:necessity|necessities|circumstances|conditions) (?:dictates?|requires?|warrants?|permits?)|"
+    r"at (?:our|its|the company's) (?:sole )?discretion|"
     r"assuming|whenever|insofar as)\b[^,;.:]*",
     re.IGNORECASE,
 )

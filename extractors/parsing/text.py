@@ -432,7 +432,9 @@ def page_lines(lines: Sequence[str]) -> list[tuple[str, int | None]]:
     Without markers every line has page None and nothing else changes. With them: the marker
     lines go, and page numbers and running headers or footers at the edges of pages are
     blanked, so a paragraph that a page break cut goes on across them
-    (``continues_across_blank``), on the page where it starts.
+    (``continues_across_blank``), on the page where it starts. Footnotes at the foot of a page
+    (``_footnote_lines``) move out of the running text to the end, each a paragraph on its page,
+    so that a sentence they interrupted is joined again.
     """
     if not any(_PAGE_MARK.match(ln) for ln in lines):
         return [(ln, None) for ln in lines]
@@ -444,12 +446,52 @@ def page_lines(lines: Sequence[str]) -> list[tuple[str, int | None]]:
         else:
             pages[-1][1].append(ln)
     recurring = _recurring_edges([body for _, body in pages])
-    for _, body in pages:
+    notes: list[tuple[str, int | None]] = []
+    for page, body in pages:
         for k in _edge_indices(body):
             s = body[k].strip()
             if _PAGE_NUMBER.match(s) or _edge_key(s) in recurring:
                 body[k] = ""
-    return [(ln, page) for page, body in pages for ln in body]
+        for k in _footnote_lines(body):
+            notes.append((body[k], page))
+            body[k] = ""
+            if k + 1 >= len(body) or not body[k + 1].strip():
+                notes.append(("", page))  # each footnote stays a paragraph of its own
+    return [(ln, page) for page, body in pages for ln in body] + [("", None), *notes]
+
+
+# A footnote as transcribed at a page's foot: "9 The title of a paper" or "2 Following ...",
+# after a blank line, its number referenced on the page as a marker glued to a word
+# ("hierarchy9", "analysis2 has", "outputs.5").
+_FOOTNOTE_START = re.compile(r"^\s*(\d{1,2})\s+[A-Z\"\u201c(\[]")
+
+
+def _footnote_lines(body: Sequence[str]) -> list[int]:
+    """Indices of the lines of the footnotes at the foot of a page ``body`` (furniture already
+    blanked): the last paragraphs of the page, each starting with a number that the page's
+    text above references as a footnote marker."""
+    paragraphs: list[list[int]] = []
+    for k, ln in enumerate(body):
+        if not ln.strip():
+            if paragraphs and paragraphs[-1]:
+                paragraphs.append([])
+            continue
+        if not paragraphs:
+            paragraphs.append([])
+        paragraphs[-1].append(k)
+    paragraphs = [p for p in paragraphs if p]
+    found: list[int] = []
+    while len(paragraphs) > 1:
+        first = paragraphs[-1][0]
+        m = _FOOTNOTE_START.match(body[first])
+        if not m or len(paragraphs[-1]) > 4:
+            break
+        above = " ".join(body[k] for p in paragraphs[:-1] for k in p)
+        marker = re.compile(rf"(?:(?<=[A-Za-z)\]\u201d\u2019])|(?<=[A-Za-z)][.,;:])){m.group(1)}(?=[\s.,;:)]|$)")
+        if not marker.search(above):
+            break
+        found[:0] = paragraphs.pop()
+    return found
 
 
 def _edge_indices(body: Sequence[str]) -> list[int]:

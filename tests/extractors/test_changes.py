@@ -191,6 +191,12 @@ def test_a_file_compared_with_itself_has_no_change(name):
             "strengthened",
             "condition dropped: 'where feasible'",
         ),
+        (
+            "We may share unredacted reports with qualified external testers.",
+            "As circumstances dictate, we may share unredacted reports with qualified external testers.",
+            "weakened",
+            "condition added: 'as circumstances dictate'",
+        ),
         ("We will red-team frontier models.", "We will red-team all models.", "widened", None),
         (
             "Models are red-teamed by our staff.",

@@ -197,6 +197,47 @@ def test_page_markers_give_pages_drop_furniture_and_rejoin_a_cut_paragraph():
     assert doc.n_pages == 3
 
 
+FOOTNOTED = """[[page 1]]
+
+Our testing partners are listed in the annex.3 Each partner receives access to a model at least
+four weeks before
+
+3 Partners are chosen under the Vetting Procedure of 2026, which the board approves.
+4 Lists of this kind are updated quarterly.
+
+Harbor Labs Policy
+
+[[page 2]]
+
+Harbor Labs Policy
+
+its public release. A numbered list follows.
+
+2 Items in it are not footnotes: nothing above refers to them.
+
+Harbor Labs Policy
+
+[[page 3]]
+
+Harbor Labs Policy
+
+The end.
+"""
+
+
+def test_footnotes_at_a_page_foot_leave_the_running_text_and_keep_their_page():
+    doc = parse_document(FOOTNOTED.encode(), source="notes.txt", kind="text")
+    texts = [b.text for b in doc.blocks]
+    # the sentence the footnote interrupted is one paragraph again, with no footnote inside
+    joined = next(t for t in texts if t.startswith("Our testing partners"))
+    assert "four weeks before its public release." in joined and "Vetting" not in joined
+    # the footnote is kept, as a paragraph of its own on the page it was on
+    note = next(b for b in doc.blocks if b.text.startswith("3 Partners are chosen"))
+    assert note.page == 1 and "4 Lists of this kind are updated quarterly." in note.text
+    # a numbered paragraph that nothing references stays where it was
+    assert texts.index("2 Items in it are not footnotes: nothing above refers to them.") < texts.index("The end.")
+
+
 def test_text_without_page_markers_has_no_pages():
     doc = parse_document(b"We will test models.\n\n1\n\nWe publish results.", source="plain.txt", kind="text")
     assert [b.text for b in doc.blocks] == ["We will test models.", "1", "We publish results."]
