@@ -485,6 +485,14 @@ def content_reasons(a: str, b: str) -> list[Reason]:
         text = " ".join(t for t in run if t not in _PUNCT)
         if _EXAMPLE.match(text):
             continue  # an example given or withdrawn illustrates; it does not set the coverage
+        qualifier = run[0] in _RELATIVE and (lo == 0 or tokens[lo - 1] != ",")
+        if qualifier:
+            # a restrictive relative clause ("models which pose severe risks") limits what it
+            # follows: dropping it widens the obligation, adding it narrows
+            sign = 1 if op == "delete" else -1
+            verb = "dropped" if op == "delete" else "added"
+            reasons.append(Reason("content", sign, f"qualifier {verb}: '{_clip(text)}'", "scope"))
+            continue
         if op == "insert":
             if not around & _ENUMERATION or _LOOSENING_START.search(text) or _HEDGE.search(text):
                 continue
@@ -500,6 +508,7 @@ _TOKEN = re.compile(r"[a-z0-9]+(?:[-'][a-z0-9]+)*|[,;:.]")
 _PUNCT = frozenset(",;:.")
 _ENUMERATION = frozenset({",", ";", "and", "or", "including"})
 _EXAMPLE = re.compile(r"^(?:for example|for instance|e g|eg|i e|such as|like)\b")
+_RELATIVE = frozenset({"which", "who", "whose", "whom"})
 
 
 def _named(run: list[str], text: str) -> bool:

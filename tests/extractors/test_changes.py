@@ -197,6 +197,18 @@ def test_a_file_compared_with_itself_has_no_change(name):
             "weakened",
             "condition added: 'as circumstances dictate'",
         ),
+        (
+            "We will decline requests for help with attacks which target critical infrastructure operators.",
+            "We will decline requests for help with attacks.",
+            "strengthened",
+            "qualifier dropped: 'which target critical infrastructure operators'",
+        ),
+        (
+            "We will run external red-teaming on models.",
+            "We will run external red-teaming on models which we release to the public.",
+            "weakened",
+            "qualifier added: 'which we release to the public'",
+        ),
         ("We will red-team frontier models.", "We will red-team all models.", "widened", None),
         (
             "Models are red-teamed by our staff.",
