@@ -9,7 +9,10 @@ combines:
 - lexical/numeric cues from the rubric (regexes such as "every \\d+ months", "anonymous");
 - a penalty when the passage is closer to a near-miss (the criterion's negatives, rejected
   reviews, the rubric's off-topic background) than to the criterion;
-- a mild prior from commitment features (never a filter: disclosures count too).
+- a mild prior from commitment features (never a filter: disclosures count too);
+
+less a share of the passage's mean score over all criteria, so that what is suggested is what
+the passage is about in particular, on a scale that does not shift with a lab's prose.
 
 A criterion is suggested when its score passes its threshold and is close to the passage's
 best (a ``calibration.Calibration``: the rubric's defaults, or one fitted on reviews).
@@ -39,7 +42,7 @@ from labwatch.extractors.matching.embeddings import Embedder
 from labwatch.extractors.matching.rubric import Criterion, Rubric
 from labwatch.extractors.records import Features, Passage, Suggestion, normalize_text, text_hash
 
-MATCHER_VERSION = "matcher-2026.12.3"  # .3: suggestions carry a probability
+MATCHER_VERSION = "matcher-2026.12.4"  # .4: centred score, stronger cues
 
 # Embedded rubric texts per (rubric, embedder): a new Matcher (one per CV fold) reuses them.
 _REFERENCE_VECTORS: dict[tuple, np.ndarray] = {}
@@ -84,16 +87,20 @@ class LabeledExample:
 class MatcherConfig:
     """Weights of the score's parts and the shared default threshold."""
 
-    threshold: float = 0.62
+    threshold: float = 0.55
     top_k: int = 3
     w_max: float = 0.55
     w_top2: float = 0.30
     w_desc: float = 0.15
     w_context: float = 0.10
-    cue_bonus: float = 0.08
+    cue_bonus: float = 0.12
     cue_cap: int = 2
     w_penalty: float = 0.6
     commitment_prior: float = 0.02
+    # less this share of the passage's mean score over all criteria: a passage worded like
+    # the rubric in general (or a lab whose prose sits closer to every exemplar) is not
+    # evidence for any criterion in particular, and the offset varies from lab to lab
+    w_center: float = 0.3
     min_labels_to_calibrate: int = 3
     rel_margin: float = 0.12  # suggest only criteria within this margin of the passage's best
     learned_discount: float = 0.0  # confirmed texts count as exemplars, less this much similarity
@@ -259,6 +266,12 @@ class Matcher:
             sims = vectors @ bank.vectors.T
             learned_sims = sims[:, bank.n_rubric :]
             learned_sims[learned_sims < self._learned_floor] = -1.0
+            # a reviewer confirmed this very statement: that outweighs the rubric's cues
+            reviewed = (
+                learned_sims.max(axis=1) >= cfg.duplicate_similarity
+                if learned_sims.shape[1] and not exclude_self
+                else np.zeros(n, bool)
+            )
             sims[:, bank.n_rubric :] -= cfg.learned_discount
             if exclude_self:
                 sims[:, bank.n_rubric :] = np.where(
@@ -294,7 +307,7 @@ class Matcher:
             # each cue that fires, named by the words it found (a reviewer reads words, not regexes)
             hits = [[m.group(0).strip() for _, rx in self._cues[c.id] if (m := rx.search(t))] for t in texts]
             n_hits = np.array([min(len(h), cfg.cue_cap) for h in hits], dtype=np.float32)
-            scores[:, j] = sem + ctx + cfg.cue_bonus * n_hits + prior - penalty
+            scores[:, j] = sem + ctx + cfg.cue_bonus * (n_hits + cfg.cue_cap * reviewed) + prior - penalty
             parts[:, j, :7] = np.stack(
                 [s_rubric, s_desc, s_learned, np.minimum(n_hits, 1.0), neg - s_max, prior, ctx], axis=1
             )
@@ -303,6 +316,7 @@ class Matcher:
                     bank, int(best[i]), float(s_max[i]), hits[i], float(penalty[i]), float(ctx[i])
                 )
         if n:
+            scores -= cfg.w_center * scores.mean(axis=1, keepdims=True)
             parts[:, :, 7] = scores - scores.max(axis=1, keepdims=True)
         return scores, parts, whys
 
