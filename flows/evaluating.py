@@ -54,13 +54,17 @@ def _record_labels(wh, rows: list[dict], matcher, embedder) -> int:
                     R.ref_from_text(lab, doc, r["text"], c), reviewer="eval", decision="confirmed", origin="eval"
                 )
             )
-        for c in p.suggested:
-            if c not in gold:
-                events.append(
-                    R.new_event(
-                        R.ref_from_text(lab, doc, r["text"], c), reviewer="eval", decision="rejected", origin="eval"
-                    )
+        rejected = [c for c in p.suggested if c not in gold]
+        if not gold and not rejected and p.ranked:
+            # a gold row is fully judged: "no criterion" is recorded as its top criterion
+            # rejected, as `--cv lab` does, so the learner sees passages nothing applies to
+            rejected = [p.ranked[0]]
+        for c in rejected:
+            events.append(
+                R.new_event(
+                    R.ref_from_text(lab, doc, r["text"], c), reviewer="eval", decision="rejected", origin="eval"
                 )
+            )
     R.record_events(wh, events)
     return len(events)
 
