@@ -81,6 +81,8 @@ def test_passive_and_present_tense_practice_are_commitments():
         ("To measure risk transparently, qAI utilizes public benchmarks.", "utilizes"),
         ("NorthWind\u2019s models refuse requests that show intent to cause mass harm.", "refuse"),
         ("qAI works with government bodies and academic researchers to find bottlenecks.", "works"),
+        ("qAI references standards such as the Open Safety Charter and shared audit guides.", "references"),
+        ("qAI adheres to the incident rules of its national regulator.", "adheres"),
     ],
 )
 def test_a_lab_named_with_inner_capitals_states_its_own_practice(text, verb):
