@@ -380,6 +380,11 @@ def _verb_decision(w, p, subj, subj_t, sentence) -> _Decision | None:
             return _Decision("commitment", f"{v} {nv}", f"'{v} {nv}' with subject '{who}'", neg, True)
         if nv in HEDGE_PARTICIPLES or nv in HEDGE_VERBS:
             return _Decision("hedge", f"{v} {nv}", f"hedge '{v} {nv}'", neg, True)
+        after = w[_next_content(w, r + 1)] if nv == "to" and _next_content(w, r + 1) < len(w) else ""
+        if cls == "first" and after in VERB_BASE:
+            # "Our most basic safeguard is to train ...", "Our approach is to test ...": the lab
+            # states what it does
+            return _Decision("commitment", f"{v} to {after}", f"the lab states its practice: '{v} to {after}'", neg)
         if nv in DEFINING:
             return _Decision("description", None, f"'{v} {nv}': a definition", neg)
         if _is_participle(nv):
@@ -577,7 +582,7 @@ def _tokens(doc) -> tuple[list[str], list[str], list[str]]:
 def _analyse(doc) -> tuple[_Decision, tuple[str, ...]]:
     """Passage decision (any committing sentence makes it a commitment) and its conditions."""
     w, t, ws = _tokens(doc)
-    decisions = [_sentence_decision(w[a:b], t[a:b]) for a, b in token_sentences(t)]
+    decisions = [_sentence_decision(w[a:b], t[a:b]) for s in token_sentences(t) for a, b in _semicolon_parts(w, *s)]
     decision = next((d for d in decisions if d.category == "commitment"), None)
     if decision is None:
         for cat in ("hedge", "recommendation", "description"):
@@ -585,6 +590,14 @@ def _analyse(doc) -> tuple[_Decision, tuple[str, ...]]:
             if decision is not None:
                 break
     return decision or _NONE, extract_conditions(w, t, ws)
+
+
+def _semicolon_parts(w: list[str], a: int, b: int) -> list[tuple[int, int]]:
+    """A sentence split where a semicolon opens a clause of the lab's own ("...; we will publish
+    ..."): each part is decided alone, so a hedge in the first does not govern the second."""
+    cuts = [i for i in range(a + 1, b - 1) if w[i] == ";" and w[i + 1] in {"we", "our"}]
+    bounds = [a, *(i + 1 for i in cuts), b]
+    return [(x, (y - 1) if y != b else y) for x, y in zip(bounds, bounds[1:])]
 
 
 def _features(d: _Decision, conditions, numbers, why_prefix: str = "") -> Features:

@@ -279,3 +279,24 @@ def test_any_text_gives_one_features_record_each(texts):
         assert f.strength in {"firm", "hedged", "none"}
         assert f.category in {"commitment", "hedge", "description", "recommendation"}
         assert f.is_commitment == (f.category == "commitment")
+
+
+def test_a_clause_of_the_lab_after_a_semicolon_is_decided_on_its_own():
+    # a hedge in the first clause does not govern a firm promise after the semicolon
+    f = one("We may revise the list of tests; we will publish any material change within a month.")
+    assert f.is_commitment and f.modality == "will", f
+    assert not one("We may revise the list of tests; this list is not complete.").is_commitment
+
+
+@pytest.mark.parametrize(
+    "text, committed",
+    [
+        ("Our first safeguard is to screen requests for weapons content.", True),
+        ("Our approach is to test every model before release.", True),
+        ("Our goal is to reduce severe risks.", False),  # a goal, not a practice
+        ("Our mission is to understand the universe.", False),
+        ("The purpose of this section is to describe our tests.", False),
+    ],
+)
+def test_our_practice_stated_as_what_it_is_to_do(text, committed):
+    assert one(text).is_commitment is committed, one(text)
