@@ -79,10 +79,32 @@ def layout_blocks(pages: list[Page], rows_by_page: list[list[list[Segment]]]) ->
     """Blocks in reading order from each page's rows of cells (see ``pdf.page_rows``): running
     lines dropped, columns read in turn, tables, paragraphs, list items and headings."""
     rows_by_page = _drop_running_rows(pages, rows_by_page)
+    body = _body_size([r for rows in rows_by_page for r in rows])
     lines: list[Line] = []
+    notes: list[Line] = []
     for page, rows in zip(pages, rows_by_page):
-        lines.extend(_order_page(page, rows))
-    return _blocks_from_lines(lines)
+        ordered = _order_page(page, rows)
+        cut = _footnote_start(page, ordered, body)
+        lines.extend(ordered[:cut])
+        notes.extend(ordered[cut:])
+    return _blocks_from_lines(lines + notes)
+
+
+_NOTE_START_RE = re.compile(r"^\s*\d{1,2}(?:\s+|(?=[A-Z\"\u201c]))\S")
+
+
+def _footnote_start(page: Page, lines: list[Line], body: float) -> int:
+    """Where the footnotes at the foot of a page begin in its ``lines`` (``len(lines)`` when
+    there are none): the last lines of the page, set smaller than the body text in the lower
+    half of the page, the first of them opening with the note's number. They are read after
+    the running text (at the end of the document, on their page), so a sentence that runs on
+    to the next page is not cut by them."""
+    k = len(lines)
+    while k > 0 and lines[k - 1].size < 0.9 * body and lines[k - 1].top > 0.5 * page.height:
+        k -= 1
+    if k == len(lines) or k == 0 or not _NOTE_START_RE.match(lines[k].text):
+        return len(lines)
+    return k
 
 
 def _row_key(row: list[Segment]) -> str:

@@ -28,11 +28,12 @@ _SUP = re.compile(r"\^(\d{1,2})")
 
 
 class _PolicyPDF(FPDF):
-    def __init__(self, header: str | None, footer: str | None, numbers: bool) -> None:
+    def __init__(self, header: str | None, footer: str | None, numbers: bool, notes: dict | None = None) -> None:
         super().__init__(format="A4")
         self.core_fonts_encoding = "windows-1252"  # bullets and dashes in the core fonts
         self._header, self._footer, self._numbers = header, footer, numbers
-        self.set_auto_page_break(True, margin=20)
+        self._notes = notes or {}
+        self.set_auto_page_break(True, margin=32 if notes else 20)
 
     def header(self) -> None:
         if self._header:
@@ -42,6 +43,11 @@ class _PolicyPDF(FPDF):
             self.set_y(20)
 
     def footer(self) -> None:
+        note = self._notes.get(self.page_no() - 1)
+        if note:  # a footnote at the foot of the page, in small print above the footer
+            self.set_font("Helvetica", "", 8)
+            self.set_y(-28)
+            self.cell(0, 4, note, align="L")
         self.set_font("Helvetica", "", 9)
         if self._footer:
             self.set_y(-16)
@@ -62,13 +68,15 @@ def make_policy_pdf(
     title: str | None = None,
     user_password: str | None = None,
     column_ratio: float = 0.5,
+    footnotes: dict[int, str] | None = None,
 ) -> bytes:
     """PDF bytes for ``pages`` (see the module docstring); also written to ``path`` if given.
 
     ``user_password`` encrypts the file so it cannot be opened without it. ``column_ratio`` is
-    the left column's share of the text width on two-column pages.
+    the left column's share of the text width on two-column pages. ``footnotes`` maps a page
+    index to a footnote drawn in small print at that page's foot.
     """
-    pdf = _PolicyPDF(header, footer, footer_page_numbers)
+    pdf = _PolicyPDF(header, footer, footer_page_numbers, footnotes)
     if title:
         pdf.set_title(title)
     for index, items in enumerate(pages):

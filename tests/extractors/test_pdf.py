@@ -241,6 +241,20 @@ def test_paragraph_across_a_page_break_stays_one_block():
     assert follow.section == ("Review Duties", "2.1 Follow Up") and follow.page == 2
 
 
+def test_a_footnote_at_a_page_foot_does_not_cut_the_paragraph_that_runs_on():
+    sentences = [f"The oversight board will review finding number {n} before the next release." for n in range(70)]
+    sentences[2] = "The board follows the review guide^1 for each finding."
+    note = "1 Harbor Institute, Guide to Reviewing Model Findings, 2025."
+    data = make_policy_pdf(None, [["# Review Duties", " ".join(sentences), "We will keep logs."]], footnotes={0: note})
+    doc = parse_document(data, source="notes.pdf")
+    assert doc.n_pages >= 2
+    para = _block(doc, "finding number 0 ")
+    assert para.text == " ".join(sentences).replace("guide^1", "guide") and para.page == 1
+    kept = _block(doc, "Harbor Institute")
+    assert kept.text == note and kept.page == 1  # the footnote is kept, on its page
+    assert [b.text for b in doc.blocks].index(kept.text) > [b.text for b in doc.blocks].index("We will keep logs.")
+
+
 def test_single_page_small_print_at_the_edges_is_dropped():
     data = make_policy_pdf(
         None,
