@@ -136,8 +136,10 @@ def _status_reason(fa: Features, fb: Features) -> Reason | None:
 
 # --- negation -------------------------------------------------------------------------
 
+# "not limited to", "not only", "not just", "not exhaustive" widen what they qualify: no negation.
 _NEGATION = re.compile(
-    r"\b(?:not|never|cannot|no longer|neither|nor|no(?!\s+(?:later|more|less|fewer|sooner|earlier)\b))\b|n't\b",
+    r"\b(?:not(?!\s+(?:limited|only|just|exhaustive|an exhaustive|necessarily exhaustive)\b)|never|cannot|"
+    r"no longer|neither|nor|no(?!\s+(?:later|more|less|fewer|sooner|earlier)\b))\b|n't\b",
     re.IGNORECASE,
 )
 # Actions a lab promises *not* to take: negating them binds more, not less.

@@ -606,3 +606,15 @@ def test_a_synonym_swapped_does_not_hide_the_partners_dropped():
     change = classify_pair(old, new)
     assert change is not None and change.kind == "weakened", change
     assert change.dimensions.get("actor") == -1 and "actor dropped: 'with government bodies" in change.reason
+
+
+def test_not_limited_to_widens_and_is_no_negation():
+    old = stmt("We will test models for risks including cyber offence and biology.")
+    new = stmt("We will test models for risks including, but not limited to, cyber offence and biology.")
+    change = classify_pair(old, new)
+    assert change is None or (change.kind != "weakened" and "negation" not in change.reason), change
+    # a real negation still counts
+    dropped = classify_pair(
+        stmt("We will not deploy models above the threshold."), stmt("We will deploy models above the threshold.")
+    )
+    assert dropped is not None and dropped.kind == "weakened" and "negation removed" in dropped.reason
