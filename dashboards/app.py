@@ -13,6 +13,7 @@ import streamlit as st
 from labwatch.dashboards import data
 from labwatch.dashboards.views import changes, history, review, runs, scores
 from labwatch.warehouse.exceptions import WarehouseBusy, WarehouseError
+from labwatch.warehouse.lakeurl import redact
 
 PAGES = {
     "Review queue": review.show,
@@ -31,11 +32,11 @@ def main() -> None:
         st.title("labwatch")
         page = st.radio("Page", list(PAGES), key="page")
         st.text_input("Reviewer name", key="reviewer", placeholder="required to decide")
-        st.caption(f"Warehouse: {path}")
+        st.caption(f"Warehouse: {redact(path)}")
         if st.button("Refresh data", key="refresh"):
             st.cache_data.clear()
     if not Path(path).exists():
-        st.error(f"No warehouse at {path}: run `labwatch run` first, or pass `--db` to `labwatch dashboard`.")
+        st.error(f"No warehouse at {redact(path)}: run `labwatch run` first, or pass `--db` to `labwatch dashboard`.")
         return
     try:
         PAGES[page](path)

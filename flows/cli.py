@@ -14,7 +14,7 @@ from pathlib import Path
 import typer
 from rich.markup import escape
 
-from labwatch.flows.output import err, fail, out, print_csv, print_json, print_table, shorten
+from labwatch.flows.output import err, fail, out, print_csv, print_json, print_table, shorten, shown_db
 
 app = typer.Typer(
     add_completion=False,
@@ -113,7 +113,7 @@ def missing_warehouse_message(db: Path) -> str:
     """Why there is no warehouse at ``db``, and the --db to use when the demo warehouse (the one
     `labwatch run` writes from the bundled corpus) exists and is not the one asked for."""
     if str(db).startswith("ducklake:"):
-        return f"{db}: no labwatch warehouse in this DuckLake yet (run `labwatch run --db ...` to create it)"
+        return f"{shown_db(db)}: no labwatch warehouse in this DuckLake yet (run `labwatch run --db ...` to create it)"
     if DEMO_DB.exists() and db.resolve() != DEMO_DB.resolve():
         return (
             f"{db}: no warehouse here yet; `labwatch run` on the bundled corpus wrote {DEMO_DB}: "
@@ -234,12 +234,12 @@ def _print_run_summary(summary: dict, db: Path, fmt: Fmt, *, command: str = "run
 
     with Warehouse(db).read() as con:
         counts = view_counts(con)
-    summary = {**summary, "db": str(db), "views": counts}
+    summary = {**summary, "db": shown_db(db), "views": counts}
     if fmt == Fmt.json:
         print_json(summary)
     else:
         print_table(
-            f"labwatch {command} -> {db}",
+            f"labwatch {command} -> {shown_db(db)}",
             ["docs", "unchanged", "new versions", "re-derived", "failed", "passages", "encoded", "s"],
             [
                 [
@@ -1014,7 +1014,7 @@ def crawl(
         print_json(summary.as_dict())
     else:
         print_table(
-            f"labwatch crawl -> {db}",
+            f"labwatch crawl -> {shown_db(db)}",
             ["sources", "fetched", "unchanged", "new versions", "archived", "failed", "seconds"],
             [
                 [

@@ -14,6 +14,8 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from labwatch.warehouse.lakeurl import redact
+
 # markup off: what is printed is mostly untrusted text (document passages, reviewer names, file
 # names, criterion ids in brackets), which rich would otherwise read as styles and hyperlinks.
 # A caller that styles passes markup=True and escapes what it interpolates.
@@ -57,9 +59,15 @@ def print_csv(columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
 
 
 def fail(message: str, code: int = 1) -> None:
-    """A one-line reason on stderr and a non-zero exit, never a traceback."""
-    err.print(f"[red]error:[/red] {escape(message)}", markup=True, soft_wrap=True)
+    """A one-line reason on stderr and a non-zero exit, never a traceback. A password of a
+    DuckLake address the message may echo is redacted (``lakeurl.redact``)."""
+    err.print(f"[red]error:[/red] {escape(redact(message))}", markup=True, soft_wrap=True)
     raise SystemExit(code)
+
+
+def shown_db(db) -> str:
+    """A warehouse address as printed: a DuckLake address without its password."""
+    return redact(db)
 
 
 def shorten(text: str | None, n: int = 140) -> str:

@@ -10,10 +10,40 @@ configure_prefect_env()
 
 from prefect import flow, task  # noqa: E402
 from prefect.cache_policies import NO_CACHE  # noqa: E402
+from pydantic import SecretStr  # noqa: E402
 
 from labwatch.flows import models  # noqa: E402
 from labwatch.flows.run import deriver_for, plan_batches, run_corpus  # noqa: E402
 from labwatch.warehouse.db import Warehouse  # noqa: E402
+from labwatch.warehouse.lakeurl import LakeAddressError, has_secret, redact  # noqa: E402
+
+
+class Address(SecretStr):
+    """A warehouse address as a flow parameter: the flow gets it whole, while Prefect's API
+    database and UI get it with its password redacted (Prefect stores a flow run's parameters
+    and shows a pydantic secret by its ``str``)."""
+
+    def _display(self) -> str:
+        return redact(self.get_secret_value())
+
+
+def as_parameter(db: str) -> str | Address:
+    """``db`` as a flow run of this process should get it (an ``Address`` when it holds a password)."""
+    return Address(db) if has_secret(db) else db
+
+
+def plain(db) -> str:
+    return db.get_secret_value() if isinstance(db, SecretStr) else str(db)
+
+
+def refuse_stored_secret(db: str, what: str) -> None:
+    """A deployment's parameters are stored and sent to workers as given, so a password in the
+    address would be kept in Prefect's database: refused, pointing to libpq's own ways."""
+    if has_secret(db):
+        raise LakeAddressError(
+            f"{db}: {what} stores the address in Prefect's database: take password= out of it and give "
+            "the password to libpq on each machine (~/.pgpass or PGPASSWORD)"
+        )
 
 
 @task(name="derive-batch", cache_policy=NO_CACHE, retries=0)
@@ -61,6 +91,7 @@ def run_flow(
     """
     from prefect.runtime import flow_run
 
+    db = plain(db)
     summary = run_corpus(
         Path(corpus),
         Warehouse(db),
@@ -102,7 +133,7 @@ def run_with_prefect(
     deriver.warm()  # and this process loads the embedding model
     if server is not None:
         server.join()
-    return run_flow(str(corpus), str(db), model=model, progress=progress, labs=labs)
+    return run_flow(str(corpus), as_parameter(str(db)), model=model, progress=progress, labs=labs)
 
 
 def start_temporary_api() -> None:
@@ -114,6 +145,7 @@ def start_temporary_api() -> None:
 
 def serve_crawl(*, cron: str, sources: Path | None, db: Path, allow_private: bool = False) -> None:
     """Serve the crawl flow as a deployment on a cron schedule (needs PREFECT_API_URL)."""
+    refuse_stored_secret(str(db), "a schedule")
     crawl_flow.serve(
         name="labwatch-crawl",
         cron=cron,

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from labwatch.warehouse.lakeurl import redact
+
 
 def _model_checks() -> dict[str, str]:
     out = {}
@@ -30,7 +32,7 @@ def collect_status(db: Path, *, check_models: bool = True) -> dict:
     from labwatch.warehouse.queries import last_run, schema_version, view_counts
 
     wh = Warehouse(db)
-    info: dict = {"db": str(db), "exists": wh.exists}
+    info: dict = {"db": redact(db), "exists": wh.exists}
     if info["exists"]:
         with wh.read() as con:
             info["schema_version"] = schema_version(con)

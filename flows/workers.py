@@ -67,6 +67,9 @@ def run_split(
     from prefect import get_client
     from prefect.deployments import run_deployment
 
+    from labwatch.flows.prefect_flows import refuse_stored_secret
+
+    refuse_stored_secret(db, "a run on workers")
     start = time.monotonic()
     submitted = [
         (g, run_deployment(deployment, parameters={"corpus": str(corpus), "db": db, "labs": g}, timeout=0))

@@ -19,7 +19,7 @@ from pathlib import Path
 import duckdb
 
 from labwatch.warehouse.exceptions import WarehouseBusy, WarehouseError
-from labwatch.warehouse.lakeurl import LakeAddress, LakeAddressError
+from labwatch.warehouse.lakeurl import LakeAddress, LakeAddressError, redact
 
 LAKE_PREFIX = "ducklake:"
 CATALOG = "lake"
@@ -30,7 +30,11 @@ _CONFLICT_MARKERS = ("failed to commit", "conflict", "transactioncontext")
 
 
 class LakeError(WarehouseError):
-    """A DuckLake warehouse that cannot be opened or written as asked (named in the message)."""
+    """A DuckLake warehouse that cannot be opened or written as asked (named in the message,
+    with any password redacted: DuckDB's own messages echo the connection string)."""
+
+    def __init__(self, message: str):
+        super().__init__(redact(message))
 
 
 def address(url: str) -> LakeAddress:

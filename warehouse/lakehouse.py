@@ -39,6 +39,7 @@ from labwatch.warehouse.lakeconn import (
     attach_lock,
     take_turn,
 )
+from labwatch.warehouse.lakeurl import redact
 from labwatch.warehouse.schema import DEFAULT_TIMEOUT, lake_sql, migrations
 
 _roots: dict[tuple[int, str, str | None], duckdb.DuckDBPyConnection] = {}
@@ -93,10 +94,11 @@ class LakeWarehouse:
         return LakeWarehouse(self.url, timeout=timeout)
 
     def __repr__(self) -> str:
-        return f"LakeWarehouse({self.address.catalog_url!r})"
+        return f"LakeWarehouse({redact(self.address.catalog_url)!r})"
 
     def __str__(self) -> str:
-        return self.address.catalog_url
+        """The catalog's address as shown: without its password."""
+        return redact(self.address.catalog_url)
 
     @property
     def exists(self) -> bool:

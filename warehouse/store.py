@@ -21,6 +21,7 @@ import pyarrow as pa
 
 from labwatch.extractors.records import Features, Passage, Suggestion, make_match_id, text_hash
 from labwatch.warehouse.change_log import ChangeRow
+from labwatch.warehouse.lakeurl import redact
 from labwatch.warehouse.lineage import first_seen_stamp, version_order, version_sort_key
 from labwatch.warehouse.rows import insert_missing, insert_row_missing, replace_row, replace_rows
 
@@ -505,7 +506,8 @@ def start_run(con: duckdb.DuckDBPyConnection, kind: str, args: dict) -> str:
     run_id = "r_" + uuid.uuid4().hex[:16]
     con.execute(
         "INSERT INTO runs (run_id, kind, started_at, status, args) VALUES (?, ?, ?, 'running', ?)",
-        [run_id, kind, now(), json.dumps({**args, "_host": host, "_pid": os.getpid()}, default=str)],
+        # redacted: the runs table is read by anyone who can read the warehouse
+        [run_id, kind, now(), redact(json.dumps({**args, "_host": host, "_pid": os.getpid()}, default=str))],
     )
     return run_id
 

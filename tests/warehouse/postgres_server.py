@@ -52,8 +52,11 @@ class Server:
 
 
 @contextmanager
-def postgres():
-    """Start a server on a free loopback port, yield a ``Server``; stop and remove it after."""
+def postgres(password: str | None = None):
+    """Start a server on a free loopback port, yield a ``Server``; stop and remove it after.
+
+    With ``password``, user ``lab`` has it and every connection must give it (scram-sha-256);
+    without, connections are trusted."""
     bindir = _bin_dir()
     as_user: list[str] = []
     if os.geteuid() == 0:
@@ -65,14 +68,23 @@ def postgres():
         shutil.chown(root, "postgres")
     data, port = root / "data", _free_port()
 
+    env = {**os.environ, **({"PGPASSWORD": password} if password else {})}
+
     def run(*cmd: str) -> None:
-        done = subprocess.run([*as_user, *cmd], capture_output=True, text=True, timeout=120)
+        done = subprocess.run([*as_user, *cmd], capture_output=True, text=True, timeout=120, env=env)
         if done.returncode != 0:
             raise Unavailable(f"{Path(cmd[0]).name} failed: {(done.stderr or done.stdout).strip()[-300:]}")
 
     started = False
     try:
-        run(str(bindir / "initdb"), "-D", str(data), "-U", "lab", "--auth=trust", "-E", "UTF8")
+        auth = ["--auth=trust"]
+        if password:
+            pwfile = root / "pwfile"
+            pwfile.write_text(password + "\n", encoding="utf-8")
+            if as_user:
+                shutil.chown(pwfile, "postgres")
+            auth = ["--auth=scram-sha-256", f"--pwfile={pwfile}"]
+        run(str(bindir / "initdb"), "-D", str(data), "-U", "lab", *auth, "-E", "UTF8")
         run(
             str(bindir / "pg_ctl"), "-D", str(data), "-l", str(root / "log"), "-w",
             "-o", f"-h 127.0.0.1 -p {port} -k {root} -c fsync=off", "start",
