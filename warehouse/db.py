@@ -157,7 +157,18 @@ class Warehouse:
         config = duckdb_config()
         while True:
             try:
-                return duckdb.connect(str(self.path), read_only=read_only, config=config)
+                # The limit is SET on the connection, not given as connect() configuration:
+                # DuckDB refuses a second connection to one file in one process whose
+                # configuration differs, so a caller's plain duckdb.connect(path, read_only=True)
+                # beside a labwatch connection would fail.
+                con = duckdb.connect(str(self.path), read_only=read_only)
+                try:
+                    for name, value in config.items():
+                        con.execute(f"SET {name} = '{value}'")  # values checked by duckdb_config
+                except duckdb.Error:
+                    con.close()
+                    raise
+                return con
             except duckdb.Error as exc:
                 if not _is_lock_error(exc):
                     raise _open_error(self.path, exc, read_only) from exc

@@ -66,3 +66,18 @@ def test_a_value_duckdb_cannot_read_is_one_line_naming_the_variable(wh, monkeypa
         with wh.read():
             pass
     assert "\n" not in str(err.value)
+
+
+def test_a_plain_duckdb_reader_in_the_same_process_opens_beside_a_labwatch_connection(wh):
+    # a notebook that holds a labwatch connection and opens the file with duckdb itself
+    import duckdb
+
+    with wh.read() as con:
+        mine = duckdb.connect(str(wh.path), read_only=True)
+        try:
+            assert (
+                mine.execute("SELECT count(*) FROM versions").fetchone()
+                == con.execute("SELECT count(*) FROM versions").fetchone()
+            )
+        finally:
+            mine.close()
