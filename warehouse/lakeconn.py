@@ -158,8 +158,9 @@ def take_turn(cur: duckdb.DuckDBPyConnection, timeout: float) -> None:
 
 def connect_lake_read_only(url: str) -> duckdb.DuckDBPyConnection:
     """The lake attached read-only, for ad-hoc SQL (`labwatch sql`): no writes to the lake, no
-    file access outside its data folder (which DuckDB then allows reading and writing: a COPY TO
-    into it is not refused), no attaching, no extensions, configuration locked."""
+    file access outside its data folder, no extensions, configuration locked. DuckDB allows
+    writing into the data folder it may read, so ``sql.run_query`` checks every statement first
+    (``sql.check_lake_query``: COPY ... TO, EXPORT and ATTACH there are refused)."""
     where = address(url)
     con = duckdb.connect(config={"autoinstall_known_extensions": False, "autoload_known_extensions": False})
     try:

@@ -8,14 +8,14 @@ import json
 
 import pytest
 
-from tests.robustness.test_lake_secrets import SECRET, pg  # noqa: F401  (the password-only PostgreSQL)
+from tests.robustness.conftest import SECRET, pg_with_password  # noqa: F401  (the password-only PostgreSQL)
 
 from .conftest import invoke, invoke_json
 
 pytestmark = [pytest.mark.model, pytest.mark.slow]
 
 
-def test_a_lake_run_shows_and_stores_no_password(pg, tmp_path, monkeypatch, prefect_harness):  # noqa: F811
+def test_a_lake_run_shows_and_stores_no_password(pg_with_password, tmp_path, monkeypatch, prefect_harness):  # noqa: F811
     from prefect import get_client
     from prefect.settings import PREFECT_API_URL
 
@@ -23,7 +23,7 @@ def test_a_lake_run_shows_and_stores_no_password(pg, tmp_path, monkeypatch, pref
     corpus.mkdir(parents=True)
     (corpus / "policy.txt").write_text("# Policy\n\nWe will test every model for dangerous capabilities.\n")
     monkeypatch.setenv("PGPASSWORD", SECRET)  # createdb only
-    conninfo = pg.new_database()
+    conninfo = pg_with_password.new_database()
     monkeypatch.delenv("PGPASSWORD")
     lake = f"ducklake:postgres:{conninfo} password={SECRET} data_path={tmp_path / 'parquet'} home={tmp_path / 'home'}"
     monkeypatch.setenv("PREFECT_API_URL", PREFECT_API_URL.value())  # the harness's server: a flow run

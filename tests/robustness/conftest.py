@@ -146,3 +146,30 @@ def seeded_warehouse(path: Path, lab: str = "aurora-labs", texts: tuple[str, ...
         store.store_rubric(con, load_rubric().to_rows())
         store.store_version(con, version_record(lab, "policy", list(texts), title="Policy"))
     return wh
+
+
+SECRET = "Wq7-lake-Pw"  # the catalog's password: what must never be printed or stored
+
+
+@pytest.fixture(scope="session")
+def pg_with_password():
+    """A real PostgreSQL on loopback whose user ``lab`` must give the password ``SECRET``."""
+    from tests.warehouse.postgres_server import Unavailable, postgres
+
+    try:
+        with postgres(password=SECRET) as server:
+            yield server
+    except Unavailable as exc:
+        pytest.skip(f"PostgreSQL unavailable: {exc}")
+
+
+@pytest.fixture()
+def seeded_lake(pg_with_password, tmp_path, monkeypatch) -> str:
+    """A DuckLake warehouse holding one seeded version (``seeded_warehouse``), its data under
+    ``tmp_path/parquet``; its address carries the password."""
+    monkeypatch.setenv("PGPASSWORD", SECRET)  # createdb; taken away again below
+    conninfo = pg_with_password.new_database()
+    monkeypatch.delenv("PGPASSWORD")
+    url = f"ducklake:postgres:{conninfo} password={SECRET} data_path={tmp_path / 'parquet'} home={tmp_path / 'home'}"
+    seeded_warehouse(url)
+    return url

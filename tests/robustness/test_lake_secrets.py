@@ -13,9 +13,7 @@ import pytest
 
 from labwatch.warehouse.lakeurl import LakeAddress, default_home, has_secret, redact
 
-from .conftest import invoke, invoke_json, seeded_warehouse
-
-SECRET = "Wq7-lake-Pw"  # what must never be printed or stored
+from .conftest import SECRET, invoke, invoke_json
 
 
 @pytest.mark.parametrize(
@@ -55,27 +53,9 @@ def test_a_home_named_with_the_password_by_an_earlier_labwatch_is_adopted(tmp_pa
     assert home != old and not old.exists() and (home / "lake.journal" / "event.json").exists()
 
 
-@pytest.fixture(scope="module")
-def pg():
-    """A PostgreSQL whose user ``lab`` must give the password ``SECRET``."""
-    from tests.warehouse.postgres_server import Unavailable, postgres
-
-    try:
-        with postgres(password=SECRET) as server:
-            yield server
-    except Unavailable as exc:
-        pytest.skip(f"PostgreSQL unavailable: {exc}")
-
-
 @pytest.fixture()
-def lake(pg, tmp_path, monkeypatch) -> str:
-    """A lake holding one seeded version; its address carries the password."""
-    monkeypatch.setenv("PGPASSWORD", SECRET)  # createdb; taken away again below
-    conninfo = pg.new_database()
-    monkeypatch.delenv("PGPASSWORD")
-    url = f"ducklake:postgres:{conninfo} password={SECRET} data_path={tmp_path / 'parquet'} home={tmp_path / 'home'}"
-    seeded_warehouse(url)
-    return url
+def lake(seeded_lake) -> str:
+    return seeded_lake
 
 
 def _match_id(url: str) -> str:
@@ -132,7 +112,8 @@ def test_a_uri_address_error_hides_its_password():
     assert result.exit_code == 1 and SECRET not in _everything_printed(result) and "lab:***@" in result.stderr
 
 
-def test_the_password_is_stored_nowhere(lake, pg, tmp_path):
+def test_the_password_is_stored_nowhere(lake, pg_with_password, tmp_path):
+    pg = pg_with_password
     match_id = _match_id(lake)
     assert invoke("review", "confirm", match_id, "--reviewer", "ana", "--db", lake).exit_code == 0
     assert invoke("score", "--db", lake).exit_code == 0
