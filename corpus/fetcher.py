@@ -32,6 +32,7 @@ from labwatch.corpus.exceptions import (
 )
 from labwatch.corpus.netguard import PinnedBackend, blocked_reason, check_url
 from labwatch.corpus.politeness import HostThrottle, RobotsCache
+from labwatch.corpus.proxies import PROXIED, ProxyRouting, environment_proxies
 from labwatch.corpus.records import FetchPolicy, FetchResult, FetchState, Source
 from labwatch.corpus.snapshots import SnapshotStore
 
@@ -65,8 +66,9 @@ def make_client(policy: FetchPolicy | None = None) -> httpx.Client:
     policy's timeouts, and connections pinned to checked addresses (``PinnedBackend`` with the
     policy's ``allow_private`` and ``resolve``). Callers own it (use it as a context manager).
 
-    Proxies from the environment are not used: a proxy would resolve the names itself, out of
-    the guard's reach."""
+    Proxies from the environment (``HTTP_PROXY``, ``HTTPS_PROXY``, ``ALL_PROXY``, ``NO_PROXY``)
+    are used through ``proxies.ProxyRouting``: every hop's host is still checked by ``request``
+    before anything is sent, and hosts ``NO_PROXY`` names go through the pinned connection."""
     policy = policy or FetchPolicy()
     transport = httpx.HTTPTransport()
     # httpx takes no network backend of its own; its pool does (httpcore's public parameter)
@@ -77,12 +79,13 @@ def make_client(policy: FetchPolicy | None = None) -> httpx.Client:
         keepalive_expiry=5.0,
         network_backend=PinnedBackend(allow_private=policy.allow_private, resolve=policy.resolve),
     )
+    proxies = environment_proxies()
     return httpx.Client(
         follow_redirects=False,
         headers={"User-Agent": policy.user_agent},
         timeout=httpx.Timeout(policy.read_timeout, connect=policy.connect_timeout),
-        transport=transport,
-        trust_env=False,
+        transport=ProxyRouting(transport, proxies) if proxies else transport,
+        trust_env=False,  # the environment's proxies are ours to route (above), not httpx's
     )
 
 
@@ -192,8 +195,8 @@ def _send(client, method, url, headers, context, read_body, max_bytes) -> Exchan
 
 def _check_peer(resp: httpx.Response, url: str, policy: FetchPolicy) -> None:
     """Refuse a response from a non-public peer even if DNS said otherwise a moment earlier."""
-    if policy.allow_private or not policy.check_peer:
-        return
+    if policy.allow_private or not policy.check_peer or PROXIED in resp.extensions:
+        return  # through a proxy the peer is the proxy, which the operator chose
     stream = resp.extensions.get("network_stream")
     peer = stream.get_extra_info("server_addr") if stream is not None else None
     if peer:
