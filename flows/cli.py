@@ -730,26 +730,8 @@ def changes(
     if fmt == Fmt.json:
         print_json({"changes": rows, "proposed_successions": proposed})
         return
-    title = f"{len(rows)} {'silent ' if silent else ''}commitment changes"
-    print_table(
-        title,
-        ["lab", "document", "published", "kind", "announced", "reason", "old", "new", "where"],
-        [
-            [
-                r["lab"],
-                r["document_id"],
-                r["published"],
-                r["kind"],
-                _announced_label(r),
-                r["reason"],
-                shorten(r["old"], 90),
-                shorten(r["new"], 90),
-                _where(r),
-            ]
-            for r in rows
-        ],
-        wrap=("old", "new", "reason", "where"),
-    )
+    title = f"{len(rows)} {'silent ' if silent else ''}commitment changes (--format json: whole statements)"
+    _print_changes(title, rows)
     for p in proposed:  # a new document that looks like the next version of another
         out.print(
             f"proposed: {p['lab']}/{p['document_id']} may supersede {p['supersedes']} "
@@ -757,6 +739,47 @@ def changes(
             f"{p['document_id']} (registry, versions.yaml or ingest --supersedes) to compare them",
             soft_wrap=True,
         )
+
+
+def _print_changes(title: str, rows: list[dict]) -> None:
+    """The changes as a table that stays readable from 100 columns up: ids never wrap, each
+    statement is cut with an ellipsis (``--format json`` has it whole), and below 140 columns
+    the published date and place go under the document and the reason under the kind."""
+    wide = out.width >= 140
+    quote = 100 if out.width >= 150 else 80 if wide else 64  # characters of each statement shown
+    if wide:
+        columns, keep = ["lab / document", "published", "change", "reason", "old", "new", "where"], 3
+        cells = [
+            [
+                f"{r['lab']}\n{r['document_id']}",
+                r["published"],
+                f"{r['kind']}\n{_announced_label(r)}",
+                r["reason"],
+                shorten(r["old"], quote),
+                shorten(r["new"], quote),
+                _where(r, short=True),
+            ]
+            for r in rows
+        ]
+    else:
+        columns, keep = ["document", "change", "old", "new"], 1
+        cells = [
+            [
+                f"{r['lab']}\n{r['document_id']}\n{r['published'] or ''}\n{_where(r, short=True)}",
+                f"{r['kind']}, {_announced_label(r)}: {r['reason']}",
+                shorten(r["old"], quote),
+                shorten(r["new"], quote),
+            ]
+            for r in rows
+        ]
+    print_table(
+        title,
+        columns,
+        cells,
+        wrap=("old", "new"),
+        keep=columns[:keep],
+        max_widths={"reason": 28, "where": 24, "change": 22, "document": 24},
+    )
 
 
 def _announced_label(row: dict) -> str:
@@ -767,17 +790,28 @@ def _announced_label(row: dict) -> str:
     return "yes" if row["announced"] else "silent"
 
 
-def _where(row: dict) -> str:
+def _where(row: dict, *, short: bool = False) -> str:
     """Page and section of each side that has a statement ("old p.3 Scope -> new p.4 Scope");
-    the old side names its document when it is another one (a predecessor)."""
-    parts = []
+    the old side names its document when it is another one (a predecessor). ``short``: each
+    section by its last heading only, and one section named once when both sides share it
+    ("p.3 -> p.4 4. Scope"), at most 60 characters."""
+    parts, sections = [], []
     for side in ("old", "new"):
         if row.get(f"{side}_seq") is None:
             continue
         doc = row.get("old_document_id") if side == "old" and row.get("old_document_id") != row["document_id"] else None
         page = f"p.{row[f'{side}_page']}" if row.get(f"{side}_page") is not None else None
-        parts.append(" ".join(x for x in (side, doc, page, row.get(f"{side}_section")) if x))
-    return " -> ".join(parts)
+        section = row.get(f"{side}_section")
+        if short:
+            section = section.split(" > ")[-1] if section else None
+            sections.append(section)
+            parts.append(" ".join(x for x in (doc, page or side) if x))
+        else:
+            parts.append(" ".join(x for x in (side, doc, page, section) if x))
+    if not short:
+        return " -> ".join(parts)
+    named = [sections[0]] if len(set(sections)) == 1 else sections
+    return shorten(" -> ".join(parts) + " " + " / ".join(x for x in named if x), 60)
 
 
 @app.command()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
 import sys
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime
@@ -20,8 +21,19 @@ from labwatch.warehouse.lakeurl import redact
 # names, criterion ids in brackets), which rich would otherwise read as styles and hyperlinks.
 # A caller that styles passes markup=True and escapes what it interpolates.
 err = Console(stderr=True, highlight=False, markup=False)
-# wide enough for the tables when stdout is a pipe or a file (rich would assume 80 columns)
-out = Console(highlight=False, soft_wrap=True, markup=False, width=None if sys.stdout.isatty() else 160)
+
+
+def _width() -> int | None:
+    """The terminal's width; when stdout is a pipe or a file, ``LABWATCH_COLUMNS`` if set, else
+    160 (wide enough for the tables: rich would assume 80). Not ``COLUMNS``: parents such as
+    test runners export it (often 80) where no terminal is."""
+    if sys.stdout.isatty():
+        return None
+    columns = os.environ.get("LABWATCH_COLUMNS", "")
+    return int(columns) if columns.isdigit() and int(columns) >= 40 else 160
+
+
+out = Console(highlight=False, soft_wrap=True, markup=False, width=_width())
 
 
 def _default(o: Any):
@@ -39,11 +51,24 @@ def print_json(doc: Any) -> None:
 
 
 def print_table(
-    title: str | None, columns: Sequence[str], rows: Iterable[Sequence[Any]], *, wrap: Sequence[str] = ()
+    title: str | None,
+    columns: Sequence[str],
+    rows: Iterable[Sequence[Any]],
+    *,
+    wrap: Sequence[str] = (),
+    keep: Sequence[str] = (),
+    max_widths: dict[str, int] | None = None,
 ) -> None:
+    """A table on stdout. ``wrap`` columns wrap at 90 characters; ``keep`` columns never wrap
+    a line of a cell (an id stays whole, or ends in an ellipsis when the terminal is too narrow
+    for it); ``max_widths`` caps any column."""
     t = Table(title=title, show_lines=False, header_style="bold")
     for c in columns:
-        t.add_column(c, overflow="fold", max_width=90 if c in wrap else None)
+        limit = (max_widths or {}).get(c, 90 if c in wrap else None)
+        if c in keep:
+            t.add_column(c, no_wrap=True, overflow="ellipsis", max_width=limit)
+        else:
+            t.add_column(c, overflow="fold", max_width=limit)
     for r in rows:
         t.add_row(*["" if v is None else str(v) for v in r])
     out.print(t)
