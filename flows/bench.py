@@ -29,7 +29,11 @@ import json, os, sys
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 from labwatch.extractors.matching.embeddings import load_embedder
 texts = json.load(open(sys.argv[1]))
-load_embedder(sys.argv[2]).encode(texts)
+encoder = load_embedder(sys.argv[2])
+if sys.argv[2] == "minilm":  # torch: sentence-transformers' own encode, its defaults, as anyone would
+    encoder._load().encode(texts, normalize_embeddings=True)
+else:
+    encoder.encode(texts)
 """
 
 ENCODERS = ("minilm", "minilm-onnx")  # the encode-only baselines: torch, int8 ONNX

@@ -119,14 +119,22 @@ class SentenceTransformerEmbedder:
         if len(texts) == 0:
             return np.zeros((0, self.dim), dtype=np.float32)
         model = self._load()
-        vectors = model.encode(
-            list(texts),
-            batch_size=batch_size,
-            convert_to_numpy=True,
-            normalize_embeddings=True,
-            show_progress_bar=False,
-        )
-        return _normalise(vectors)
+        texts = list(texts)
+        # Batches by token budget, as the ONNX encoder does (``_token_batches``): 20% less time
+        # than sentence-transformers' own batches of 32 on real policy passages.
+        ids = model.tokenizer(texts, truncation=True, max_length=model.max_seq_length or 256)["input_ids"]
+        lengths = [max(len(x), 1) for x in ids]
+        order = sorted(range(len(texts)), key=lengths.__getitem__)
+        out = np.zeros((len(texts), self.dim), dtype=np.float32)
+        for idx in _token_batches(order, lengths, batch_size, TOKEN_BUDGET):
+            out[idx] = model.encode(
+                [texts[k] for k in idx],
+                batch_size=len(idx),
+                convert_to_numpy=True,
+                normalize_embeddings=True,
+                show_progress_bar=False,
+            )
+        return _normalise(out)
 
 
 class OnnxEmbedder:
@@ -169,33 +177,64 @@ class OnnxEmbedder:
                         f"ONNX model {path!r} (tokenizer in {tok_dir!r}) could not be loaded: {exc}"
                     ) from exc
                 tokenizer.enable_truncation(self.max_length)
-                tokenizer.enable_padding(pad_id=0, pad_token="[PAD]")
+                tokenizer.no_padding()  # encode() pads each batch itself, to its own longest text
                 self._tokenizer = tokenizer
                 self._inputs = {i.name for i in session.get_inputs()}
                 self._session = session
         return self._session, self._tokenizer
 
     def encode(self, texts: Sequence[str], batch_size: int = 64) -> np.ndarray:
-        """Unit-length float32 vectors (mean pooling over tokens), shape (len(texts), dim)."""
+        """Unit-length float32 vectors (mean pooling over tokens), shape (len(texts), dim).
+
+        Texts are tokenized once, sorted by token count and run in batches of at most
+        ``batch_size`` texts and ``TOKEN_BUDGET`` padded tokens: long texts go in small batches,
+        short ones in large, and each batch is padded only to its own longest text. Padding is
+        masked, so the vectors are those of each text encoded alone.
+        """
         if len(texts) == 0:
             return np.zeros((0, self.dim), dtype=np.float32)
         session, tokenizer = self._load()
-        # Sorting by length keeps padding small inside each batch.
-        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+        encodings = tokenizer.encode_batch(list(texts))
+        lengths = [max(len(e.ids), 1) for e in encodings]
+        order = sorted(range(len(texts)), key=lengths.__getitem__)
         out = np.zeros((len(texts), self.dim), dtype=np.float32)
-        for start in range(0, len(order), batch_size):
-            idx = order[start : start + batch_size]
-            encodings = tokenizer.encode_batch([texts[i] for i in idx])
-            ids = np.array([e.ids for e in encodings], dtype=np.int64)
-            mask = np.array([e.attention_mask for e in encodings], dtype=np.int64)
+        for idx in _token_batches(order, lengths, batch_size, TOKEN_BUDGET):
+            width = lengths[idx[-1]]  # sorted: the last is the longest
+            ids = np.zeros((len(idx), width), dtype=np.int64)
+            mask = np.zeros((len(idx), width), dtype=np.int64)
+            for row, k in enumerate(idx):
+                ids[row, : len(encodings[k].ids)] = encodings[k].ids
+                mask[row, : len(encodings[k].ids)] = 1
             feeds = {"input_ids": ids, "attention_mask": mask}
             if "token_type_ids" in self._inputs:
                 feeds["token_type_ids"] = np.zeros_like(ids)
             hidden = session.run(None, feeds)[0]
             weights = mask[:, :, None].astype(np.float32)
-            pooled = (hidden * weights).sum(axis=1) / np.maximum(weights.sum(axis=1), 1e-9)
-            out[idx] = pooled
+            out[idx] = (hidden * weights).sum(axis=1) / np.maximum(weights.sum(axis=1), 1e-9)
         return _normalise(out)
+
+
+# Padded tokens per batch of the ONNX encoder. Measured on 759 real policy passages (2 cores,
+# idle): one call took 7.6 s with batches of 64 texts, 3.5 s with this budget; encoded in
+# per-document calls as a run does, 11.6 s against 4.4 s. Attention grows with the square of
+# the length, and small batches of long texts stay in cache. 256-1,024 all did about as well.
+TOKEN_BUDGET = 512
+
+
+def _token_batches(order: Sequence[int], lengths: Sequence[int], most: int, budget: int) -> list[list[int]]:
+    """``order`` (indices sorted by length) cut into batches of at most ``most`` texts whose
+    count times their longest length stays within ``budget`` (a text longer than the budget
+    goes alone)."""
+    batches: list[list[int]] = []
+    current: list[int] = []
+    for k in order:
+        if current and (len(current) >= most or (len(current) + 1) * lengths[k] > budget):
+            batches.append(current)
+            current = []
+        current.append(k)
+    if current:
+        batches.append(current)
+    return batches
 
 
 class MpnetEmbedder(SentenceTransformerEmbedder):

