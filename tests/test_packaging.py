@@ -24,6 +24,7 @@ def test_the_wheel_installs_the_layout_with_its_data(tmp_path):
     names = set(zipfile.ZipFile(wheel).namelist())
     for needed in (
         "labwatch/flows/cli.py",
+        "labwatch/flows/commands/review.py",
         "labwatch/dashboards/app.py",
         "labwatch/sample_corpus/labs.yaml",
         "labwatch/warehouse/migrations/0001_init.sql",
