@@ -8,8 +8,9 @@ months' -> '6 months' (weaker)", "condition added: 'unless ...'").
 
 Both versions are read by the same rules; the features' modality is preferred to the first
 modal word of the text (it knows the main clause), and the features' conditions are added to
-the ones found here. Timing clauses ("before deployment") changing is named but has no
-direction.
+the ones found here. A trigger ("when", "after") changing is named but has no direction; a
+deadline ("before deployment", "within") dropped is weaker, added is stronger; an "only if"
+gate dropped is weaker (it frees what the lab may do), added is stronger.
 """
 
 from __future__ import annotations
@@ -235,7 +236,12 @@ def _number_reasons(a: str, b: str) -> list[Reason]:
         xa, xb = [n for n in na if n.kind == kind], [n for n in nb if n.kind == kind]
         if [n.value for n in xa] == [n.value for n in xb]:
             continue
-        if kind in _SENSE and len(xa) == len(xb):
+        if kind in ("interval", "notice") and (not xa or not xb):
+            # A time bound dropped leaves the lab free to act whenever; one added binds it.
+            word, raw = ("added", xb[0].raw) if xb else ("dropped", xa[0].raw)
+            text = f"{_LABEL[kind]} {word}: '{raw}'"
+            reasons.append(Reason("number", 1 if xb else -1, text, "threshold"))
+        elif kind in _SENSE and len(xa) == len(xb):
             for p, q in zip(xa, xb):
                 if p.value != q.value:
                     stronger = (q.value > p.value) == (_SENSE[kind] > 0)
@@ -276,21 +282,43 @@ def _overlap(x: str, y: str) -> float:
     return len(sx & sy) / max(1, min(len(sx), len(sy)))
 
 
-# Clauses that time an obligation rather than excuse it: their change has no direction.
+# Clauses that time an obligation rather than excuse it. A trigger ("when", "after") changing
+# has no direction; a deadline ("before deployment", "within") bounds when the obligation must
+# be met, so dropping one leaves the lab free to act later (weaker) and adding one binds it
+# (stronger). A deadline replaced by another is named without a direction.
 _TIMING = frozenset("before after until when whenever once during within prior following".split())
+_DEADLINE = re.compile(
+    r"(?:before|prior to|no later than|within\s+(?:\d+|a|one|two|three|four|five|six|seven|ten|twelve|"
+    r"thirty|ninety|the next)\b[\w\s-]{0,12}?\b(?:hours?|days?|weeks?|months?|quarters?|years?))\b",
+    re.IGNORECASE,
+)
+_GATE = re.compile(r"only (?:if|when)\b", re.IGNORECASE)
 
 
 def _condition_reasons(a: str, b: str, fa: Features, fb: Features) -> list[Reason]:
     ca, cb = conditions_in(a, fa), conditions_in(b, fb)
     reasons = []
+    moved: list[tuple[int, str]] = []  # (sign, clause) of deadlines added (-1) or dropped (+1)
     for sign, mine, theirs in ((-1, cb, ca), (1, ca, cb)):
         for c in mine:
             if any(_overlap(c, d) >= 0.6 for d in theirs):
                 continue
-            timing = c.split()[0].lower() in _TIMING if c.split() else False
-            what = "timing" if timing else "condition"
+            first = c.split()[0].lower() if c.split() else ""
             verb = "added" if sign < 0 else "dropped"
-            reasons.append(Reason("condition", 0 if timing else sign, f"{what} {verb}: '{_clip(c)}'", "threshold"))
+            if _DEADLINE.match(c):
+                moved.append((sign, c))
+                continue
+            timing = first in _TIMING
+            what = "timing" if timing else "condition"
+            # "only if" gates what the lab may do (deploy, proceed) rather than excusing it
+            # from a duty: dropping the gate frees the lab, adding one binds it.
+            direction = 0 if timing else (-sign if _GATE.match(c) else sign)
+            reasons.append(Reason("condition", direction, f"{what} {verb}: '{_clip(c)}'", "threshold"))
+    signs = {sign for sign, _ in moved}
+    for sign, c in moved:
+        verb = "added" if sign < 0 else "dropped"
+        direction = -sign if len(signs) == 1 else 0
+        reasons.append(Reason("condition", direction, f"deadline {verb}: '{_clip(c)}'", "threshold"))
     return reasons
 
 

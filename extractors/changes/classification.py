@@ -42,7 +42,7 @@ from labwatch.extractors.changes.obligations import carries_obligation, obligati
 from labwatch.extractors.exceptions import DiffInputError
 from labwatch.extractors.records import Statement
 
-CHANGES_VERSION = "changes-4"
+CHANGES_VERSION = "changes-5"
 
 ChangeKind = str  # "added" | "removed" | "reworded" | "strengthened" | "weakened"
 # Aspects read from cues around the obligation rather than from the obligation itself.

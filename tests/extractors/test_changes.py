@@ -618,3 +618,56 @@ def test_not_limited_to_widens_and_is_no_negation():
         stmt("We will not deploy models above the threshold."), stmt("We will deploy models above the threshold.")
     )
     assert dropped is not None and dropped.kind == "weakened" and "negation removed" in dropped.reason
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "kind", "reason"),
+    [
+        (
+            "We will run the dangerous-capability suite on each model before public deployment.",
+            "We will run the dangerous-capability suite on each model.",
+            "weakened",
+            "deadline dropped: 'before public deployment'",
+        ),
+        (
+            "We will publish a summary of each evaluation.",
+            "We will publish a summary of each evaluation within two weeks.",
+            "strengthened",
+            "interval added: 'two weeks'",
+        ),
+        (
+            "We will revise this policy within six months of a major model release.",
+            "We will revise this policy after each major model release.",
+            "weakened",
+            "interval dropped: 'six months'",
+        ),
+        (
+            "We release a model externally only if its evaluations stay under our thresholds.",
+            "We release a model externally after weighing its evaluations.",
+            "weakened",
+            "condition dropped: 'only if its evaluations stay under our thresholds'",
+        ),
+        (
+            "We will share model cards with regulators after launch.",
+            "We will share model cards with regulators before launch.",
+            "strengthened",
+            "deadline added: 'before launch'",
+        ),
+        (
+            "We will share model cards with regulators before public deployment.",
+            "We will share model cards with regulators prior to general availability.",
+            "reworded",
+            "deadline dropped: 'before public deployment'",
+        ),
+    ],
+)
+def test_time_bounds_and_gates_have_a_direction(old, new, kind, reason):
+    """A deadline or time bound dropped frees the lab to act later (weaker); an "only if" gate
+    dropped frees what it may do (weaker); one deadline traded for another has no direction."""
+    from labwatch.extractors.statements.features import detect_features
+
+    a, b = Passage(0, old), Passage(0, new)
+    fa, fb = detect_features([a, b])
+    change = classify_pair(Statement(a, fa), Statement(b, fb))
+    assert change is not None and change.kind == kind, change
+    assert reason.lower() in change.reason.lower()
