@@ -7,12 +7,18 @@ vectors, and scores it on labeled files given on the command line against the ru
 measuring only, leave-one-lab-out over all files together. Nothing is written or shipped.
 
     python scripts/measure_commitment_learner.py ../shared/eval/dev.jsonl ../shared/eval/dev-more.jsonl
+    python scripts/measure_commitment_learner.py --parser ../shared/eval/dev.jsonl ../shared/eval/dev-more.jsonl
+
+``--parser`` adds what spaCy's statistical parser (en_core_web_sm) reads of each passage's main
+clause: the root's tag, its modal auxiliary, its subject (first person, a proper name, a noun,
+passive, none: an imperative), negation of the root, and prints the parser's speed.
 """
 
 from __future__ import annotations
 
 import json
 import sys
+import time
 from pathlib import Path
 
 import numpy as np
@@ -20,7 +26,7 @@ from sklearn.linear_model import LogisticRegression
 
 from labwatch.extractors.matching.embeddings import load_embedder
 from labwatch.extractors.statements import features as F
-from labwatch.extractors.statements.spacy_models import get_blank
+from labwatch.extractors.statements.spacy_models import get_blank, get_nlp
 
 ROOT = Path(__file__).resolve().parent.parent
 TEAM = [ROOT / "tests/extractors/fixtures/commitments.jsonl", ROOT / "labwatch/sample_corpus/gold.jsonl"]
@@ -42,19 +48,55 @@ def rule_features(texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
     return np.array(rows, dtype=np.float32), np.array(said)
 
 
+TAGS = ("VB", "VBZ", "VBP", "VBD", "VBN", "VBG", "MD", "NN", "JJ")
+MODALS = ("will", "shall", "must", "may", "might", "could", "should", "can", "would")
+
+
+def parser_features(texts: list[str]) -> np.ndarray:
+    """The main clause as spaCy's parser reads it (see the module docstring)."""
+    nlp = get_nlp(("parser", "tagger"))
+    start = time.perf_counter()
+    docs = list(nlp.pipe(texts, batch_size=64))
+    print(f"parser: {len(texts) / (time.perf_counter() - start):.0f} passages/s", file=sys.stderr)
+    rows = []
+    for doc in docs:
+        sent = next(iter(doc.sents), doc[:])
+        root = sent.root
+        kids = list(root.children)
+        aux = [k.lower_ for k in kids if k.dep_ == "aux" and k.lower_ in MODALS]
+        subj = [k for k in kids if k.dep_ in ("nsubj", "nsubjpass", "expl")]
+        first = any(k.lower_ in ("we", "our", "us") or any(t.lower_ in ("we", "our") for t in k.subtree) for k in subj)
+        rows.append(
+            [root.tag_ == t for t in TAGS]
+            + [m in aux for m in MODALS]
+            + [
+                first,
+                any(k.ent_type_ or k.tag_ == "NNP" for k in subj),
+                any(k.dep_ == "nsubjpass" for k in subj),
+                not subj,
+                any(k.dep_ == "neg" for k in kids),
+                root.i == sent.start,
+            ]
+        )
+    return np.array(rows, dtype=np.float32)
+
+
 def f1(gold: np.ndarray, pred: np.ndarray) -> float:
     tp, fp, fn = (gold & pred).sum(), (~gold & pred).sum(), (gold & ~pred).sum()
     return round(float(2 * tp / (2 * tp + fp + fn)), 3) if tp else 0.0
 
 
 def main(paths: list[str]) -> None:
+    parser = "--parser" in paths
+    paths = [p for p in paths if p != "--parser"]
     emb = load_embedder("minilm")
     sets = {"team": [r for p in TEAM for r in load(p)]} | {Path(p).stem: load(Path(p)) for p in paths}
     data = {}
     for name, rows in sets.items():
         texts = [r["text"] for r in rows]
         rules, said = rule_features(texts)
-        data[name] = (np.hstack([rules, emb.encode(texts)]), said, np.array([bool(r["is_commitment"]) for r in rows]))
+        parts = [rules, emb.encode(texts)] + ([parser_features(texts)] if parser else [])
+        data[name] = (np.hstack(parts), said, np.array([bool(r["is_commitment"]) for r in rows]))
     x_team, _, y_team = data["team"]
     model = LogisticRegression(C=1.0, max_iter=3000).fit(x_team, y_team)
     for name, (x, said, gold) in data.items():
