@@ -160,12 +160,15 @@ class Deriver:
         self.wh = wh
         self._ahead: dict[tuple, object] = {}  # batch key -> Future of its text stage
         self._ahead_pool = None
+        self._loading = None  # Future of the model's load in the background (``start``)
         self.versions = models.versions(model, rubric_name)
         self.rubric = models.rubric(rubric_name)
         loader = None
-        if wh is not None and wh.exists:
+        if wh is not None:
 
             def loader(model_id, hashes, _wh=wh):
+                if not _wh.exists:  # a Deriver started before its run created the file
+                    return {}
                 with db_lock(_wh), _wh.read() as con:
                     return store.load_embeddings(con, model_id, hashes)
 
@@ -206,8 +209,32 @@ class Deriver:
 
     def warm(self) -> None:
         """Load the embedding model and the rubric's reference vectors (seconds, once)."""
-        self.embedder.inner.encode(["labwatch"])  # the model itself (reference vectors may be shipped)
+        loading, self._loading = self._loading, None
+        if loading is not None:
+            loading.result()  # loaded by ``start`` in the background; re-raises its error
+        else:
+            self.embedder.inner.encode(["labwatch"])  # the model itself (reference vectors may be shipped)
         self.matcher.warm()
+
+    def start(self) -> None:
+        """Load the embedding model in a background thread (the parser worker is already
+        starting), so that a caller's own start-up (the warehouse's migrations, the run's
+        record) overlaps both; ``warm`` waits for it. Reads nothing from the warehouse."""
+        if self._loading is not None:
+            return
+        from concurrent.futures import Future
+
+        done: Future = Future()
+
+        def load() -> None:
+            try:
+                self.embedder.inner.encode(["labwatch"])
+                done.set_result(None)
+            except BaseException as exc:  # noqa: BLE001 - handed to ``warm``, which raises it
+                done.set_exception(exc)
+
+        self._loading = done
+        threading.Thread(target=load, name="labwatch-model-load", daemon=True).start()
 
     def extract(self, items: Sequence[Item]) -> Extracted:
         """The text stage of a batch: parse, passages, commitment features; failures recorded.

@@ -280,16 +280,20 @@ def run_corpus(
         for r in scan.refused
         if labs is None or _lab_folder(corpus, r.path) in set(labs)  # each worker names its own labs'
     ]
+    signature = models.versions(model, rubric_name).signature
+    items, skipped = pending_corpus_items(wh, docs, signature)
+    if derive is None and derive_many is None:
+        if items:
+            # the parser worker and the model start now, while the warehouse is created,
+            # migrated and the run recorded (below, and in run_items): a second or so of start-up
+            deriver_for(wh, model, rubric_name).start()
+        # extraction of the next batch (in the parser worker) overlaps embedding of this one
+        derive_many = lambda groups: deriver_for(wh, model, rubric_name).derive_many(groups)  # noqa: E731
     # --- succession (flows/succession.py): the corpus' supersedes declarations, before any version ---
     from labwatch.flows.succession import corpus_links, record_links
 
     record_links(wh, corpus_links(docs), origin="corpus", scope={(d.lab, d.document_id) for d in docs})
     # --- end succession ---
-    signature = models.versions(model, rubric_name).signature
-    items, skipped = pending_corpus_items(wh, docs, signature)
-    if derive is None and derive_many is None:
-        # extraction of the next batch (in the parser worker) overlaps embedding of this one
-        derive_many = lambda groups: deriver_for(wh, model, rubric_name).derive_many(groups)  # noqa: E731
     return run_items(
         wh,
         items,

@@ -110,6 +110,34 @@ def _env(tmp_path):
 
 
 @pytest.mark.model
+def test_a_deriver_started_before_its_warehouse_exists_reads_the_vectors_stored_later(tmp_path):
+    # a run on a fresh warehouse starts the parser and the model before it creates the file;
+    # vectors its batches store must still be found by the later batches (never re-encoded)
+    import numpy as np
+
+    from labwatch.extractors.records import text_hash
+    from labwatch.warehouse import store
+
+    wh = Warehouse(tmp_path / "fresh.duckdb")
+    deriver = Deriver(wh)
+    try:
+        deriver.start()
+        assert not wh.exists
+        text = "We will evaluate every frontier model before deployment."
+        vector = deriver.embedder.inner.encode([text])[0]
+        with wh.write() as con:
+            store.store_embeddings(con, deriver.embedder.model_id, [text_hash(text)], vector[None, :])
+        deriver.warm()  # waits for the background load
+        deriver.embedder.prefetch([text])
+        before = deriver.embedder.misses
+        again = deriver.embedder.encode([text])[0]
+        assert deriver.embedder.misses == before  # found in the warehouse, not run through the model
+        assert np.array_equal(again, vector)
+    finally:
+        deriver.close()
+
+
+@pytest.mark.model
 def test_reference_vectors_not_shipped_come_from_the_warehouse_after_the_first_run(tmp_path):
     """Every run (and every crawl) matches against the rubric's reference texts. The bundled
     rubric's vectors ship with the package; those of an edited or custom rubric are stored in
