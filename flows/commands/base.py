@@ -109,6 +109,27 @@ def parse_date(value: str | None, flag: str) -> date | None:
         fail(f"{flag} {value!r} is not a date (YYYY-MM-DD)")
 
 
+CHANGE_KINDS = ("added", "removed", "weakened", "strengthened", "reworded")
+KIND_OPT = typer.Option(
+    None,
+    "--kind",
+    help="Only these kinds, comma-separated: added, removed, weakened, strengthened, reworded "
+    "(e.g. --kind weakened,removed).",
+)
+
+
+def parse_kinds(value: str | None) -> frozenset[str] | None:
+    """The kinds of ``--kind`` ("weakened,removed"), None when absent; a one-line error naming
+    the unknown kind and the known ones otherwise (checked before anything loads)."""
+    if value is None:
+        return None
+    kinds = {k.strip().lower() for k in value.split(",") if k.strip()}
+    unknown = sorted(kinds - set(CHANGE_KINDS))
+    if unknown or not kinds:
+        fail(f"--kind {value!r}: unknown kind {', '.join(unknown) or '(none given)'}; known: {', '.join(CHANGE_KINDS)}")
+    return frozenset(kinds)
+
+
 def sync_journal(wh) -> None:
     """Load waiting journal events if the warehouse is free within a second; never blocks long."""
     from labwatch.warehouse.exceptions import WarehouseBusy

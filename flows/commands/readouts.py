@@ -9,12 +9,15 @@ from pathlib import Path
 import typer
 
 from labwatch.flows.commands.base import (
+    CHANGE_KINDS,
     DB_OPT,
+    KIND_OPT,
     Fmt,
     domain_errors,
     known_lab,
     open_warehouse,
     parse_date,
+    parse_kinds,
     resolve_db,
     sync_journal,
 )
@@ -179,6 +182,7 @@ def changes(
     lab: str | None = typer.Option(None, "--lab"),
     since: str | None = typer.Option(None, "--since", help="YYYY-MM-DD"),
     silent: bool = typer.Option(False, "--silent", help="Only changes that no change-log entry of the lab announces."),
+    kind: str | None = KIND_OPT,
     db: Path | None = DB_OPT,
     fmt: Fmt = typer.Option(Fmt.table, "--format"),
 ):
@@ -187,19 +191,25 @@ def changes(
     \b
     Example: labwatch changes --db data/demo.duckdb --lab brackenridge-labs --since 2025-01-01 --format json
     Example: labwatch changes --db data/demo.duckdb --silent   (revisions the lab did not announce)
+    Example: labwatch changes --db data/demo.duckdb --kind weakened,removed
     """
+    kinds = parse_kinds(kind)
+    day = parse_date(since, "--since")
     from labwatch.flows.succession import proposals
     from labwatch.warehouse.queries import changes as q_changes
 
     wh = open_warehouse(resolve_db(db))
     with wh.read() as con:
         known_lab(con, lab)
-        rows = q_changes(con, lab=lab, since=parse_date(since, "--since"), silent=silent)
+        rows = q_changes(con, lab=lab, since=day, silent=silent)
         proposed = proposals(con, lab=lab)
+    if kinds is not None:
+        rows = [r for r in rows if r["kind"] in kinds]
     if fmt == Fmt.json:
         print_json({"changes": rows, "proposed_successions": proposed})
         return
-    title = f"{len(rows)} {'silent ' if silent else ''}commitment changes (--format json: whole statements)"
+    which = f"{'silent ' if silent else ''}{'/'.join(k for k in CHANGE_KINDS if k in kinds) + ' ' if kinds else ''}"
+    title = f"{len(rows)} {which}commitment changes (--format json: whole statements)"
     _print_changes(title, rows)
     for p in proposed:  # a new document that looks like the next version of another
         out.print(

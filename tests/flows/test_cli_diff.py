@@ -104,3 +104,27 @@ def test_an_unchanged_run_recomputes_changes_an_older_labwatch_stored(demo_copy)
     assert len(rows) == before > 0
     assert {v for v, _, _ in rows} == {CHANGES_VERSION} and "stale" not in {r for _, r, _ in rows}
     assert all(d is not None for _, _, d in rows)  # rows from before migration 0013 get their dimensions
+
+
+def test_kind_keeps_only_the_kinds_asked_for_in_diff_and_changes(demo_db):
+    # a reviewer's weekly question: what was weakened or removed, without the rest
+    db, _ = demo_db
+    old, new, _ = _sample()
+    every = invoke_json("diff", old, new)["changes"]
+    some = invoke_json("diff", old, new, "--kind", "weakened, Removed")["changes"]
+    assert {r["kind"] for r in every} - {"weakened", "removed"}  # the sample has other kinds too
+    assert some == [r for r in every if r["kind"] in ("weakened", "removed")] and some
+    stored = invoke_json("changes", "--db", db, "--kind", "strengthened")["changes"]
+    assert stored and {r["kind"] for r in stored} == {"strengthened"}
+    table = invoke("changes", "--db", db, "--kind", "strengthened").stdout
+    assert f"{len(stored)} strengthened commitment changes" in table
+
+
+def test_an_unknown_kind_is_refused_in_one_line_before_any_file_is_read(tmp_path):
+    # checked before the files: even a missing file answers with the bad --kind first
+    result = invoke("diff", tmp_path / "a.md", tmp_path / "b.md", "--kind", "weakend", check=False)
+    assert result.exit_code != 0
+    assert "weakend" in result.stderr and "known: added, removed" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+    result = invoke("changes", "--db", tmp_path / "none.duckdb", "--kind", "", check=False)
+    assert result.exit_code != 0 and "--kind" in result.stderr
