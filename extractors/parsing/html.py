@@ -18,7 +18,8 @@ import trafilatura
 from trafilatura.settings import use_config
 
 from labwatch.extractors.exceptions import EmptyDocument, MalformedDocument, SelectorMismatch
-from labwatch.extractors.parsing.text import BlockBuilder, assemble_document, collapse, decode_bytes, text_blocks
+from labwatch.extractors.parsing.lines import collapse
+from labwatch.extractors.parsing.text import BlockBuilder, assemble_document, decode_bytes, text_blocks
 from labwatch.extractors.records import HtmlRules, ParsedDocument
 
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_\-:.]+)""", re.I)

@@ -15,8 +15,9 @@ import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_raw
 
 from labwatch.extractors.exceptions import EmptyDocument, EncryptedPDF, MalformedDocument, NoTextLayer
+from labwatch.extractors.parsing.lines import collapse, strip_list_marker
 from labwatch.extractors.parsing.pdf_layout import Page, Segment, layout_blocks
-from labwatch.extractors.parsing.text import assemble_document, collapse, strip_list_marker
+from labwatch.extractors.parsing.text import assemble_document
 from labwatch.extractors.records import ParsedDocument
 
 ENGINES = ("pypdfium2", "pdfplumber")

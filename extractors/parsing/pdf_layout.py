@@ -11,15 +11,15 @@ import re
 from dataclasses import dataclass
 from functools import cached_property
 
-from labwatch.extractors.parsing.text import (
+from labwatch.extractors.parsing.lines import (
     NUMBERED_HEADING_RE,
-    BlockBuilder,
     heading_level,
     rejoin_lines,
     starts_item,
     strip_list_marker,
     vocabulary,
 )
+from labwatch.extractors.parsing.text import BlockBuilder
 from labwatch.extractors.records import Block
 
 

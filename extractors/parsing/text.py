@@ -1,235 +1,34 @@
 """Plain text and markdown -> blocks, and the block-building rules the PDF and HTML parsers share.
 
-Shared rules: what a heading looks like, what a list marker is, how a list inherits its
-lead-in ("We will:"), how wrapped lines are rejoined (hyphenation), how sections nest, and how
-blocks are laid end to end into ``ParsedDocument.text`` with exact offsets.
+Shared rules: how a list inherits its lead-in ("We will:"), how sections nest, and how blocks
+are laid end to end into ``ParsedDocument.text`` with exact offsets. What one line is (a heading,
+a list marker) and how wrapped lines are rejoined is lines.py; pages of a transcript, pages.py.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 
 from labwatch.extractors.exceptions import EmptyDocument, UnsupportedFormat
+from labwatch.extractors.parsing.lines import (
+    MD_HEADING_RE,
+    collapse,
+    heading_level,
+    last_sentence,
+    rejoin_lines,
+    starts_item,
+    strip_emphasis,
+    strip_list_marker,
+    vocabulary,
+)
+from labwatch.extractors.parsing.pages import page_lines
 from labwatch.extractors.records import Block, ParsedDocument
 
 BLOCK_SEPARATOR = "\n\n"
-
-BULLET_RE = re.compile(
-    r"^(?:[\u2022\u25cf\u25cb\u25aa\u25a0\u25a1\u25e6\u25b8\u25ba\u27a2\u2023\u2043\u2219\u00b7\-\*\u2013\u2014+o])\s+(?=\S)"
-)
-ENUM_RE = re.compile(r"^(?:\(?[0-9]{1,2}[.)]|\([a-z]{1,4}\)|[a-z][.)]|[ivx]{1,4}[.)])\s+(?=\S)")
-MD_HEADING_RE = re.compile(r"^(#{1,6})\s+(.+?)\s*#*\s*$")
-NUMBERED_HEADING_RE = re.compile(r"^((?:\d{1,2})(?:\.\d{1,2}){0,4})\.?\s+(\S.*)$")
-NAMED_HEADING_RE = re.compile(r"^(?:Section|Part|Chapter|Appendix|Annex|Schedule)\s+[0-9A-Z][0-9A-Z.]*\b")
 TABLE_SEP_RE = re.compile(r"^\|?\s*:?-{2,}:?\s*(?:\|\s*:?-{2,}:?\s*)*\|?$")
 SETEXT_RE = re.compile(r"^(={3,}|-{3,})\s*$")
-_SENTENCE_SPLIT = re.compile(r"(?<=[.!?])[\"')\]]*\s+(?=[\"'(\[]?[A-Z0-9])")
-_SMALL_WORDS = {
-    "a",
-    "an",
-    "and",
-    "as",
-    "at",
-    "by",
-    "for",
-    "from",
-    "in",
-    "into",
-    "of",
-    "on",
-    "or",
-    "the",
-    "to",
-    "vs",
-    "via",
-    "with",
-    "our",
-    "its",
-}
-_HYPHEN_PREFIXES = {
-    "self",
-    "non",
-    "well",
-    "third",
-    "first",
-    "second",
-    "long",
-    "short",
-    "high",
-    "low",
-    "cross",
-    "pre",
-    "post",
-    "anti",
-    "co",
-    "multi",
-    "semi",
-    "sub",
-    "ex",
-    "red",
-    "open",
-    "real",
-    "end",
-    "state",
-    "risk",
-    "model",
-    "human",
-}
-_SUFFIX_RE = re.compile(
-    r"^(?:ment|ments|tion|tions|sion|sions|ing|ings|ity|ities|ness|ance|ances|ence|ences|able|"
-    r"ible|ably|ibly|al|ally|ly|ous|ive|ives|ure|ures|ed|er|ers|est|ism|ist|ists|ize|ise|ized|"
-    r"ised|izes|ation|ations|ual|ually|ology|ologies|ic|ical|ically|ant|ants|ent|ents)\W*$"
-)
-_WORD_RE = re.compile(r"[A-Za-z][A-Za-z\-]*[A-Za-z]")
-_EMPHASIS_RE = re.compile(r"(\*\*|__)(?=\S)(.+?)(?<=\S)\1|(?<![\w*])\*(?=\S)([^*]+?)(?<=\S)\*(?![\w*])")
-_LINK_RE = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
-_CODE_RE = re.compile(r"`([^`]+)`")
-_ESCAPE_RE = re.compile(r"\\([\\`*_{}\[\]()#+\-.!|<>])")
-_TERMINAL = ".;:,!?"
 _CLOSING = ".;:!?"  # a line ending otherwise leaves its sentence open
-
-
-def collapse(text: str) -> str:
-    """Single-spaced text without soft hyphens or control characters."""
-    if text.isascii() and text.isprintable() and "  " not in text and text[:1] != " " != text[-1:]:
-        return text  # already single-spaced: ASCII whitespace but the space is not printable
-    if "\u00ad" in text or "\x02" in text or "\ufffe" in text:
-        text = text.replace("\u00ad", "").replace("\x02", "").replace("\ufffe", "")
-    # str.split() and the regex class \s agree on what whitespace is; split is much faster
-    return " ".join(text.split())
-
-
-def last_sentence(text: str) -> str:
-    """The last sentence of a paragraph (what a list's lead-in is)."""
-    parts = _SENTENCE_SPLIT.split(text.strip())
-    return parts[-1].strip() if parts else text.strip()
-
-
-def strip_list_marker(line: str) -> str | None:
-    """The item text when ``line`` starts with a bullet or enumerator, else None."""
-    s = line.strip()
-    m = BULLET_RE.match(s) or ENUM_RE.match(s)
-    return s[m.end() :] if m else None
-
-
-def starts_item(line: str, previous: str | None) -> str | None:
-    """The item text when ``line`` opens a list item after ``previous`` (the line before it).
-
-    A number at the start of a line that follows a sentence cut mid-way ("... under clause" /
-    "53. The board ...") continues that sentence; bullets always open an item.
-    """
-    s = line.strip()
-    m = BULLET_RE.match(s)
-    if m:
-        return s[m.end() :]
-    m = ENUM_RE.match(s)
-    if not m:
-        return None
-    if previous is not None and previous.strip() and not previous.rstrip().endswith((".", ":", ";", "!", "?")):
-        return None
-    return s[m.end() :]
-
-
-def _is_title_text(title: str, max_words: int = 12) -> bool:
-    words = title.split()
-    return (
-        0 < len(words) <= max_words
-        and len(title) <= 100
-        and title[-1] not in _TERMINAL
-        and (title[0].isupper() or title[0].isdigit())
-    )
-
-
-def heading_level(line: str, *, standalone: bool) -> tuple[int | None, str, str] | None:
-    """Classify ``line`` as a heading: (explicit level or None, title, style) or None.
-
-    Markdown "#" and numbered headings ("3. Governance", "3.1 Reviews") carry their level;
-    ALL CAPS lines, "Appendix A" and (when ``standalone``) short Title Case lines have none,
-    and nest by their style ("caps", "named", "title").
-    """
-    s = line.strip()
-    if not s:
-        return None
-    m = MD_HEADING_RE.match(s)
-    if m:
-        return len(m.group(1)), collapse(strip_emphasis(m.group(2))), "md"
-    m = NUMBERED_HEADING_RE.match(s)
-    if m and _is_title_text(m.group(2)) and re.search(r"[A-Za-z]{2}", m.group(2)):
-        return m.group(1).count(".") + 1, s, "numbered"
-    if not _is_title_text(s) or not re.search(r"[A-Za-z]{2}", s):
-        return None
-    letters = [c for c in s if c.isalpha()]
-    if len(letters) >= 3 and all(c.isupper() for c in letters):
-        return None, s, "caps"
-    if NAMED_HEADING_RE.match(s):
-        return None, s, "named"
-    if standalone and len(s.split()) <= 10 and is_title_case(s):
-        return None, s, "title"
-    return None
-
-
-def is_title_case(s: str) -> bool:
-    """True when every significant word starts with a capital ("Risk Assessment and Review")."""
-    words = [w.strip("()[]\"'\u2018\u2019\u201c\u201d") for w in s.split()]
-    words = [w for w in words if w]
-    if not words or not words[0][:1].isupper() or words[-1].lower() in _SMALL_WORDS - {"our", "its"}:
-        return False
-    return all(w[0].isupper() or w[0].isdigit() or not w[0].isalpha() or w.lower() in _SMALL_WORDS for w in words)
-
-
-def strip_emphasis(text: str) -> str:
-    """Markdown emphasis, code spans, escapes and links reduced to their words."""
-    text = _LINK_RE.sub(lambda m: m.group(1), text)
-    text = _CODE_RE.sub(lambda m: m.group(1), text)
-    text = _ESCAPE_RE.sub(lambda m: m.group(1), text)
-    return _EMPHASIS_RE.sub(lambda m: m.group(2) or m.group(3) or "", text)
-
-
-def vocabulary(texts: Iterable[str]) -> set[str]:
-    """Lower-cased words (hyphenated forms included) seen in a document: evidence for rejoining."""
-    # one pass over all texts: a newline never belongs to a word, so no word spans two texts
-    return set(map(str.lower, _WORD_RE.findall("\n".join(texts))))
-
-
-def join_hyphenated(left: str, right: str, vocab: set[str]) -> str:
-    """Join a word split across lines at a hyphen: "commit-" + "ment" -> "commitment".
-
-    The document's own words decide first (the joined or hyphenated form seen elsewhere);
-    then known compound prefixes keep the hyphen, and suffix-like tails join.
-    """
-    lw = re.search(r"[A-Za-z]+$", left)
-    rw = re.match(r"[A-Za-z]+", right)
-    if not lw or not rw:
-        return left + "-" + right
-    a, b = lw.group(0), rw.group(0)
-    joined, hyphenated = (a + b).lower(), f"{a}-{b}".lower()
-    if joined in vocab and hyphenated not in vocab:
-        return left + right
-    if hyphenated in vocab or a.lower() in _HYPHEN_PREFIXES or b[0].isupper():
-        return left + "-" + right
-    if _SUFFIX_RE.match(b.lower()) or len(b) <= 2 or len(a) <= 2:
-        return left + right
-    return left + "-" + right
-
-
-def rejoin_lines(lines: Sequence[str], vocab: set[str] | None = None) -> str:
-    """Lines of one paragraph as one string; end-of-line hyphenation and soft hyphens resolved."""
-    vocab = vocab or set()
-    out = ""
-    for raw in lines:
-        line = raw.strip()
-        if not line:
-            continue
-        if not out:
-            out = line
-        elif out.endswith(("\u00ad", "\x02", "\ufffe")):
-            out = out[:-1] + line
-        elif out.endswith("-") and len(out) > 1 and out[-2].isalpha() and line[:1].isalpha():
-            out = join_hyphenated(out[:-1], line, vocab)
-        else:
-            out = out + " " + line
-    return collapse(out)
 
 
 class SectionTracker:
@@ -416,102 +215,6 @@ def continues_across_blank(last: str, line: str) -> bool:
     if not line[:1].islower() or last.endswith(tuple(_CLOSING)) or not last:
         return False
     return not (MD_HEADING_RE.match(last.strip()) or last.strip().startswith("|"))
-
-
-_PAGE_MARK = re.compile(r"^\s*\[\[\s*page\s+(\d{1,5})\s*\]\]\s*$", re.IGNORECASE)
-_PAGE_NUMBER = re.compile(r"^\s*(?:page\s+)?(?:\d{1,4}|[ivxlc]{1,7})(?:\s*(?:/|of)\s*\d{1,4})?\s*$", re.IGNORECASE)
-# A line at a page's edge is furniture when it recurs at the edges of this many pages (and of at
-# least a quarter of them): a running header or footer, not a heading of the text.
-_FURNITURE_PAGES = 3
-_EDGE_LINES = 2  # non-blank lines looked at, at the top and at the bottom of each page
-
-
-def page_lines(lines: Sequence[str]) -> list[tuple[str, int | None]]:
-    """``lines`` with the page each one is on, for a text with ``[[page N]]`` markers.
-
-    Without markers every line has page None and nothing else changes. With them: the marker
-    lines go, and page numbers and running headers or footers at the edges of pages are
-    blanked, so a paragraph that a page break cut goes on across them
-    (``continues_across_blank``), on the page where it starts. Footnotes at the foot of a page
-    (``_footnote_lines``) move out of the running text to the end, each a paragraph on its page,
-    so that a sentence they interrupted is joined again.
-    """
-    if not any(_PAGE_MARK.match(ln) for ln in lines):
-        return [(ln, None) for ln in lines]
-    pages: list[tuple[int | None, list[str]]] = [(None, [])]
-    for ln in lines:
-        m = _PAGE_MARK.match(ln)
-        if m:
-            pages.append((int(m.group(1)), []))
-        else:
-            pages[-1][1].append(ln)
-    recurring = _recurring_edges([body for _, body in pages])
-    notes: list[tuple[str, int | None]] = []
-    for page, body in pages:
-        for k in _edge_indices(body):
-            s = body[k].strip()
-            if _PAGE_NUMBER.match(s) or _edge_key(s) in recurring:
-                body[k] = ""
-        for k in _footnote_lines(body):
-            notes.append((body[k], page))
-            body[k] = ""
-            if k + 1 >= len(body) or not body[k + 1].strip():
-                notes.append(("", page))  # each footnote stays a paragraph of its own
-    return [(ln, page) for page, body in pages for ln in body] + [("", None), *notes]
-
-
-# A footnote as transcribed at a page's foot: "9 The title of a paper" or "2 Following ...",
-# after a blank line, its number referenced on the page as a marker glued to a word
-# ("hierarchy9", "analysis2 has", "outputs.5").
-_FOOTNOTE_START = re.compile(r"^\s*(\d{1,2})\s+[A-Z\"\u201c(\[]")
-
-
-def _footnote_lines(body: Sequence[str]) -> list[int]:
-    """Indices of the lines of the footnotes at the foot of a page ``body`` (furniture already
-    blanked): the last paragraphs of the page, each starting with a number that the page's
-    text above references as a footnote marker."""
-    paragraphs: list[list[int]] = []
-    for k, ln in enumerate(body):
-        if not ln.strip():
-            if paragraphs and paragraphs[-1]:
-                paragraphs.append([])
-            continue
-        if not paragraphs:
-            paragraphs.append([])
-        paragraphs[-1].append(k)
-    paragraphs = [p for p in paragraphs if p]
-    found: list[int] = []
-    while len(paragraphs) > 1:
-        first = paragraphs[-1][0]
-        m = _FOOTNOTE_START.match(body[first])
-        if not m or len(paragraphs[-1]) > 4:
-            break
-        above = " ".join(body[k] for p in paragraphs[:-1] for k in p)
-        marker = re.compile(rf"(?:(?<=[A-Za-z)\]\u201d\u2019])|(?<=[A-Za-z)][.,;:])){m.group(1)}(?=[\s.,;:)]|$)")
-        if not marker.search(above):
-            break
-        found[:0] = paragraphs.pop()
-    return found
-
-
-def _edge_indices(body: Sequence[str]) -> list[int]:
-    content = [k for k, ln in enumerate(body) if ln.strip()]
-    return sorted(set(content[:_EDGE_LINES] + content[-_EDGE_LINES:]))
-
-
-def _edge_key(line: str) -> str:
-    """A running header's identity: its words without digits or markdown marks."""
-    return re.sub(r"[\d#*_|]+", " ", line).strip().lower()
-
-
-def _recurring_edges(bodies: Sequence[Sequence[str]]) -> set[str]:
-    counts: dict[str, int] = {}
-    for body in bodies:
-        for key in {_edge_key(body[k]) for k in _edge_indices(body)}:
-            if key and len(key.split()) <= 8:
-                counts[key] = counts.get(key, 0) + 1
-    need = max(_FURNITURE_PAGES, -(-len(bodies) // 4))
-    return {k for k, n in counts.items() if n >= need}
 
 
 def _add_group(builder: BlockBuilder, lines: list[str], vocab: set[str], page: int | None = None) -> None:

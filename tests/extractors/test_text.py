@@ -6,7 +6,7 @@ import pytest
 
 from labwatch.extractors.exceptions import EmptyDocument, UnsupportedFormat
 from labwatch.extractors.parsing.formats import parse_document
-from labwatch.extractors.parsing.text import join_hyphenated, rejoin_lines
+from labwatch.extractors.parsing.lines import join_hyphenated, rejoin_lines
 
 POLICY_MD = """# Northwind Safety Framework
 
