@@ -14,7 +14,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from labwatch.warehouse import bulk, queries, reviews
+from labwatch.warehouse import bulk, queries, reviews, scoring
 from labwatch.warehouse.db import Warehouse
 from labwatch.warehouse.journal import ReviewEvent
 
@@ -91,7 +91,7 @@ def search(path: str, text: str, lab: str | None, document: str | None) -> list[
 @st.cache_data(ttl=TTL, show_spinner=False)
 def scores(path: str, as_of: date) -> dict:
     """Scores per lab as computed in the warehouse, with evidence."""
-    return _read(path, queries.scores, as_of=as_of)
+    return _read(path, scoring.scores, as_of=as_of)
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from labwatch.warehouse.queries import explain_uncounted
+from labwatch.warehouse.scoring import explain_uncounted
 
 
 def render_markdown(doc: dict) -> str:

@@ -94,7 +94,7 @@ def score(
     Example: labwatch score --db data/demo.duckdb --lab brackenridge-labs --since 2025-06-01   (why it moved)
     """
     from labwatch.flows.scorecard import render_markdown
-    from labwatch.warehouse.queries import explain_score_change, score_changes, scores
+    from labwatch.warehouse.scoring import explain_score_change, score_changes, scores
 
     wh = open_warehouse(resolve_db(db))
     sync_journal(wh)
@@ -111,7 +111,7 @@ def score(
     elif fmt == ScoreFmt.md:
         sys.stdout.write(render_markdown(doc))
     elif fmt == ScoreFmt.csv:
-        from labwatch.warehouse.queries import explain_uncounted
+        from labwatch.warehouse.scoring import explain_uncounted
 
         print_csv(
             ["lab", "score", "criterion_id", "credit", "raw_credit", "points", "counts", "not_counted"],
@@ -129,7 +129,7 @@ def score(
 def _print_score_table(doc: dict) -> None:
     """Scores per lab, then every confirmed credit that adds nothing, and why (unscored, zero
     weight, parent without credit), then the explanations of `--since`."""
-    from labwatch.warehouse.queries import explain_uncounted
+    from labwatch.warehouse.scoring import explain_uncounted
 
     print_table(
         f"scores as of {doc['as_of']} ({doc['rubric'] or 'no rubric yet: `labwatch run` stores it'})",

@@ -87,7 +87,7 @@ def test_csv_and_markdown_say_why(confirmed):
 
 
 def test_score_since_quotes_end_at_a_whole_word():
-    from labwatch.warehouse.queries import explain_score_change
+    from labwatch.warehouse.scoring import explain_score_change
 
     quote = (
         "We will commission an independent audit of our frontier safety framework every year and publish its summary"

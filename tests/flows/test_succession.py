@@ -17,7 +17,7 @@ from labwatch.flows.succession import (
     record_links,
     similarity,
 )
-from labwatch.warehouse import queries, store
+from labwatch.warehouse import queries, scoring, store
 from labwatch.warehouse.db import Warehouse
 from labwatch.warehouse.reviews import new_event, record_events, resolve_match
 from tests.warehouse.conftest import make_record, rubric_rows
@@ -119,8 +119,8 @@ def test_score_as_of_follows_the_succession(wh):
         pass  # loads the journal
     _link(wh)
     with wh.read() as con:
-        before = queries.scores(con, as_of=date(2025, 6, 1), lab="gamma")["labs"][0]
-        after = queries.scores(con, as_of=date(2025, 10, 1), lab="gamma")["labs"][0]
+        before = scoring.scores(con, as_of=date(2025, 6, 1), lab="gamma")["labs"][0]
+        after = scoring.scores(con, as_of=date(2025, 10, 1), lab="gamma")["labs"][0]
         current = {r[0] for r in con.execute("SELECT document_id FROM current_versions(DATE '2025-10-01')").fetchall()}
     assert before["score"] > 0 and after["score"] == 0
     [ev] = [c for c in before["criteria"] if c["criterion_id"] == "commitments.assessment_frequency"][0]["evidence"]

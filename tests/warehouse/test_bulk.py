@@ -17,7 +17,8 @@ from labwatch.warehouse.db import Warehouse
 from labwatch.warehouse.decisions import labelled_decisions
 from labwatch.warehouse.exceptions import InvalidDecision
 from labwatch.warehouse.journal import list_event_files
-from labwatch.warehouse.queries import review_queue, scores
+from labwatch.warehouse.queries import review_queue
+from labwatch.warehouse.scoring import scores
 
 from .conftest import rubric_rows
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import date
 
 from labwatch.flows.change_detection import recompute_changes
-from labwatch.warehouse import queries, store
+from labwatch.warehouse import queries, scoring, store
 from labwatch.warehouse.carry import carry_decisions
 from labwatch.warehouse.reviews import new_event, record_events, resolve_match
 from tests.flows.conftest import invoke_json
@@ -48,7 +48,7 @@ def _setup(wh, second):
 
 def _score(wh, day):
     with wh.read() as con:
-        return queries.scores(con, as_of=day, lab="delta")["labs"][0]["score"]
+        return scoring.scores(con, as_of=day, lab="delta")["labs"][0]["score"]
 
 
 def test_a_reworded_commitment_carries_its_decision_and_the_score_stays(wh):

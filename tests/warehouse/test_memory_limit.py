@@ -6,7 +6,7 @@ from __future__ import annotations
 import pyarrow.compute as pc
 import pytest
 
-from labwatch.warehouse import queries
+from labwatch.warehouse import scoring
 from labwatch.warehouse.db import Warehouse
 from labwatch.warehouse.exceptions import WarehouseError
 
@@ -53,10 +53,10 @@ def test_queries_bigger_than_the_limit_spill_beside_the_warehouse_and_complete(t
 def test_scores_and_views_work_under_a_small_limit(wh, monkeypatch):
     monkeypatch.setenv("LABWATCH_DUCKDB_MEMORY", "20MB")
     with wh.read() as con:
-        got = queries.scores(con)
+        got = scoring.scores(con)
     monkeypatch.setenv("LABWATCH_DUCKDB_MEMORY", "default")
     with wh.read() as con:
-        assert got == queries.scores(con)
+        assert got == scoring.scores(con)
 
 
 @pytest.mark.parametrize("value", ["lots", "256", "-1GB"])

@@ -8,7 +8,8 @@ from labwatch.warehouse import reviews as R
 from labwatch.warehouse import store
 from labwatch.warehouse.db import Warehouse
 from labwatch.warehouse.journal import list_event_files
-from labwatch.warehouse.queries import review_queue, scores
+from labwatch.warehouse.queries import review_queue
+from labwatch.warehouse.scoring import scores
 
 from .conftest import V2, make_record
 
@@ -147,7 +148,7 @@ def test_confirm_for_other_criterion(wh):
 
 
 def test_a_score_change_is_traced_to_the_document_change(wh):
-    from labwatch.warehouse.queries import explain_score_change, score_changes
+    from labwatch.warehouse.scoring import explain_score_change, score_changes
 
     with wh.read() as con:
         old = _match(con, "We will run assessments every 3 months", "commitments.assessment_frequency")
