@@ -9,8 +9,10 @@ Three scorers compete on the reviewed passages, leave-one-lab-out (``group`` of 
 Each is scored on every lab with the reviews of the other labs only, and its thresholds are
 fitted inside the same fold, so the comparison is what a lab nobody reviewed would see. A
 learned scorer is chosen only when it beats the rubric on pair F1 without a higher pooled
-false-match rate (tolerance ``FMR_TOLERANCE``); the chosen scorer's thresholds are then fitted
-on all the out-of-lab scores, which is what makes them transfer to a new lab.
+false-match rate (tolerance ``FMR_TOLERANCE``) and on F1 in at least ``WIN_SHARE`` of paired
+bootstrap resamples of the reviewed passages (a point gain of a passage or two is noise, and a
+noisy switch costs every later lab); the chosen scorer's thresholds are then fitted on all the
+out-of-lab scores, which is what makes them transfer to a new lab.
 """
 
 from __future__ import annotations
@@ -33,6 +35,10 @@ from labwatch.extractors.matching.confidence import Confidence, fit_on_suggestio
 
 FMR_TOLERANCE = 0.0  # a learned scorer may not raise the pooled false-match rate by more
 FMR_FLOOR = 0.02  # the tightest false-match cap a learned scorer's thresholds are fitted under
+# a learned scorer must beat the rubric in this share of paired bootstrap resamples of the
+# reviewed passages, not only on the point estimate: a gain of a passage or two is noise
+WIN_SHARE = 0.9
+WIN_RESAMPLES = 200
 
 
 @dataclass
@@ -66,15 +72,26 @@ def fit_review_model(matcher, texts, vectors, decisions, config):
     return model
 
 
-def _cross_fitted_quality(scores, gold, groups, ids, cap=FMR_CAP) -> tuple[float, float]:
-    """Pooled F1 and false-match rate when each group is decided by thresholds fitted on
-    the other groups (false-match rate capped at ``cap`` there)."""
+def _cross_fitted_mask(scores, gold, groups, ids, cap=FMR_CAP) -> np.ndarray:
+    """What is suggested when each group is decided by thresholds fitted on the other groups
+    (false-match rate capped at ``cap`` there)."""
     mask = np.zeros_like(gold)
     for g in sorted(set(groups)):
         test = groups == g
         cal = fit_calibration(scores[~test], gold[~test], ids, cap=cap)
         mask[test] = suggested_mask(scores[test], cal.thresholds(ids), cal.margin)
-    return rule_quality(mask, gold)
+    return mask
+
+
+def win_share(mask: np.ndarray, base: np.ndarray, gold: np.ndarray, resamples: int = WIN_RESAMPLES) -> float:
+    """Share of paired bootstrap resamples of the passages on which ``mask`` has a higher pair
+    F1 than ``base`` (both n x C suggestions against ``gold``); fixed seed, so it is repeatable."""
+    rng = np.random.default_rng(20261202)
+    n, wins = len(gold), 0
+    for _ in range(resamples):
+        idx = rng.integers(0, n, n)
+        wins += rule_quality(mask[idx], gold[idx])[0] > rule_quality(base[idx], gold[idx])[0]
+    return wins / resamples if n else 0.0
 
 
 def choose_scorer(matcher, make_matcher: Callable) -> ScorerChoice:
@@ -109,21 +126,25 @@ def choose_scorer(matcher, make_matcher: Callable) -> ScorerChoice:
             oof.pop("model", None)
         elif "model" in oof:
             oof["model"][test] = model.predict_proba(parts.reshape(-1, parts.shape[2]))[:, 1].reshape(scores.shape)
-    f1, fmr = _cross_fitted_quality(oof["rubric"], gold, groups, ids)
+    masks = {"rubric": _cross_fitted_mask(oof["rubric"], gold, groups, ids)}
+    f1, fmr = rule_quality(masks["rubric"], gold)
     report = {"rubric": {"f1": round(f1, 4), "false_match_rate": round(fmr, 4)}}
     base = report["rubric"]
     # a learned scorer is held to the rubric's own false-match rate, not only to the cap
     cap = max(FMR_FLOOR, min(FMR_CAP, base["false_match_rate"]))
     for kind in ("exemplars", "model"):
         if kind in oof:
-            f1, fmr = _cross_fitted_quality(oof[kind], gold, groups, ids, cap)
+            masks[kind] = _cross_fitted_mask(oof[kind], gold, groups, ids, cap)
+            f1, fmr = rule_quality(masks[kind], gold)
             report[kind] = {"f1": round(f1, 4), "false_match_rate": round(fmr, 4)}
+            report[kind]["win_share"] = round(win_share(masks[kind], masks["rubric"], gold), 4)
     winners = [
         k
         for k in ("exemplars", "model")
         if k in report
         and report[k]["f1"] > base["f1"]
         and report[k]["false_match_rate"] <= base["false_match_rate"] + FMR_TOLERANCE
+        and report[k]["win_share"] >= WIN_SHARE
     ]
     kind = max(winners, key=lambda k: objective(report[k]["f1"], report[k]["false_match_rate"]), default="rubric")
     calibration = fit_calibration(oof[kind], gold, ids, cap=FMR_CAP if kind == "rubric" else cap)

@@ -90,3 +90,20 @@ def test_criterion_thresholds_need_support_and_are_shrunk_toward_the_global_one(
 def test_calibration_thresholds_follow_id_order():
     cal = Calibration(0.6, 0.1, {"c": 0.4})
     assert cal.thresholds(IDS).tolist() == np.array([0.6, 0.6, 0.4], dtype=np.float32).tolist()
+
+
+def test_a_learned_scorer_must_win_clearly_not_by_a_passage():
+    # 60 passages with one gold criterion each; the rubric finds 40 of them
+    from labwatch.extractors.matching.selection import WIN_SHARE, win_share
+
+    gold = np.zeros((60, 3), dtype=bool)
+    gold[:, 0] = True
+    base = gold.copy()
+    base[40:] = False
+    one_more = base.copy()
+    one_more[40] = True  # finds a single extra pair: a point gain, but noise
+    many_more = gold.copy()  # finds all twenty it missed
+    assert win_share(base, base, gold) == 0.0
+    assert win_share(one_more, base, gold) < WIN_SHARE
+    assert win_share(many_more, base, gold) >= WIN_SHARE
+    assert win_share(one_more, base, gold) == win_share(one_more, base, gold)  # fixed seed
