@@ -42,7 +42,7 @@ from labwatch.extractors.matching.embeddings import Embedder
 from labwatch.extractors.matching.rubric import Criterion, Rubric
 from labwatch.extractors.records import Features, Passage, Suggestion, normalize_text, text_hash
 
-MATCHER_VERSION = "matcher-2026.12.4"  # .4: centred score, stronger cues
+MATCHER_VERSION = "matcher-2026.12.5"  # .5: exemplars in the plainer register of framework prose
 
 # Embedded rubric texts per (rubric, embedder): a new Matcher (one per CV fold) reuses them.
 _REFERENCE_VECTORS: dict[tuple, np.ndarray] = {}
