@@ -27,13 +27,15 @@ from pathlib import Path
 ENCODE_ONLY = """
 import json, os, sys
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
-from labwatch.extractors.matching.embeddings import load_embedder
+from labwatch.extractors.matching.embeddings import _packaged_model_dir, load_embedder
 texts = json.load(open(sys.argv[1]))
-encoder = load_embedder(sys.argv[2])
-if sys.argv[2] == "minilm":  # torch: sentence-transformers' own encode, its defaults, as anyone would
-    encoder._load().encode(texts, normalize_embeddings=True)
+if sys.argv[2] == "minilm":
+    # torch: sentence-transformers' own load and encode with their defaults, as anyone would
+    # (not labwatch's loader, which also makes torch's threads sleep when idle)
+    from sentence_transformers import SentenceTransformer
+    SentenceTransformer(_packaged_model_dir(), device="cpu").encode(texts, normalize_embeddings=True)
 else:
-    encoder.encode(texts)
+    load_embedder(sys.argv[2]).encode(texts)
 """
 
 ENCODERS = ("minilm", "minilm-onnx")  # the encode-only baselines: torch, int8 ONNX

@@ -26,6 +26,25 @@ def test_importing_the_module_does_not_load_torch():
     assert out.stdout.strip() == "False"
 
 
+@pytest.mark.model
+@pytest.mark.parametrize("given", [None, "ACTIVE"])
+def test_torch_threads_sleep_when_idle_unless_the_caller_chose(given):
+    # spinning OpenMP threads fight the run's parser worker and writer for the cores; the policy
+    # must be set before torch loads, and a caller's own value is kept
+    import os
+
+    code = (
+        "import os, labwatch.extractors.matching.embeddings as e; e.load_embedder('minilm').encode(['x']); "
+        "import torch; print(os.environ['OMP_WAIT_POLICY'])"
+    )
+    env = {k: v for k, v in os.environ.items() if k != "OMP_WAIT_POLICY"}
+    if given:
+        env["OMP_WAIT_POLICY"] = given
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300, env=env)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == (given or "PASSIVE")
+
+
 def test_unknown_embedder_name_is_refused_by_name():
     with pytest.raises(EmbedderError, match="unknown embedder 'nope'"):
         load_embedder("nope")
