@@ -62,12 +62,17 @@ app.add_typer(watching.sources_app, name="sources")
 def main() -> None:
     from labwatch.errors import LabwatchError
     from labwatch.flows.prefect_env import configure_prefect_env
+    from labwatch.flows.shutdown import leave
 
     configure_prefect_env()
     try:
         app()
     except LabwatchError as exc:  # an error raised outside a command body (a callback, a typer hook)
         fail(str(exc))
+    except SystemExit as exc:  # how every command ends: skip the teardown when nothing needs it
+        if exc.code is None or isinstance(exc.code, int):
+            leave(exc.code or 0)
+        raise
 
 
 if __name__ == "__main__":

@@ -269,15 +269,17 @@ class ParserPool:
         prefix = f"{source}: "
         raise ParseError(source, payload[len(prefix) :] if payload.startswith(prefix) else payload)
 
-    def close(self) -> None:
-        """Stop the worker (politely, then by force)."""
+    def close(self, *, wait: bool = True) -> None:
+        """Stop the worker (politely, then by force). ``wait=False`` only asks it to stop, for a
+        process about to end: the worker exits on the request or, at the latest, 0.5 s after its
+        parent is gone."""
         with self._lock:
             if self._conn is not None:
                 try:
                     self._conn.send(None)
                 except OSError:
                     pass
-            if self._proc is not None:
+            if self._proc is not None and wait:
                 self._proc.join(2)
                 if self._proc.is_alive():
                     self._proc.kill()

@@ -179,14 +179,15 @@ class Deriver:
             if examples:
                 self.matcher.learn(examples)
 
-    def close(self) -> None:
-        """Stop the parser worker (models stay cached for the process)."""
+    def close(self, *, wait: bool = True) -> None:
+        """Stop the parser worker (models stay cached for the process); ``wait=False`` does not
+        wait for the worker's own exit (``ParserPool.close``)."""
         if self._ahead_pool is not None:
             self._ahead_pool.shutdown(wait=True, cancel_futures=True)
             self._ahead_pool = None
         self._ahead.clear()
         if self.parser is not None:
-            self.parser.close()
+            self.parser.close(wait=wait)
 
     @staticmethod
     def _context_parts(passages) -> list[list[str]]:

@@ -16,7 +16,8 @@ import pytest
 HEAVY = ("torch", "spacy", "prefect", "sentence_transformers", "onnxruntime", "transformers", "streamlit")
 
 PROBE = """
-import json, sys
+import json, os, sys
+os.environ["LABWATCH_FULL_EXIT"] = "1"  # end by SystemExit, so this probe can report after main()
 heavy = json.loads(sys.argv[2])
 sys.argv = ["labwatch", *json.loads(sys.argv[1])]
 from labwatch.flows.cli import main
