@@ -72,6 +72,11 @@ def test_cues_fire_on_the_signals_they_stand_for(rubric):
     assert fires("measuring.elicitation_details", "with scaffolding and fine-tuning")
     assert fires("measuring.third_party_access", "independent third parties")
     assert not fires("accountability.concern_reporting", "we evaluate every 4x in compute")
+    # how frameworks say their own revision is controlled, not only "changes to the policy"
+    assert fires("accountability.change_control", "This policy will be reviewed and updated periodically.")
+    assert fires("accountability.change_control", "We will revisit this framework as the science matures.")
+    assert fires("accountability.change_control", "The framework is a living document.")
+    assert not fires("accountability.change_control", "Each model is reviewed and updated before release.")
 
 
 def test_to_rows_gives_one_table_row_per_criterion(rubric):
