@@ -147,6 +147,9 @@ def run_items(
 
         # one writer thread, batches in order: batch i is stored while batch i+1 encodes
         with ThreadPoolExecutor(1, thread_name_prefix="labwatch-store") as writer:
+            # changes an older labwatch stored are recomputed first, while the first batch is
+            # extracted and encoded, rather than after the last batch is stored
+            refreshed = writer.submit(_refresh_stale_changes, wh)
             pending = None
             for batch, result in zip(groups, derive_many(groups)):
                 if pending is not None:
@@ -156,9 +159,9 @@ def run_items(
                     _prepare_change_detection(wh, items)
             if pending is not None:
                 account(*pending)
+            refreshed.result()  # re-raises what went wrong there
         if len(groups) > 1 and summary.new_versions:
             _propose_across_batches(wh, groups)
-        _refresh_stale_changes(wh)
         # --- feeds and alerts (flows/feeds.py): only when this run created versions ---
         if publish and summary.new_versions:
             summary.notifications = notify_changes(wh, run_id, since=started)

@@ -66,7 +66,12 @@ class VersionRecord:
 
     @property
     def text_hash(self) -> str:
-        return text_hash(self.text)
+        """The hash of the normalised text, computed once per text: storing a version reads it
+        half a dozen times, and a whole document's text takes milliseconds to normalise."""
+        known = self.__dict__.get("_text_hash")
+        if known is None or known[0] is not self.text:  # a text replaced later is hashed anew
+            known = self.__dict__["_text_hash"] = (self.text, text_hash(self.text))
+        return known[1]
 
 
 @dataclass(frozen=True)
