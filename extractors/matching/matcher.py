@@ -42,7 +42,7 @@ from labwatch.extractors.matching.embeddings import Embedder
 from labwatch.extractors.matching.rubric import Criterion, Rubric
 from labwatch.extractors.records import Features, Passage, Suggestion, normalize_text, text_hash
 
-MATCHER_VERSION = "matcher-2026.12.6"  # .6: a cue for "this framework will be reviewed and updated"
+MATCHER_VERSION = "matcher-2026.12.7"  # .7: three exemplars reworded: none shares 8 words in a row with a real lab text
 
 # Embedded rubric texts per (rubric, embedder): a new Matcher (one per CV fold) reuses them.
 _REFERENCE_VECTORS: dict[tuple, np.ndarray] = {}
