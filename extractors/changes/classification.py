@@ -28,17 +28,10 @@ from labwatch.extractors.changes.alignment import (
     merge_statements,
     strip_numbering,
 )
-from labwatch.extractors.changes.aspects import (  # noqa: F401 - re-exported for callers
-    DIMENSIONS,
-    Reason,
-    compare_aspects,
-    conditions_in,
-    describe_wording,
-    modality_of,
-    normalize_modality,
-    numbers_in,
-)
+from labwatch.extractors.changes.aspects import compare_aspects, modality_of
 from labwatch.extractors.changes.obligations import carries_obligation, obligation_label
+from labwatch.extractors.changes.reasons import Reason
+from labwatch.extractors.changes.wording import describe_wording
 from labwatch.extractors.exceptions import DiffInputError
 from labwatch.extractors.records import Statement
 

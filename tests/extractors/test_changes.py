@@ -12,16 +12,16 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from labwatch.extractors.changes.alignment import align_texts, canonical_text, is_noise_edit
+from labwatch.extractors.changes.aspects import normalize_modality
 from labwatch.extractors.changes.classification import (
     CHANGES_VERSION,
     Change,
     DiffInputError,
     classify_pair,
     diff_statements,
-    normalize_modality,
-    numbers_in,
 )
 from labwatch.extractors.changes.obligations import carries_obligation
+from labwatch.extractors.changes.thresholds import numbers_in
 from labwatch.extractors.records import Features, Passage, Statement
 
 FIXTURES = Path(__file__).parent / "fixtures" / "changes"

@@ -7,7 +7,7 @@ from importlib import resources
 import pytest
 import yaml
 
-from labwatch.extractors.changes.aspects import DIMENSIONS
+from labwatch.extractors.changes.reasons import DIMENSIONS
 
 from .conftest import invoke, invoke_json
 

@@ -1,0 +1,178 @@
+"""Numbers and conditions of a commitment that a revision can move: its thresholds and triggers.
+
+Numbers are read with what they measure (an effective compute multiple, an interval, a notice
+period, a percentage, a count, a duration), so '3 months' -> '6 months' between two checks is
+weaker and 30 -> 60 days of notice stronger. Conditions are the clauses that excuse, time or
+gate an obligation: a trigger ("when", "after") changing is named but has no direction; a
+deadline ("before deployment", "within") dropped is weaker, added is stronger; an "only if"
+gate dropped is weaker (it frees what the lab may do), added is stronger. The features'
+conditions are added to the ones found here.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from labwatch.extractors.changes.alignment import canonical_text
+from labwatch.extractors.changes.reasons import Reason, clip
+from labwatch.extractors.records import Features
+
+# --- numbers --------------------------------------------------------------------------
+
+WORD_NUMBERS = {
+    "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
+    "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "eighteen": 18, "twenty": 20, "thirty": 30,
+}  # fmt: skip
+_N = r"(\d+(?:\.\d+)?|" + "|".join(WORD_NUMBERS) + r")"
+_DAYS = {"hour": 1 / 24, "day": 1, "week": 7, "month": 30, "quarter": 91, "year": 365}
+_PERIODIC = {"daily": 1, "weekly": 7, "monthly": 30, "quarterly": 91, "annually": 365, "yearly": 365,
+             "annual": 365, "biannually": 182, "semi-annually": 182, "every day": 1, "every week": 7,
+             "every month": 30, "every quarter": 91, "every year": 365}  # fmt: skip
+_NUMBER = re.compile(
+    rf"\b{_N}\s*(?P<x>x|×|-?fold|times)(?=\W|$)|\b{_N}[\s-]*(?P<unit>hour|day|week|month|quarter|year)s?\b"
+    rf"|\b{_N}\s*(?P<pct>%|percent|per cent)|\b(?P<per>{'|'.join(_PERIODIC)})\b|(?<![\d.])(?P<bare>\d+(?:\.\d+)?)\b",
+    re.IGNORECASE,
+)
+_INTERVAL_CUE = re.compile(r"\b(every|each|within|no later than|at most|up to|intervals? of|once per)\b[^.;]*$", re.I)
+_NOTICE_CUE = re.compile(r"^\W*(?:'s?\s+)?(notice|in advance|before|prior)", re.I)
+# +1 when a larger value binds more, -1 when it binds less, 0 when it depends on the context.
+_SENSE = {"compute": -1, "interval": -1, "notice": 1}
+_LABEL = {"compute": "effective compute multiple", "interval": "interval", "notice": "notice period"}
+
+
+@dataclass(frozen=True, slots=True)
+class Number:
+    """A number in a statement: what it measures (``kind``), its value (days for durations)."""
+
+    kind: str  # compute | interval | notice | percent | count | duration
+    value: float
+    raw: str
+
+
+def numbers_in(text: str) -> list[Number]:
+    """Numbers of ``text`` with what they measure; durations are in days."""
+    found = []
+    for m in _NUMBER.finditer(text):
+        groups = [g for g in m.groups()[:1] + m.groups()[2:3] + m.groups()[4:5] if g]
+        value = _value(groups[0]) if groups else 0.0
+        raw = m.group(0).strip()
+        if m.group("x"):
+            found.append(Number("compute", value, raw))
+        elif m.group("unit"):
+            found.append(Number(_duration_kind(text, m), value * _DAYS[m.group("unit").lower()], raw))
+        elif m.group("pct"):
+            found.append(Number("percent", value, raw))
+        elif m.group("per"):
+            found.append(Number("interval", _PERIODIC[m.group("per").lower()], raw))
+        else:
+            found.append(Number("count", float(m.group("bare")), raw))
+    return found
+
+
+def _value(token: str) -> float:
+    return float(WORD_NUMBERS[token.lower()]) if token.lower() in WORD_NUMBERS else float(token)
+
+
+def _duration_kind(text: str, m: re.Match) -> str:
+    before = text[max(0, m.start() - 40) : m.start()]
+    if _INTERVAL_CUE.search(before):
+        return "interval"
+    if _NOTICE_CUE.search(text[m.end() : m.end() + 20]) or re.search(r"\bat least\s*$", before, re.I):
+        return "notice"
+    return "duration"
+
+
+def number_reasons(a: str, b: str) -> list[Reason]:
+    """Each kind of number that moved between ``a`` and ``b``, with the way it binds the lab."""
+    na, nb = numbers_in(a), numbers_in(b)
+    reasons = []
+    for kind in dict.fromkeys([n.kind for n in na + nb]):
+        xa, xb = [n for n in na if n.kind == kind], [n for n in nb if n.kind == kind]
+        if [n.value for n in xa] == [n.value for n in xb]:
+            continue
+        if kind in ("interval", "notice") and (not xa or not xb):
+            # A time bound dropped leaves the lab free to act whenever; one added binds it.
+            word, raw = ("added", xb[0].raw) if xb else ("dropped", xa[0].raw)
+            text = f"{_LABEL[kind]} {word}: '{raw}'"
+            reasons.append(Reason("number", 1 if xb else -1, text, "threshold"))
+        elif kind in _SENSE and len(xa) == len(xb):
+            for p, q in zip(xa, xb):
+                if p.value != q.value:
+                    stronger = (q.value > p.value) == (_SENSE[kind] > 0)
+                    word = "stronger" if stronger else "weaker"
+                    text = f"{_LABEL[kind]}: '{p.raw}' -> '{q.raw}' ({word})"
+                    reasons.append(Reason("number", 1 if stronger else -1, text, "threshold"))
+        else:
+            before = ", ".join(f"'{n.raw}'" for n in xa) or "none"
+            after = ", ".join(f"'{n.raw}'" for n in xb) or "none"
+            reasons.append(Reason("number", 0, f"numbers: {before} -> {after}", "threshold"))
+    return reasons
+
+
+# --- conditions -----------------------------------------------------------------------
+
+_CONDITION = re.compile(
+    r"\b(?:unless|if|provided that|providing that|except|subject to|only (?:if|when)|in the event that|"
+    r"to the extent|where (?:feasible|possible|practicable|appropriate|necessary|reasonable)|"
+    r"when (?:feasible|possible|practicable|appropriate)|as (?:appropriate|feasible|needed|necessary)|"
+    r"as (?:necessity|necessities|circumstances|conditions) (?:dictates?|requires?|warrants?|permits?)|"
+    r"at (?:our|its|the company's) (?:sole )?discretion|"
+    r"assuming|whenever|insofar as)\b[^,;.:]*",
+    re.IGNORECASE,
+)
+
+
+def conditions_in(text: str, features: Features | None = None) -> list[str]:
+    """Conditional clauses of ``text`` ('unless ...', 'where feasible', 'if ...')."""
+    found = [m.group(0).strip() for m in _CONDITION.finditer(text)]
+    for extra in features.conditions if features else ():
+        if not any(_overlap(extra, c) >= 0.5 for c in found):
+            found.append(extra)
+    return found
+
+
+def _overlap(x: str, y: str) -> float:
+    sx, sy = set(canonical_text(x).split()), set(canonical_text(y).split())
+    return len(sx & sy) / max(1, min(len(sx), len(sy)))
+
+
+# Clauses that time an obligation rather than excuse it. A trigger ("when", "after") changing
+# has no direction; a deadline ("before deployment", "within") bounds when the obligation must
+# be met, so dropping one leaves the lab free to act later (weaker) and adding one binds it
+# (stronger). A deadline replaced by another is named without a direction.
+_TIMING = frozenset("before after until when whenever once during within prior following".split())
+_DEADLINE = re.compile(
+    r"(?:before|prior to|no later than|within\s+(?:\d+|a|one|two|three|four|five|six|seven|ten|twelve|"
+    r"thirty|ninety|the next)\b[\w\s-]{0,12}?\b(?:hours?|days?|weeks?|months?|quarters?|years?))\b",
+    re.IGNORECASE,
+)
+_GATE = re.compile(r"only (?:if|when)\b", re.IGNORECASE)
+
+
+def condition_reasons(a: str, b: str, fa: Features, fb: Features) -> list[Reason]:
+    """Conditions, triggers, deadlines and gates that ``b`` adds to or drops from ``a``."""
+    ca, cb = conditions_in(a, fa), conditions_in(b, fb)
+    reasons = []
+    moved: list[tuple[int, str]] = []  # (sign, clause) of deadlines added (-1) or dropped (+1)
+    for sign, mine, theirs in ((-1, cb, ca), (1, ca, cb)):
+        for c in mine:
+            if any(_overlap(c, d) >= 0.6 for d in theirs):
+                continue
+            first = c.split()[0].lower() if c.split() else ""
+            verb = "added" if sign < 0 else "dropped"
+            if _DEADLINE.match(c):
+                moved.append((sign, c))
+                continue
+            timing = first in _TIMING
+            what = "timing" if timing else "condition"
+            # "only if" gates what the lab may do (deploy, proceed) rather than excusing it
+            # from a duty: dropping the gate frees the lab, adding one binds it.
+            direction = 0 if timing else (-sign if _GATE.match(c) else sign)
+            reasons.append(Reason("condition", direction, f"{what} {verb}: '{clip(c)}'", "threshold"))
+    signs = {sign for sign, _ in moved}
+    for sign, c in moved:
+        verb = "added" if sign < 0 else "dropped"
+        direction = -sign if len(signs) == 1 else 0
+        reasons.append(Reason("condition", direction, f"deadline {verb}: '{clip(c)}'", "threshold"))
+    return reasons

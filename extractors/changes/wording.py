@@ -1,0 +1,272 @@
+"""How the words around an obligation moved: its scope, hedges and the runs of content words
+a revision drops or adds, and a short account of any wording edit (``describe_wording``).
+
+Scope words ('all models' -> 'frontier models') are read in small edits only; hedges and
+content runs only when the two wordings share most words (``similar_wording``): inside a
+rewrite they say nothing about what the obligation covers.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections import Counter
+
+from labwatch.extractors.changes.alignment import canonical_text, strip_numbering
+from labwatch.extractors.changes.reasons import Reason, clip
+from labwatch.extractors.changes.thresholds import WORD_NUMBERS
+
+# --- scope and wording ----------------------------------------------------------------
+
+_UNIVERSAL = frozenset("all every each any".split())
+_RESTRICTIVE = frozenset(
+    "frontier certain some selected select major significant most relevant applicable covered flagship "
+    "largest critical".split()
+)
+_TIME_WORDS = frozenset("hour hours day days week weeks month months quarter year years time".split())
+
+
+def _scope_terms(text: str) -> Counter:
+    tokens = canonical_text(text).split()
+    terms = Counter()
+    for i, t in enumerate(tokens):
+        nxt = tokens[i + 1] if i + 1 < len(tokens) else ""
+        if t in _UNIVERSAL and nxt and not nxt[0].isdigit() and nxt not in _TIME_WORDS and nxt not in WORD_NUMBERS:
+            terms[f"{t} {nxt}"] += 1
+        elif t in _RESTRICTIVE:
+            terms[f"{t} {nxt}".strip()] += 1
+    return terms
+
+
+def scope_reason(a: str, b: str) -> Reason | None:
+    """How the small edits from ``a`` to ``b`` moved what the obligation covers, if they did."""
+    ta, tb = _edited_scope_terms(_unnamed(a), _unnamed(b))
+    gone, came = list((ta - tb).elements()), list((tb - ta).elements())
+    if not gone and not came:
+        return None
+    narrower = any(t.split()[0] in _UNIVERSAL for t in gone) or any(t.split()[0] in _RESTRICTIVE for t in came)
+    wider = any(t.split()[0] in _UNIVERSAL for t in came) or any(t.split()[0] in _RESTRICTIVE for t in gone)
+    detail = f"{', '.join(repr(t) for t in gone) or 'none'} -> {', '.join(repr(t) for t in came) or 'none'}"
+    if narrower == wider:
+        return Reason("scope", 0, f"scope changed: {detail}", "scope")
+    return Reason("scope", -1 if narrower else 1, f"scope {'narrowed' if narrower else 'widened'}: {detail}", "scope")
+
+
+def _edited_scope_terms(a: str, b: str) -> tuple[Counter, Counter]:
+    """Scope terms of the small edits only (up to SMALL_EDIT words a side, read with the word
+    that follows): 'all models' -> 'frontier models' narrows, while a restrictive word inside
+    a newly added clause qualifies the new clause, not what the commitment covered."""
+    wa, wb = canonical_text(a).split(), canonical_text(b).split()
+    ta, tb = Counter(), Counter()
+    for op, i1, i2, j1, j2 in difflib.SequenceMatcher(a=wa, b=wb, autojunk=False).get_opcodes():
+        if op == "equal" or max(i2 - i1, j2 - j1) > SMALL_EDIT:
+            continue
+        ta += _scope_terms(" ".join(wa[i1 : i2 + 1]))
+        tb += _scope_terms(" ".join(wb[j1 : j2 + 1]))
+    return ta, tb
+
+
+SMALL_EDIT = 3
+_NAME = re.compile(r"(?<=[a-z,;(] )(?:[A-Z][\w-]*\s?)+")
+
+
+def _unnamed(text: str) -> str:
+    """``text`` without capitalised words inside a sentence (names: 'Frontier AI Framework')."""
+    return _NAME.sub(" ", text)
+
+
+def similar_wording(a: str, b: str) -> bool:
+    """True when the two wordings share most words (the cues around an obligation are read
+    only then: inside a rewrite, a hedge or a dropped phrase says nothing about coverage)."""
+    wa, wb = canonical_text(a).split(), canonical_text(b).split()
+    sa, sb = set(wa), set(wb)
+    if not sa or not sb:
+        return False
+    shared = len(sa & sb) / min(len(sa), len(sb))
+    return shared >= SIMILAR_SHARED and max(len(wa), len(wb)) <= SIMILAR_LENGTH * min(len(wa), len(wb))
+
+
+SIMILAR_SHARED = 0.7
+SIMILAR_LENGTH = 2.0
+
+
+def describe_wording(a: str, b: str, limit: int = 3) -> str:
+    """A short account of the word-level edits from ``a`` to ``b`` ("'share' -> 'publish'")."""
+    ta, tb = canonical_text(a).split(), canonical_text(b).split()
+    parts = []
+    for op, i1, i2, j1, j2 in difflib.SequenceMatcher(a=ta, b=tb, autojunk=False).get_opcodes():
+        old, new = clip(" ".join(ta[i1:i2])), clip(" ".join(tb[j1:j2]))
+        if op == "replace":
+            parts.append(f"'{old}' -> '{new}'")
+        elif op == "delete":
+            parts.append(f"removed '{old}'")
+        elif op == "insert":
+            parts.append(f"added '{new}'")
+    more = f" (+{len(parts) - limit} more)" if len(parts) > limit else ""
+    return "wording: " + ", ".join(parts[:limit]) + more
+
+
+# --- hedges ---------------------------------------------------------------------------
+
+# Adverbs and phrases that loosen whatever they qualify ("we may *selectively* allow"); their
+# coming binds less and their going more. Modal verbs and conditional clauses have their own readers
+# (aspects, thresholds).
+_HEDGE = re.compile(
+    r"\b(?:potentially|selectively|possibly|generally|typically|usually|normally|ideally|occasionally|"
+    r"sometimes|often|reasonabl[ey]|in (?:some|certain|most) cases|where relevant|as relevant|"
+    r"if relevant|(?:best|reasonable|significant|commercially reasonable) efforts?|efforts? to|"
+    r"(?:as|if|when|where) (?:warranted|required|applicable)|(?:if|when) we determine)\b",
+    re.IGNORECASE,
+)
+
+
+def hedge_reasons(a: str, b: str) -> list[Reason]:
+    """Hedges that came (weaker) or went (stronger) between the two wordings."""
+    ha = Counter(m.group(0).lower() for m in _HEDGE.finditer(a))
+    hb = Counter(m.group(0).lower() for m in _HEDGE.finditer(b))
+    reasons = [Reason("hedge", -1, f"hedge added: '{h}'", "strength") for h in (hb - ha)]
+    reasons += [Reason("hedge", 1, f"hedge dropped: '{h}'", "strength") for h in (ha - hb)]
+    return reasons
+
+
+# --- what the obligation covers: words dropped or added -------------------------------
+
+# Function words, and words whose change other readers judge (modals, negation, conditions).
+_PLAIN = frozenset(
+    "a an the of to in on for and or nor but with by at from as into onto over under about than then "
+    "is are was were be been being has have had do does did it its this that these those there their "
+    "they them we our us you your which who whom whose what when where while whether also such "
+    "will would shall must may might should can could not no never if unless only any all each every "
+    "some other more most less least very including include includes e g i eg ie etc so".split()
+)
+_ACTOR = re.compile(
+    r"\b(?:third[- ]part(?:y|ies)|external|independent|government(?:al)?|agenc(?:y|ies)|auditors?|"
+    r"evaluators?|red[- ]?teams?|partners?|researchers?|organi[sz]ations?|firms?|regulators?|authorit(?:y|ies)|"
+    r"board|committee|experts?|academi(?:a|c)|institutes?|customers?|users?|employees?|staff)\b",
+    re.IGNORECASE,
+)
+_DISCLOSURE = re.compile(
+    r"\b(?:publish\w*|public(?:ly)?|disclos\w*|shar(?:e|es|ed|ing)|report\w*|transparen\w*|notif\w*|inform\w*)\b",
+    re.IGNORECASE,
+)
+_CONSEQUENCE = re.compile(
+    r"\b(?:pause\w*|halt\w*|stop\w*|shut\w*|suspend\w*|delay\w*|restrict\w*|withh[oe]ld\w*|"
+    r"(?:not|never) (?:deploy|release|proceed|train)\w*)\b",
+    re.IGNORECASE,
+)
+_LOOSENING_START = re.compile(r"^\W*(?:if|unless|except|only|provided|subject|when|where|as|to the extent)\b", re.I)
+# A dropped or added run needs this many content words to say the obligation covers less or more
+# (one word is usually a synonym or an article of style).
+MIN_CONTENT_RUN = 2
+
+
+def content_reasons(a: str, b: str) -> list[Reason]:
+    """Runs of content words the new wording drops (covers less) or adds (covers more).
+
+    Read only where the rest of the wording stayed (no run of content words was replaced by
+    other words: that is a rewording, and its runs say nothing about coverage). A dropped run
+    within a sentence narrows; an added run widens only when it joins an enumeration (after
+    or before a comma, 'and', 'or'), since other insertions are mostly explanation, and an
+    added run that opens a condition, an exception or a hedge is left to those readers. Each
+    run is placed on a dimension by what it names: a consequence (pausing, not deploying), a
+    disclosure (publishing, reporting), an actor (third parties, agencies, a board), else scope.
+    """
+    ta, tb = _tokens(a), _tokens(b)
+    ops = difflib.SequenceMatcher(a=ta, b=tb, autojunk=False).get_opcodes()
+    if any(
+        op == "replace"
+        and _content(ta[i1:i2])
+        and _content(tb[j1:j2])
+        and max(len(_content(ta[i1:i2])), len(_content(tb[j1:j2]))) > 1  # one word swapped: a synonym
+        and not (_named(ta[i1:i2], a) and _named(tb[j1:j2], b))  # a renamed title is no rewording
+        for op, i1, i2, j1, j2 in ops
+    ):
+        return []
+    reasons = []
+    for op, i1, i2, j1, j2 in ops:
+        if op not in ("delete", "insert"):
+            continue
+        tokens, lo, hi = (ta, i1, i2) if op == "delete" else (tb, j1, j2)
+        run = tokens[lo:hi]
+        content = _content(run)
+        items = ";" in ta and ";" in tb  # items of a list separated by semicolons
+        stops = ".:" if items else ".:;"
+        around = {tokens[lo - 1] if lo else "", run[0], run[-1], tokens[hi] if hi < len(tokens) else ""}
+        name = _listed_name(content, a if op == "delete" else b) if around & _ENUMERATION else None
+        if name is not None:
+            # one named party dropped from or added to a list ("SecureBio, NIST, RAND"): who
+            # takes part changed, though it is a single word
+            dimension = "actor" if _ACTOR.search(a + " " + b) else "scope"
+            verb = "dropped" if op == "delete" else "added"
+            reasons.append(Reason("content", -1 if op == "delete" else 1, f"{dimension} {verb}: '{name}'", dimension))
+            continue
+        if len(content) < MIN_CONTENT_RUN or any(t in stops for t in run[:-1]):
+            continue  # a short run, or a whole sentence dropped or added (not a change of coverage)
+        if {t[:5] for t in content} <= {t[:5] for t in (tb if op == "delete" else ta)}:
+            continue  # the words moved ("the board must approve" -> "must be approved by the board")
+        text = " ".join(t for t in run if t not in _PUNCT)
+        if _EXAMPLE.match(text):
+            continue  # an example given or withdrawn illustrates; it does not set the coverage
+        qualifier = run[0] in _RELATIVE and (lo == 0 or tokens[lo - 1] != ",")
+        if qualifier:
+            # a restrictive relative clause ("models which pose severe risks") limits what it
+            # follows: dropping it widens the obligation, adding it narrows
+            sign = 1 if op == "delete" else -1
+            verb = "dropped" if op == "delete" else "added"
+            reasons.append(Reason("content", sign, f"qualifier {verb}: '{clip(text)}'", "scope"))
+            continue
+        if op == "insert":
+            if not around & _ENUMERATION or _LOOSENING_START.search(text) or _HEDGE.search(text):
+                continue
+        dimension = _dimension_of(text)
+        verb = "dropped" if op == "delete" else "added"
+        reasons.append(Reason("content", -1 if op == "delete" else 1, f"{dimension} {verb}: '{clip(text)}'", dimension))
+    return reasons
+
+
+_TOKEN = re.compile(r"[a-z0-9]+(?:[-'][a-z0-9]+)*|[,;:.]")
+_PUNCT = frozenset(",;:.")
+_ENUMERATION = frozenset({",", ";", "and", "or", "including"})
+_EXAMPLE = re.compile(r"^(?:for example|for instance|e g|eg|i e|such as|like)\b")
+_RELATIVE = frozenset({"which", "who", "whose", "whom"})
+
+
+def _named(run: list[str], text: str) -> bool:
+    """True when every content word of ``run`` is written capitalised in ``text`` (a title or
+    a name: "Risk Management Framework" -> "Frontier AI Framework", "RMF" -> "FAIF")."""
+    words = _content(run)
+    if not words:
+        return False
+    for w in words:
+        m = re.search(rf"(?<![\w-]){re.escape(w)}(?![\w-])", text, re.IGNORECASE)
+        if m is None or not m.group(0)[:1].isupper():
+            return False
+    return True
+
+
+def _listed_name(content: list[str], text: str) -> str | None:
+    """The name that a one-word run of a list is, as ``text`` spells it ("AISI", "SecureBio"),
+    or None when the word is not written as a name there (an acronym, or capitals inside)."""
+    if len(content) != 1:
+        return None
+    m = re.search(rf"(?<![\w-]){re.escape(content[0])}(?![\w-])", text, re.IGNORECASE)
+    word = m.group(0) if m else ""
+    return word if len(word) >= 2 and any(c.isupper() for c in word[1:]) else None
+
+
+def _tokens(text: str) -> list[str]:
+    return _TOKEN.findall(strip_numbering(text).lower().replace("\u2019", "'"))
+
+
+def _content(run: list[str]) -> list[str]:
+    return [t for t in run if t not in _PLAIN and t not in _PUNCT and not t.isdigit() and len(t) > 2]
+
+
+def _dimension_of(text: str) -> str:
+    if _CONSEQUENCE.search(text):
+        return "consequence"
+    if _DISCLOSURE.search(text):
+        return "disclosure"
+    if _ACTOR.search(text):
+        return "actor"
+    return "scope"
