@@ -179,15 +179,14 @@ class Deriver:
             if examples:
                 self.matcher.learn(examples)
 
-    def close(self, *, wait: bool = True) -> None:
-        """Stop the parser worker (models stay cached for the process); ``wait=False`` does not
-        wait for the worker's own exit (``ParserPool.close``)."""
+    def close(self) -> None:
+        """Stop the parser worker (models stay cached for the process)."""
         if self._ahead_pool is not None:
             self._ahead_pool.shutdown(wait=True, cancel_futures=True)
             self._ahead_pool = None
         self._ahead.clear()
         if self.parser is not None:
-            self.parser.close(wait=wait)
+            self.parser.close()
 
     @staticmethod
     def _context_parts(passages) -> list[list[str]]:

@@ -291,7 +291,8 @@ def run_corpus(
             # migrated and the run recorded (below, and in run_items): a second or so of start-up
             deriver_for(wh, model, rubric_name).start()
         # extraction of the next batch (in the parser worker) overlaps embedding of this one
-        derive_many = lambda groups: deriver_for(wh, model, rubric_name).derive_many(groups)  # noqa: E731
+        # nothing to derive (an unchanged corpus): no Deriver, so no model and no parser worker
+        derive_many = lambda groups: deriver_for(wh, model, rubric_name).derive_many(groups) if groups else iter(())  # noqa: E731
     # --- succession (flows/succession.py): the corpus' supersedes declarations, before any version ---
     from labwatch.flows.succession import corpus_links, record_links
 

@@ -4,8 +4,8 @@ When a command returns, everything it wrote is committed and its warehouse conne
 closed; what is left for Python to do is tear down the modules it loaded (onnxruntime or torch,
 DuckDB, spaCy in the parser worker, which it also joins). That took 0.5 s on an idle machine
 and about 1 s on a busy one after `labwatch run`, time the user waits for and nothing needs.
-``leave`` asks the process's parser workers to stop, flushes the logs and the output, and ends
-the process at once. It exits the ordinary way whenever something might still need the
+``leave`` stops the process's parser workers, flushes the logs and the output, and ends the
+process at once. It exits the ordinary way whenever something might still need the
 teardown: Prefect is loaded (its client sends logs and events at exit), or a thread that is not
 a daemon is still alive, or ``LABWATCH_FULL_EXIT=1``.
 """
@@ -36,8 +36,8 @@ def leave(code: int) -> NoReturn:
 
 
 def _stop_workers() -> None:
-    """Stop the cached Derivers' idle threads and ask their parser workers to stop, without
-    waiting for the workers' own teardown (each also exits within 0.5 s of its parent)."""
+    """Stop the cached Derivers' idle threads and their parser workers (a worker asked to stop
+    exits at once), so that no child outlives the command holding its output pipes."""
     run = sys.modules.get("labwatch.flows.run")
     for deriver in list(getattr(run, "_derivers", {}).values()):
-        deriver.close(wait=False)
+        deriver.close()

@@ -26,7 +26,9 @@ try:
     code = 0
 except SystemExit as exc:
     code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
-print(json.dumps({"code": code, "heavy": sorted(m for m in heavy if m in sys.modules)}), file=sys.stderr)
+mp = sys.modules.get("multiprocessing")
+children = len(mp.active_children()) if mp else 0  # worker processes the command left running
+print(json.dumps({"code": code, "heavy": sorted(m for m in heavy if m in sys.modules), "children": children}), file=sys.stderr)
 """
 
 
@@ -91,3 +93,14 @@ def test_status_checks_models_only_when_asked(demo_db):
     checked = run_probe("status", "--db", db, "--models", "--format", "json")
     assert checked["code"] == 0, checked
     assert all(v == "ok" for v in json.loads(checked["stdout"])["models"].values())
+
+
+@pytest.mark.model
+def test_an_unchanged_rerun_loads_no_model_and_starts_no_parser(demo_copy):
+    # the weekly re-run of a corpus that did not change: decided from sizes, times and hashes
+    report = run_probe("run", "--no-prefect", "--db", demo_copy, "--format", "json")
+    assert report["code"] == 0, report
+    summary = json.loads(report["stdout"])
+    assert summary["new_versions"] == 0 and summary["encoded"] == 0
+    assert report["heavy"] == [], report["heavy"]
+    assert report["children"] == 0  # no parser worker was started for nothing
