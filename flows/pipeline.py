@@ -116,7 +116,9 @@ def learned_examples(wh: Warehouse, model: str):
 
     if not wh.exists:
         return []
-    with wh.read() as con:
+    # a Deriver may be made mid-run (a Prefect task) while the run's writer thread holds a
+    # connection: DuckDB refuses a read-only one beside it, so take turns like every run read
+    with db_lock(wh), wh.read() as con:
         rows = labelled_decisions(con, model)
     import numpy as np
 

@@ -190,3 +190,28 @@ def test_batches_keep_the_byte_limit_while_growing():
     items = _sized_items([600, 600, 600, 600, 600, 600])
     groups = batches(items, 64, max_bytes=1000, first=4)
     assert [len(g) for g in groups] == [1] * 6
+
+
+def test_reading_reviews_for_a_new_deriver_waits_while_the_runs_writer_holds_the_file(tmp_path):
+    # a Prefect task makes its Deriver mid-run, while the writer thread may be storing: DuckDB
+    # refuses a read-only connection beside an open writing one in the same process, so the
+    # read must take its turn (it used to fail the run, now and then, under load)
+    import threading
+
+    from labwatch.flows.pipeline import db_lock, learned_examples
+
+    wh = Warehouse(tmp_path / "w.duckdb")
+    wh.ensure()
+    holding, release = threading.Event(), threading.Event()
+
+    def writer():
+        with db_lock(wh), wh.write():
+            holding.set()
+            release.wait(10)
+
+    thread = threading.Thread(target=writer)
+    thread.start()
+    assert holding.wait(10)
+    threading.Timer(0.3, release.set).start()
+    assert learned_examples(Warehouse(wh.path), "minilm-onnx") == []  # waited, then read
+    thread.join(10)
