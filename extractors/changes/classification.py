@@ -29,13 +29,14 @@ from labwatch.extractors.changes.alignment import (
     strip_numbering,
 )
 from labwatch.extractors.changes.aspects import compare_aspects, modality_of
+from labwatch.extractors.changes.details import detail_changes
 from labwatch.extractors.changes.obligations import carries_obligation, obligation_label
 from labwatch.extractors.changes.reasons import Reason
 from labwatch.extractors.changes.wording import describe_wording
 from labwatch.extractors.exceptions import DiffInputError
 from labwatch.extractors.records import Statement
 
-CHANGES_VERSION = "changes-5"
+CHANGES_VERSION = "changes-6"
 
 ChangeKind = str  # "added" | "removed" | "reworded" | "strengthened" | "weakened"
 # Aspects read from cues around the obligation rather than from the obligation itself.
@@ -130,17 +131,32 @@ def diff_versions(
         threshold=threshold,
     )
     found: list[tuple[float, Change]] = []
+    unchanged: set[tuple[int, int]] = set()
     for pair in alignment.pairs:
-        if pair.exact:
-            continue
-        a = merge_statements([old[i] for i in pair.old])
-        b = merge_statements([new[j] for j in pair.new])
-        change = classify_pair(a, b, regrouped=len(pair.old) + len(pair.new) > 2)
+        change = None
+        if not pair.exact:
+            a = merge_statements([old[i] for i in pair.old])
+            b = merge_statements([new[j] for j in pair.new])
+            change = classify_pair(a, b, regrouped=len(pair.old) + len(pair.new) > 2)
         if change is not None:
             found.append((float(pair.new[0]), change))
+        elif len(pair.old) == 1 and len(pair.new) == 1:
+            unchanged.add((pair.old[0], pair.new[0]))
+    details, taken_old, taken_new = detail_changes(old, new, alignment, unchanged)
+    for at, a, b, reason in details:
+        kind = "strengthened" if reason.direction > 0 else "weakened"
+        found.append((at, Change(kind, reason.text, a, b, tuple(dict.fromkeys(a.criteria + b.criteria)), (reason,))))
     anchor = _anchors(alignment, len(old))
-    found += [(anchor[i], _one_sided("removed", old[i])) for i in alignment.removed if carries_obligation(old[i])]
-    found += [(float(j), _one_sided("added", new[j])) for j in alignment.added if carries_obligation(new[j])]
+    found += [
+        (anchor[i], _one_sided("removed", old[i]))
+        for i in alignment.removed
+        if i not in taken_old and carries_obligation(old[i])
+    ]
+    found += [
+        (float(j), _one_sided("added", new[j]))
+        for j in alignment.added
+        if j not in taken_new and carries_obligation(new[j])
+    ]
     found.sort(key=lambda item: item[0])
     return Diff(tuple(change for _, change in found), alignment)
 
@@ -192,7 +208,8 @@ def decide_kind(found: Sequence[Reason]) -> tuple[ChangeKind, bool]:
 
 
 def _one_sided(kind: ChangeKind, statement: Statement) -> Change:
-    what = f"{obligation_label(statement)} ('{modality_of(compare_text(statement), statement.features)}')"
+    modality = modality_of(compare_text(statement), statement.features)
+    what = obligation_label(statement) + (f" ('{modality}')" if modality != "none" else "")
     reason = f"new {what}" if kind == "added" else f"{what} no longer in the policy"
     old, new = (None, statement) if kind == "added" else (statement, None)
     return Change(kind, reason, old, new, tuple(dict.fromkeys(statement.criteria)))

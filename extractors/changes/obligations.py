@@ -37,6 +37,12 @@ _POLICY_SCOPE = re.compile(
     r"\b(?:appl(?:y|ies)|covers?|outlines?|governs?|sets? out|describes?|establish(?:es)?|addresses?)\b",
     re.IGNORECASE,
 )
+# The policy or the lab stating that it complies with a law or standard ("This Framework
+# complies with the Act", "we adhere to ISO/IEC 42001"): a disclosure a revision can drop.
+_COMPLIANCE = re.compile(
+    r"^\W*(?:this|we|our)\b[^.;:]{0,60}?\b(?:compl(?:y|ies)|conforms?|adheres?|aligns?|is aligned)\s+(?:with|to)\b",
+    re.IGNORECASE,
+)
 _DEFINITION = re.compile(r"\b(?:means|is defined as|are defined as|refers? to|we define|shall mean)\b", re.IGNORECASE)
 _MIN_WORDS = 4  # a heading, a page number or a running header is shorter
 
@@ -54,12 +60,14 @@ def carries_obligation(statement: Statement) -> bool:
         or _THRESHOLD.search(text)
         or _DEFINITION.search(text)
         or _POLICY_SCOPE.search(text)
+        or _COMPLIANCE.search(text)
     )
 
 
 def obligation_label(statement: Statement) -> str:
     """What kind of obligation-bearing statement this is, for a reason ('firm commitment',
-    'hedged statement', 'threshold', 'definition', 'embedded commitment')."""
+    'hedged statement', 'threshold', 'definition', 'embedded commitment', 'statement of
+    compliance')."""
     f = statement.features
     if f.is_commitment:
         return f"{f.strength} commitment"
@@ -74,4 +82,6 @@ def obligation_label(statement: Statement) -> str:
         return "threshold"
     if _POLICY_SCOPE.search(text):
         return "scope of the policy"
+    if _COMPLIANCE.search(text):
+        return "statement of compliance"
     return "definition"

@@ -150,10 +150,49 @@ _DEADLINE = re.compile(
 _GATE = re.compile(r"only (?:if|when)\b", re.IGNORECASE)
 
 
+# How grave a condition's event must be ("a *catastrophic* event", "a *significant* risk"). A
+# trigger that loses one fires sooner: an "if" that sets off a duty or a protective step binds
+# the lab more (unless what it sets off is a permission to go ahead), an excuse ("unless",
+# "except") that loses one excuses more. Gaining one is the reverse.
+_SEVERITY = frozenset(
+    "catastrophic severe serious significant substantial major large-scale critical imminent extreme grave "
+    "unacceptable intolerable".split()
+)
+_EXCUSE = frozenset("unless except provided providing subject to assuming insofar".split())
+_PERMISSION = re.compile(
+    r"\b(?:may|can|will|would)\s+(?:still\s+)?(?:deploy|proceed|release|continue|override|deviate|waive|resume)\b",
+    re.IGNORECASE,
+)
+
+
+def _severity_reason(c: str, d: str, b: str) -> Reason | None:
+    """The trigger or excuse ``c`` reworded as ``d`` (in the new text ``b``) with fewer or more
+    words of gravity, if it was."""
+    sc, sd = set(canonical_text(c).split()) & _SEVERITY, set(canonical_text(d).split()) & _SEVERITY
+    if sc == sd or (sc and sd and not (sc < sd or sd < sc)):
+        return None
+    lowered = sd < sc  # the event it takes is less grave
+    excuse = (c.split() or [""])[0].lower() in _EXCUSE
+    binds_more = lowered != excuse
+    if not excuse and _PERMISSION.search(b):
+        binds_more = not binds_more
+    words = ", ".join(sorted(sc - sd)) if lowered else ", ".join(sorted(sd - sc))
+    what = "excuse" if excuse else "trigger"
+    change = f"{'lowered' if lowered else 'raised'}" if not excuse else f"{'widened' if lowered else 'narrowed'}"
+    verb = "dropped" if lowered else "added"
+    return Reason("condition", 1 if binds_more else -1, f"{what} {change}: '{words}' {verb}", "threshold")
+
+
 def condition_reasons(a: str, b: str, fa: Features, fb: Features) -> list[Reason]:
     """Conditions, triggers, deadlines and gates that ``b`` adds to or drops from ``a``."""
     ca, cb = conditions_in(a, fa), conditions_in(b, fb)
     reasons = []
+    for c in ca:
+        d = max(cb, key=lambda d: _overlap(c, d), default=None)
+        if d is not None and _overlap(c, d) >= 0.6:
+            r = _severity_reason(c, d, b)
+            if r is not None:
+                reasons.append(r)
     moved: list[tuple[int, str]] = []  # (sign, clause) of deadlines added (-1) or dropped (+1)
     for sign, mine, theirs in ((-1, cb, ca), (1, ca, cb)):
         for c in mine:

@@ -120,10 +120,22 @@ _HEDGE = re.compile(
 )
 
 
+# What a risk or harm is ("the risk that a model might potentially enable ..."), up to the
+# clause's end: a hedge in there says how likely the harm is, not how far the lab is bound.
+_RISK_DESCRIPTION = re.compile(
+    r"\b(?:risks?|likelihood|chance|probability|possibility)\s+(?:that|of)\b[^,;:.]*", re.IGNORECASE
+)
+
+
+def _hedges(text: str) -> Counter[str]:
+    text = _RISK_DESCRIPTION.sub(" ", text)
+    return Counter(m.group(0).lower() for m in _HEDGE.finditer(text))
+
+
 def hedge_reasons(a: str, b: str) -> list[Reason]:
-    """Hedges that came (weaker) or went (stronger) between the two wordings."""
-    ha = Counter(m.group(0).lower() for m in _HEDGE.finditer(a))
-    hb = Counter(m.group(0).lower() for m in _HEDGE.finditer(b))
+    """Hedges that came (weaker) or went (stronger) between the two wordings (not those inside
+    the description of a risk, which qualify the harm, not the obligation)."""
+    ha, hb = _hedges(a), _hedges(b)
     reasons = [Reason("hedge", -1, f"hedge added: '{h}'", "strength") for h in (hb - ha)]
     reasons += [Reason("hedge", 1, f"hedge dropped: '{h}'", "strength") for h in (ha - hb)]
     return reasons
@@ -218,7 +230,7 @@ def content_reasons(a: str, b: str) -> list[Reason]:
         if op == "insert":
             if not around & _ENUMERATION or _LOOSENING_START.search(text) or _HEDGE.search(text):
                 continue
-        dimension = _dimension_of(text)
+        dimension = dimension_of(text)
         verb = "dropped" if op == "delete" else "added"
         reasons.append(Reason("content", -1 if op == "delete" else 1, f"{dimension} {verb}: '{clip(text)}'", dimension))
     return reasons
@@ -262,7 +274,7 @@ def _content(run: list[str]) -> list[str]:
     return [t for t in run if t not in _PLAIN and t not in _PUNCT and not t.isdigit() and len(t) > 2]
 
 
-def _dimension_of(text: str) -> str:
+def dimension_of(text: str) -> str:
     if _CONSEQUENCE.search(text):
         return "consequence"
     if _DISCLOSURE.search(text):

@@ -94,6 +94,15 @@ def last_sentence(text: str) -> str:
     return parts[-1].strip() if parts else text.strip()
 
 
+def goes_on_in_lower_case(line: str) -> bool:
+    """True when ``line`` starts with a word in lower case, so it can carry on a sentence.
+
+    A name with capitals inside it ("xAI", "iOS", "eBay") opens a sentence of its own even
+    though its first letter is small."""
+    word = line.lstrip().split(maxsplit=1)[0] if line.strip() else ""
+    return word[:1].islower() and not any(c.isupper() for c in word)
+
+
 def strip_list_marker(line: str) -> str | None:
     """The item text when ``line`` starts with a bullet or enumerator, else None."""
     s = line.strip()

@@ -14,6 +14,7 @@ from labwatch.extractors.exceptions import EmptyDocument, UnsupportedFormat
 from labwatch.extractors.parsing.lines import (
     MD_HEADING_RE,
     collapse,
+    goes_on_in_lower_case,
     heading_level,
     last_sentence,
     rejoin_lines,
@@ -212,7 +213,7 @@ def continues_across_blank(last: str, line: str) -> bool:
     ``last`` has no closing punctuation and is no heading or table row, and ``line`` starts in
     lower case (a transcription that broke a sentence with an empty line)."""
     last, line = last.rstrip(), line.strip()
-    if not line[:1].islower() or last.endswith(tuple(_CLOSING)) or not last:
+    if not goes_on_in_lower_case(line) or last.endswith(tuple(_CLOSING)) or not last:
         return False
     return not (MD_HEADING_RE.match(last.strip()) or last.strip().startswith("|"))
 
@@ -248,7 +249,7 @@ def _add_group(builder: BlockBuilder, lines: list[str], vocab: set[str], page: i
             continue
         first = not para and item is None
         head = heading_level(s, standalone=len(lines) == 1) if first else None
-        if head and nxt[:1].islower() and not MD_HEADING_RE.match(s):
+        if head and goes_on_in_lower_case(nxt) and not MD_HEADING_RE.match(s):
             head = None  # the line wraps on into the next one: a sentence, not a heading
         if head and (MD_HEADING_RE.match(s) or not _list_context(builder, s, marker_lines)):
             flush()
@@ -276,7 +277,7 @@ def _list_context(builder: BlockBuilder, line: str, marker_lines: int) -> bool:
 
 def _continues_item(item: list[str], line: str) -> bool:
     last = item[-1].rstrip()
-    return line[:1].islower() or not last.endswith((".", "!", "?", ";"))
+    return goes_on_in_lower_case(line) or not last.endswith((".", "!", "?", ";"))
 
 
 def parse_text(data: bytes | str, *, source: str, parser: str) -> ParsedDocument:

@@ -479,6 +479,36 @@ def test_a_practice_stated_as_our_approach_is_compared():
     assert change is not None and change.kind == "weakened" and "dropped: 'fraud or extortion'" in change.reason
 
 
+def test_a_hedge_inside_the_description_of_a_risk_is_no_change_of_obligation():
+    # "potentially" says how likely the harm is, not how far the lab is bound
+    old = stmt(
+        "We aim to reduce the risk that our models might help an attacker harm people, including by filtering requests."
+    )
+    new = stmt(
+        "We aim to reduce the risk that our models might help an attacker potentially harm people, "
+        "including by filtering requests."
+    )
+    change = classify_pair(old, new)
+    assert change is None or change.kind == "reworded", change
+    # a hedge on what the lab does still weakens
+    hedged = stmt(
+        "We aim to reduce the risk that our models might help an attacker harm people, including by "
+        "potentially filtering requests."
+    )
+    assert classify_pair(old, hedged).kind == "weakened"
+
+
+def test_a_statement_of_compliance_is_compared():
+    # no modal and not the lab as subject, yet dropping it withdraws a disclosure
+    said = stmt("This Framework complies with the Model Safety Act of the state of Ontaria.")
+    assert carries_obligation(said)
+    (change,) = diff_statements(
+        [said, stmt("We will red-team every model.", 1)], [stmt("We will red-team every model.")]
+    )
+    assert change.kind == "removed" and "statement of compliance" in change.reason
+    assert not carries_obligation(stmt("This Framework follows the structure of the earlier edition."))
+
+
 def test_items_added_to_a_semicolon_list_widen_it():
     practice = Features(True, "firm", "commitment", modality="present tense 'monitor'")
     old = stmt("We monitor deployments through: red-teaming; incident reports; usage telemetry.", features=practice)
@@ -664,6 +694,85 @@ def test_not_limited_to_widens_and_is_no_negation():
 def test_time_bounds_and_gates_have_a_direction(old, new, kind, reason):
     """A deadline or time bound dropped frees the lab to act later (weaker); an "only if" gate
     dropped frees what it may do (weaker); one deadline traded for another has no direction."""
+    from labwatch.extractors.statements.features import detect_features
+
+    a, b = Passage(0, old), Passage(0, new)
+    fa, fb = detect_features([a, b])
+    change = classify_pair(Statement(a, fa), Statement(b, fb))
+    assert change is not None and change.kind == kind, change
+    assert reason.lower() in change.reason.lower()
+
+
+def _paragraph(*sentences: str, section: tuple[str, ...] = ("Security",), start: int = 0) -> list[Statement]:
+    """Statements of one paragraph, with offsets as the segmenter gives them (a space apart)."""
+    out = []
+    for s in sentences:
+        passage = Passage(len(out), s, section=section, start=start, end=start + len(s))
+        out.append(Statement(passage, hand_features(s)))
+        start += len(s) + 1
+    return out
+
+
+def test_detail_added_to_an_unchanged_commitment_strengthens_it():
+    kept = "We will protect model weights against theft by criminal groups."
+    detail = "Practices include encrypting weights at rest and two-person access to the storage."
+    after = "Every model is covered."
+    (change,) = diff_statements(_paragraph(kept, after), _paragraph(kept, detail, after))
+    assert change.kind == "strengthened" and change.reason.startswith("detail added: 'Practices include")
+    assert change.old.text == kept and change.new.text == f"{kept} {detail}"
+    # dropped again: weaker, and the two sides the other way round
+    (change,) = diff_statements(_paragraph(kept, detail, after), _paragraph(kept, after))
+    assert change.kind == "weakened" and change.reason.startswith("detail dropped")
+    assert change.old.text == f"{kept} {detail}" and change.new.text == kept
+
+
+def test_detail_needs_the_same_paragraph_and_an_obligation_before_it():
+    kept = "We will protect model weights against theft by criminal groups."
+    detail = "Practices include encrypting weights at rest and two-person access to the storage."
+    # a paragraph of its own (a blank line between: more than one character apart)
+    apart = _paragraph(kept) + _paragraph(detail, start=len(kept) + 2)
+    assert diff_statements(_paragraph(kept), apart) == []
+    # after a description, not a commitment
+    told = "Model weights are the most valuable asset of a lab."
+    assert diff_statements(_paragraph(told), _paragraph(told, detail)) == []
+    # an example illustrates; it does not make the commitment more specific
+    example = "For example, weights could be encrypted at rest."
+    assert diff_statements(_paragraph(kept), _paragraph(kept, example)) == []
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "kind", "reason"),
+    [
+        # a protective step set off by a less grave event: it fires sooner
+        (
+            "If we find that a model would increase the likelihood of a catastrophic incident, we will pause its training.",
+            "If we find that a model would increase the likelihood of an incident, we will pause its training.",
+            "strengthened",
+            "trigger lowered: 'catastrophic' dropped",
+        ),
+        (
+            "If we find that a model would increase the likelihood of an incident, we will pause its training.",
+            "If we find that a model would increase the likelihood of a severe incident, we will pause its training.",
+            "weakened",
+            "trigger raised: 'severe' added",
+        ),
+        # an excuse that takes a less grave event excuses more
+        (
+            "We will publish every evaluation unless publication poses a severe security risk.",
+            "We will publish every evaluation unless publication poses a security risk.",
+            "weakened",
+            "excuse widened: 'severe' dropped",
+        ),
+        # a permission to go ahead that a less grave finding allows: weaker
+        (
+            "If a competitor releases a model with catastrophic capabilities first, we may release ours sooner.",
+            "If a competitor releases a model with such capabilities first, we may release ours sooner.",
+            "weakened",
+            "trigger lowered: 'catastrophic' dropped",
+        ),
+    ],
+)
+def test_how_grave_a_trigger_must_be_has_a_direction(old, new, kind, reason):
     from labwatch.extractors.statements.features import detect_features
 
     a, b = Passage(0, old), Passage(0, new)

@@ -264,3 +264,14 @@ def test_a_sentence_broken_by_an_empty_line_is_one_paragraph():
 def test_a_heading_is_not_continued_by_the_paragraph_after_it():
     doc = parse_document(b"## Scope of this policy\n\nthis policy covers every model.\n", source="h.txt", kind="text")
     assert [b.kind for b in doc.blocks] == ["heading", "paragraph"]
+
+
+def test_a_name_with_inner_capitals_after_an_empty_line_starts_a_paragraph():
+    # "qLab" starts with a small letter but is a name: the open line before it is a heading
+    # of its own, not the first half of a sentence
+    text = "(b)Handling Cyber Risks\n\nqLab aims to limit the cyber uplift its models give.\n"
+    doc = parse_document(text.encode(), source="name.txt", kind="text")
+    assert [b.text for b in doc.blocks] == [
+        "(b)Handling Cyber Risks",
+        "qLab aims to limit the cyber uplift its models give.",
+    ]
