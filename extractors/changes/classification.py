@@ -209,7 +209,7 @@ def decide_kind(found: Sequence[Reason]) -> tuple[ChangeKind, bool]:
 
 def _one_sided(kind: ChangeKind, statement: Statement) -> Change:
     modality = modality_of(compare_text(statement), statement.features)
-    what = obligation_label(statement) + (f" ('{modality}')" if modality != "none" else "")
+    what = obligation_label(statement) + (f" ('{modality}')" if modality not in ("none", "") else "")
     reason = f"new {what}" if kind == "added" else f"{what} no longer in the policy"
     old, new = (None, statement) if kind == "added" else (statement, None)
     return Change(kind, reason, old, new, tuple(dict.fromkeys(statement.criteria)))

@@ -83,9 +83,37 @@ def _duration_kind(text: str, m: re.Match) -> str:
     return "duration"
 
 
+# A threshold stated as a measurable quantity ("more than one hundred deaths", "over $1
+# billion", "at least 3 of 5", "< 50%"): one that becomes a word ("a Catastrophic Risk",
+# "an unacceptable level") can no longer be checked, so the commitment binds less; the
+# reverse binds more.
+_QUANTITY = (
+    r"(?:\$\s?)?(?:\d[\d,.]*|"
+    + "|".join(WORD_NUMBERS)
+    + r"|a|one)(?:\s+(?:hundred|thousand|million|billion|trillion))?"
+)
+_QUANTITATIVE = re.compile(
+    rf"(?:\b(?:more|greater|fewer|less|lower|higher) than|\bover|\bunder|\babove|\bbelow|\bexceeds?|\bexceeding|"
+    rf"\bat (?:least|most)|\bup to|[<>\u2264\u2265])\s*{_QUANTITY}(?=\W|$)",
+    re.IGNORECASE,
+)
+
+
+def quantitative_thresholds(text: str) -> list[str]:
+    """The measurable thresholds of ``text`` ("more than one hundred deaths" -> "more than one hundred")."""
+    return [m.group(0).strip() for m in _QUANTITATIVE.finditer(text) if re.search(r"\d|[a-z]{3,}\s*$", m.group(0))]
+
+
 def number_reasons(a: str, b: str) -> list[Reason]:
     """Each kind of number that moved between ``a`` and ``b``, with the way it binds the lab."""
     na, nb = numbers_in(a), numbers_in(b)
+    qa, qb = quantitative_thresholds(a), quantitative_thresholds(b)
+    if bool(qa) != bool(qb) and not (nb if qa else na):
+        # every measurable threshold went (or came) and no other number took its place
+        gone = bool(qa)
+        raw = ", ".join(f"'{q}'" for q in (qa or qb))
+        text = f"quantitative threshold {'dropped' if gone else 'added'}: {raw}"
+        return [Reason("number", -1 if gone else 1, text, "threshold")]
     reasons = []
     for kind in dict.fromkeys([n.kind for n in na + nb]):
         xa, xb = [n for n in na if n.kind == kind], [n for n in nb if n.kind == kind]

@@ -780,3 +780,16 @@ def test_how_grave_a_trigger_must_be_has_a_direction(old, new, kind, reason):
     change = classify_pair(Statement(a, fa), Statement(b, fb))
     assert change is not None and change.kind == kind, change
     assert reason.lower() in change.reason.lower()
+
+
+def test_a_measurable_threshold_that_becomes_a_word_weakens():
+    measurable = "We will test for misuse that could cause more than five hundred deaths or over $2 billion in damage."
+    worded = "We will test for misuse that could cause a Severe Incident."
+    change = classify_pair(stmt(measurable), stmt(worded))
+    assert change.kind == "weakened"
+    assert "quantitative threshold dropped: 'more than five hundred', 'over $2 billion'" in change.reason
+    back = classify_pair(stmt(worded), stmt(measurable))
+    assert back.kind == "strengthened" and "quantitative threshold added" in back.reason
+    # a number traded for another is judged by what it measures, not as a threshold dropped
+    other = classify_pair(stmt(measurable), stmt(measurable.replace("five hundred", "one thousand")))
+    assert other is None or "quantitative threshold" not in other.reason
