@@ -251,7 +251,7 @@ def _verb_decision(w, p, subj, subj_t, sentence) -> _Decision | None:
         if nv in DEFINING:
             return _Decision("description", None, f"'{v} {nv}': a definition", neg)
         if is_participle(nv):
-            if cls != "world" or set(subj) & FIRST:
+            if cls != "world" or set(subj) & FIRST or _names_a_measure(sent_w):
                 return _Decision("commitment", f"{v} {nv}", f"passive present practice, subject '{who}'", neg)
             return _Decision("description", None, f"passive statement about '{who}'", neg)
         if cls == "first" and set(head) & POLICY_NOUNS:
@@ -270,6 +270,24 @@ def _verb_decision(w, p, subj, subj_t, sentence) -> _Decision | None:
     if cls in {"first", "lab"} or (cls == "neutral" and lab_related(sent_w, sent_t)):
         return _Decision("commitment", f"present tense '{v}'", f"present-tense practice of '{who}'", neg)
     return _Decision("description", None, f"present tense about '{who}'", neg)
+
+
+# Labels that name one of the lab's own measures ("Fine-tuning Safeguards: Models are trained
+# ..."): what the item then says in the passive present is that measure, the lab's practice.
+_MEASURE_LABELS = frozenset(
+    (
+        "safeguard safeguards protocol protocols measure measures control controls mitigation mitigations "
+        "practice practices procedure procedures protection protections"
+    ).split()
+)
+
+
+def _names_a_measure(w: list[str]) -> bool:
+    """Whether the passage opens with a short "Label:" whose last word names a measure."""
+    if ":" not in w[:8]:
+        return False
+    label = w[: w.index(":")]
+    return bool(label) and label[-1] in _MEASURE_LABELS
 
 
 def _clause_decisions(w, t, start) -> list[_Decision]:
@@ -360,9 +378,55 @@ def _scan_clause(w, t, span, subject, cond_before, promoted, first_main):
         return _verb_decision(w, lead, subject[0], subject[1], (w, t)), subject
     p = find_verb(w, lead, b, t)
     if p is None:
-        return None, None
+        return _possession_decision(w, t, lead, b)
     subj = (w[lead:p], t[lead:p])
     return _verb_decision(w, p, subj[0], subj[1], (w, t)), subj
+
+
+# What may follow "we have" / "xAI has" for it to state something the lab keeps in place (a
+# team, a process, protections); a participle makes it a perfect tense, "no" a disclaimer.
+_NOT_POSSESSED = frozenset("been no not never to yet already also recently long seen".split())
+# Verbs that say what the lab's own approach or practice consists of ("Our approach to security
+# focuses on insider threats", "xAI's practice ... centers around scalable oversight").
+_APPROACH_VERBS = frozenset("centers centres focuses relies rests consists comprises involves builds draws".split())
+_APPROACH_NOUNS = POLICY_NOUNS | {"approach", "strategy", "programme", "program"}
+
+
+def _possession_decision(w, t, lead, b):
+    """ "We have a dedicated team ...", "xAI employees have whistleblower protections ...": the
+    lab (or its people) having a measure in place is its stated practice; so is what the lab's
+    own approach or practice consists of ("Our approach ... focuses on ...")."""
+    for h in range(lead + 1, b):
+        if w[h] in _APPROACH_VERBS:
+            subj, subj_t = w[lead:h], t[lead:h]
+            head = head_phrase(subj)
+            if set(head) & _APPROACH_NOUNS and subject_class(head, t[lead : lead + len(head)]) in {"first", "lab"}:
+                what = " ".join(x for x in head if x.isalpha())
+                return _Decision(
+                    "commitment", f"present tense '{w[h]}'", f"the lab states its practice: '{what} {w[h]}'"
+                ), (
+                    subj,
+                    subj_t,
+                )
+            break
+    for h in range(lead + 1, min(b, lead + 6)):
+        if w[h] not in {"has", "have"}:
+            continue
+        nxt = w[h + 1] if h + 1 < b else ""
+        subj, subj_t = w[lead:h], t[lead:h]
+        if (
+            not nxt
+            or nxt in _NOT_POSSESSED
+            or is_participle(nxt)
+            or subject_class(subj, subj_t) not in {"first", "lab"}
+        ):
+            return None, None
+        who = " ".join(head_phrase(subj)[-3:])
+        return _Decision("commitment", f"present tense '{w[h]}'", f"'{who} {w[h]}' a measure in place", False), (
+            subj,
+            subj_t,
+        )
+    return None, None
 
 
 def _sentence_decision(w, t) -> _Decision:

@@ -300,3 +300,28 @@ def test_a_clause_of_the_lab_after_a_semicolon_is_decided_on_its_own():
 )
 def test_our_practice_stated_as_what_it_is_to_do(text, committed):
     assert one(text).is_commitment is committed, one(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "committed"),
+    [
+        # the lab, or its people, having a measure in place is its stated practice
+        ("We have a dedicated team that reviews every release.", True),
+        ("Northwind employees have protections against retaliation when they raise concerns.", True),
+        # perfect tense, a disclaimer, and the world having something are not
+        ("We have no plans to release model weights.", False),
+        ("Models have dangerous capabilities in some domains.", False),
+        ("Many labs have whistleblower policies.", False),
+        # what the lab's own approach consists of is its practice; someone else's is not
+        ("Our approach to security focuses on insider threats.", True),
+        ("NorthWind's practice on oversight centers around audits by an outside firm.", True),
+        ("The field's approach focuses on benchmarks.", False),
+        # under a label naming one of its measures, the passive present is the measure itself
+        ("Fine-tuning Safeguards: Models are trained to resist harmful fine-tuning.", True),
+        ("Background: Models are trained on large datasets from the internet.", False),
+        ("Models are trained on large datasets from the internet.", False),
+    ],
+)
+def test_measures_the_lab_has_in_place_are_its_practice(text, committed):
+    f = one(text)
+    assert f.is_commitment is committed, f.why
