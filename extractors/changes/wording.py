@@ -68,11 +68,15 @@ def _edited_scope_terms(a: str, b: str) -> tuple[Counter, Counter]:
 
 SMALL_EDIT = 3
 _NAME = re.compile(r"(?<=[a-z,;(] )(?:[A-Z][\w-]*\s?)+")
+# Two or more capitalised words opening the text or a label ("Frontier AI Framework adherence:
+# ..."): a title, which a rename changes without changing what the obligation covers.
+_TITLE = re.compile(r"(?:^|(?<=[.:;] ))\W*(?!(?:All|Every|Each|Any|Some)\b)(?:[A-Z][\w-]*\s+)+[A-Z][\w-]*\b")
 
 
 def _unnamed(text: str) -> str:
-    """``text`` without capitalised words inside a sentence (names: 'Frontier AI Framework')."""
-    return _NAME.sub(" ", text)
+    """``text`` without names: capitalised words inside a sentence, and runs of two or more
+    capitalised words that open it ('Frontier AI Framework')."""
+    return _NAME.sub(" ", _TITLE.sub(" ", text))
 
 
 def similar_wording(a: str, b: str) -> bool:

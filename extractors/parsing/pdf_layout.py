@@ -13,6 +13,7 @@ from functools import cached_property
 
 from labwatch.extractors.parsing.lines import (
     NUMBERED_HEADING_RE,
+    goes_on_in_lower_case,
     heading_level,
     rejoin_lines,
     starts_item,
@@ -407,6 +408,8 @@ def _continues(open_: _Open, line: Line, flow: _Flow) -> bool:
     width = right - left
     if text.endswith(_TERMINAL) and (prev.x1 < right - 0.12 * width or prev.bold != line.bold):
         return False  # a short last line closes the paragraph
+    if prev.x1 < right - 0.4 * width and not goes_on_in_lower_case(line.text) and not text.endswith((",", "-")):
+        return False  # a short line without closing punctuation is a title or a label, not a wrapped line
     if open_.kind == "paragraph" and text.endswith(_TERMINAL) and line.x0 > left + line.size:
         return False  # first-line indent opens a new paragraph
     if open_.kind == "list_item" and line.x0 <= open_.lines[0].x0 + 2:

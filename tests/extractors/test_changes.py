@@ -793,3 +793,14 @@ def test_a_measurable_threshold_that_becomes_a_word_weakens():
     # a number traded for another is judged by what it measures, not as a threshold dropped
     other = classify_pair(stmt(measurable), stmt(measurable.replace("five hundred", "one thousand")))
     assert other is None or "quantitative threshold" not in other.reason
+
+
+def test_a_renamed_title_opening_an_item_is_no_change_of_scope():
+    # "Frontier" inside the policy's new name does not narrow what the item covers
+    old = stmt("Safety Policy adherence: We will regularly review our adherence with this policy.")
+    new = stmt("Frontier Safety Policy adherence: We will regularly review our adherence with this policy.")
+    change = classify_pair(old, new)
+    assert change is None or change.kind == "reworded", change
+    # a restrictive word that opens a sentence as a plain word still narrows it
+    narrowed = classify_pair(stmt("All models will be red-teamed."), stmt("Frontier models will be red-teamed."))
+    assert narrowed.kind == "weakened"

@@ -450,3 +450,20 @@ def test_table_cells_that_wrap_stay_in_their_row(v_align, engine):
     doc = parse_document(bytes(pdf.output()), source="wrapped.pdf", pdf_engine=engine)
     assert [b.text for b in doc.blocks if b.kind == "table_row"] == [" | ".join(r) for r in rows]
     assert doc.blocks[-1].text == "Each decision is logged with its evidence."
+
+
+def test_a_short_line_without_closing_punctuation_is_not_joined_to_the_next(tmp_path):
+    # a title set in the body font, with no more space after it than between paragraphs
+    from labwatch.flows.benchcorpus import render_text_pdf
+
+    text = (
+        "Our models are tested before every release, and every test result is kept for five years "
+        "so that outside reviewers can check it later.\n\n"
+        "(b)Handling Cyber Risks\n\n"
+        "qLab aims to limit the cyber uplift its models give to attackers of critical infrastructure.\n"
+    )
+    render_text_pdf(tmp_path / "t.pdf", text)
+    doc = parse_document((tmp_path / "t.pdf").read_bytes(), source="t.pdf")
+    texts = [b.text for b in doc.blocks]
+    assert "(b)Handling Cyber Risks" in texts, texts
+    assert any(t.startswith("qLab aims to limit") for t in texts), texts
