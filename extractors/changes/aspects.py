@@ -118,6 +118,11 @@ def _status_reason(fa: Features, fb: Features) -> Reason | None:
         return Reason("status", 1 if fb.is_commitment else -1, f"{was} became {now}")
     sa, sb = _STRENGTH_ORDER.get(fa.strength, 0), _STRENGTH_ORDER.get(fb.strength, 0)
     if sa != sb:
+        if "none" in (fa.strength, fb.strength) and not (fa.is_commitment or fb.is_commitment):
+            # a hedge on one side, no cue on the other, a commitment on neither: the side
+            # without a cue is as often a practice the rules do not read ("could be used" ->
+            # "are used") as a description, so there is no direction to name
+            return Reason("strength", 0, f"strength: {fa.strength} -> {fb.strength} (no direction)")
         return Reason("strength", 1 if sb > sa else -1, f"strength: {fa.strength} -> {fb.strength}")
     return None
 

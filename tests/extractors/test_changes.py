@@ -804,3 +804,16 @@ def test_a_renamed_title_opening_an_item_is_no_change_of_scope():
     # a restrictive word that opens a sentence as a plain word still narrows it
     narrowed = classify_pair(stmt("All models will be red-teamed."), stmt("Frontier models will be red-teamed."))
     assert narrowed.kind == "weakened"
+
+
+def test_a_hedge_against_no_cue_on_two_non_commitments_has_no_direction():
+    # "could be used" -> "are used": the detector reads neither as a commitment, so the side
+    # without a cue says nothing about how binding it is; before, this read as weaker
+    from labwatch.extractors.statements.features import detect_features
+
+    a = Passage(0, "Such benchmarks could be used to measure a model's dual-use capability.")
+    b = Passage(0, "Such benchmarks are used to measure a model's dual-use capability.")
+    fa, fb = detect_features([a, b])
+    assert not fa.is_commitment and not fb.is_commitment
+    change = classify_pair(Statement(a, fa), Statement(b, fb))
+    assert change is not None and change.kind == "reworded" and "no direction" in change.reason
