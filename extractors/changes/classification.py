@@ -32,7 +32,7 @@ from labwatch.extractors.changes.aspects import compare_aspects, modality_of
 from labwatch.extractors.changes.details import detail_changes
 from labwatch.extractors.changes.obligations import carries_obligation, obligation_label
 from labwatch.extractors.changes.reasons import Reason
-from labwatch.extractors.changes.wording import describe_wording
+from labwatch.extractors.changes.wording import describe_wording, shared_content
 from labwatch.extractors.exceptions import DiffInputError
 from labwatch.extractors.records import Statement
 
@@ -138,7 +138,12 @@ def diff_versions(
             a = merge_statements([old[i] for i in pair.old])
             b = merge_statements([new[j] for j in pair.new])
             change = classify_pair(a, b, regrouped=len(pair.old) + len(pair.new) > 2)
-        if change is not None:
+        if change is not None and _status_only(change) and shared_content(a.text, b.text) < MIN_SHARED_FOR_STATUS:
+            # paired by meaning, yet about other things, and only the commitment status moved:
+            # two different statements, one gone and one new
+            found += [(float(pair.new[0]), _one_sided("removed", a))] if carries_obligation(a) else []
+            found += [(float(pair.new[0]), _one_sided("added", b))] if carries_obligation(b) else []
+        elif change is not None:
             found.append((float(pair.new[0]), change))
         elif len(pair.old) == 1 and len(pair.new) == 1:
             unchanged.add((pair.old[0], pair.new[0]))
@@ -205,6 +210,15 @@ def decide_kind(found: Sequence[Reason]) -> tuple[ChangeKind, bool]:
 
 
 # --- helpers --------------------------------------------------------------------------
+
+# A pair whose only direction is the commitment status ("a description became a commitment")
+# must share at least this much of its content words to be one statement reworded.
+MIN_SHARED_FOR_STATUS = 0.3
+
+
+def _status_only(change: Change) -> bool:
+    directed = [r for r in change.moved if r.direction]
+    return bool(directed) and all(r.aspect in ("status", "strength") for r in directed)
 
 
 def _one_sided(kind: ChangeKind, statement: Statement) -> Change:

@@ -274,6 +274,13 @@ def _tokens(text: str) -> list[str]:
     return _TOKEN.findall(strip_numbering(text).lower().replace("\u2019", "'"))
 
 
+def shared_content(a: str, b: str) -> float:
+    """Share of the shorter wording's content words (by their first five letters) that the other
+    has: how much two paired statements are about the same things."""
+    ca, cb = {t[:5] for t in _content(_tokens(a))}, {t[:5] for t in _content(_tokens(b))}
+    return len(ca & cb) / min(len(ca), len(cb)) if ca and cb else 0.0
+
+
 def _content(run: list[str]) -> list[str]:
     return [t for t in run if t not in _PLAIN and t not in _PUNCT and not t.isdigit() and len(t) > 2]
 

@@ -9,7 +9,11 @@ from collections.abc import Iterable, Sequence
 BULLET_RE = re.compile(
     r"^(?:[\u2022\u25cf\u25cb\u25aa\u25a0\u25a1\u25e6\u25b8\u25ba\u27a2\u2023\u2043\u2219\u00b7\-\*\u2013\u2014+o])\s+(?=\S)"
 )
-ENUM_RE = re.compile(r"^(?:\(?[0-9]{1,2}[.)]|\([a-z]{1,4}\)|[a-z][.)]|[ivx]{1,4}[.)])\s+(?=\S)")
+# An enumerator and the space after it; a transcription may glue a parenthesised one to its
+# first word ("(1)conducting model evaluations: ...").
+ENUM_RE = re.compile(
+    r"^(?:(?:\(?[0-9]{1,2}[.)]|\([a-z]{1,4}\)|[a-z][.)]|[ivx]{1,4}[.)])\s+(?=\S)|\((?:[0-9]{1,2}|[a-z]{1,3})\)(?=[A-Za-z]))"
+)
 MD_HEADING_RE = re.compile(r"^(#{1,6})\s+(.+?)\s*#*\s*$")
 NUMBERED_HEADING_RE = re.compile(r"^((?:\d{1,2})(?:\.\d{1,2}){0,4})\.?\s+(\S.*)$")
 NAMED_HEADING_RE = re.compile(r"^(?:Section|Part|Chapter|Appendix|Annex|Schedule)\s+[0-9A-Z][0-9A-Z.]*\b")

@@ -817,3 +817,20 @@ def test_a_hedge_against_no_cue_on_two_non_commitments_has_no_direction():
     assert not fa.is_commitment and not fb.is_commitment
     change = classify_pair(Statement(a, fa), Statement(b, fb))
     assert change is not None and change.kind == "reworded" and "no direction" in change.reason
+
+
+def test_a_pair_about_other_things_whose_only_move_is_its_status_is_two_statements():
+    # the alignment may pair two statements of one section by meaning; when they share few
+    # content words and only the commitment status differs, one went and another came
+    old = Statement(
+        Passage(0, "Outside assessments indicate the models remain far from expert hacking skill."),
+        Features(False, "none", "description"),
+    )
+    new = Statement(
+        Passage(0, "We treat AI-accelerated intrusion as a core risk domain."),
+        Features(True, "firm", "commitment", modality="present tense 'treat'"),
+    )
+    changes = diff_statements(
+        [old], [new], vectors_old=np.ones((1, 4), np.float32), vectors_new=np.ones((1, 4), np.float32)
+    )
+    assert [c.kind for c in changes] == ["added"], [(c.kind, c.reason) for c in changes]

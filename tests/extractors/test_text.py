@@ -271,7 +271,15 @@ def test_a_name_with_inner_capitals_after_an_empty_line_starts_a_paragraph():
     # of its own, not the first half of a sentence
     text = "(b)Handling Cyber Risks\n\nqLab aims to limit the cyber uplift its models give.\n"
     doc = parse_document(text.encode(), source="name.txt", kind="text")
+    # (the glued enumerator "(b)" is a list marker)
     assert [b.text for b in doc.blocks] == [
-        "(b)Handling Cyber Risks",
+        "Handling Cyber Risks",
         "qLab aims to limit the cyber uplift its models give.",
     ]
+
+
+def test_an_enumerator_glued_to_its_first_word_is_a_list_marker():
+    text = "xAI takes these steps:\n(1)to limit risks, employ tiered access.\n(2)conduct another review.\n"
+    doc = parse_document(text.encode(), source="glued.txt", kind="text")
+    items = [b for b in doc.blocks if b.kind == "list_item"]
+    assert [b.text for b in items] == ["to limit risks, employ tiered access.", "conduct another review."]
