@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 
-from labwatch.extractors.changes.alignment import compare_text
+from labwatch.extractors.changes.alignment import compare_text, strip_numbering
 from labwatch.extractors.records import Statement
 
 # The lab speaking of itself with a cue of obligation, anywhere in the sentence (so a clause
@@ -59,8 +59,8 @@ def carries_obligation(statement: Statement) -> bool:
         _OWN_OBLIGATION.search(text)
         or _THRESHOLD.search(text)
         or _DEFINITION.search(text)
-        or _POLICY_SCOPE.search(text)
-        or _COMPLIANCE.search(text)
+        or _POLICY_SCOPE.search(own := strip_numbering(statement.passage.text))
+        or _COMPLIANCE.search(own)
     )
 
 
@@ -80,8 +80,9 @@ def obligation_label(statement: Statement) -> str:
         return "embedded commitment"
     if _THRESHOLD.search(text):
         return "threshold"
-    if _POLICY_SCOPE.search(text):
+    own = strip_numbering(statement.passage.text)  # its own words, without number or lead-in
+    if _POLICY_SCOPE.search(own):
         return "scope of the policy"
-    if _COMPLIANCE.search(text):
+    if _COMPLIANCE.search(own):
         return "statement of compliance"
     return "definition"

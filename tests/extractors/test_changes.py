@@ -83,6 +83,12 @@ EXPECTED = {
         ("weakened", "frontier models for dangerous", "scope narrowed: 'all models' -> 'frontier models'")
     ],
     "commitment_to_description": [("weakened", "security team", "a commitment became a description")],
+    "detail_added": [("strengthened", "two-person access", "detail added: 'Practices include")],
+    "compliance_removed": [("removed", "Model Safety Act", "statement of compliance")],
+    "trigger_lowered": [("strengthened", "withdraw it", "trigger lowered: 'catastrophic' dropped")],
+    "threshold_to_term": [
+        ("weakened", "critical threat", "quantitative threshold dropped: 'more than 100', 'over $1 billion'")
+    ],
 }
 
 
