@@ -95,6 +95,19 @@ def shown_db(db) -> str:
     return redact(db)
 
 
+# The alarms first, in the order a reader triages them; "reworded" is never an alarm.
+_KIND_ORDER = ("weakened", "removed", "strengthened", "added", "reworded")
+
+
+def kind_counts(rows: Iterable[dict]) -> str:
+    """ ": 11 weakened, 70 removed, 7 strengthened" for a title, when more than one kind is listed."""
+    counts: dict[str, int] = {}
+    for r in rows:
+        counts[r["kind"]] = counts.get(r["kind"], 0) + 1
+    parts = [f"{counts[k]} {k}" for k in _KIND_ORDER if counts.get(k)]
+    return f": {', '.join(parts)}" if len(parts) > 1 else ""
+
+
 def shorten(text: str | None, n: int = 140) -> str:
     if not text:
         return ""

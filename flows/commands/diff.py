@@ -7,7 +7,7 @@ from pathlib import Path
 import typer
 
 from labwatch.flows.commands.base import CHANGE_KINDS, KIND_OPT, Fmt, domain_errors, parse_kinds
-from labwatch.flows.output import fail, print_json, print_table, shorten
+from labwatch.flows.output import fail, kind_counts, print_json, print_table, shorten
 
 
 @domain_errors
@@ -45,7 +45,8 @@ def diff(
         print_json({"changes": rows})
         return
     print_table(
-        f"{len(rows)} {'/'.join(k for k in CHANGE_KINDS if k in kinds) + ' ' if kinds else ''}commitment changes",
+        f"{len(rows)} {'/'.join(k for k in CHANGE_KINDS if k in kinds) + ' ' if kinds else ''}commitment changes"
+        + kind_counts(rows),
         ["kind", "reason", "old", "new", "criteria"],
         [
             [r["kind"], r["reason"], shorten(r["old"], 100), shorten(r["new"], 100), ", ".join(r["criteria"])]

@@ -21,7 +21,7 @@ from labwatch.flows.commands.base import (
     resolve_db,
     sync_journal,
 )
-from labwatch.flows.output import err, out, print_csv, print_json, print_table, shorten
+from labwatch.flows.output import err, kind_counts, out, print_csv, print_json, print_table, shorten
 
 
 class ScoreFmt(str, Enum):
@@ -209,7 +209,7 @@ def changes(
         print_json({"changes": rows, "proposed_successions": proposed})
         return
     which = f"{'silent ' if silent else ''}{'/'.join(k for k in CHANGE_KINDS if k in kinds) + ' ' if kinds else ''}"
-    title = f"{len(rows)} {which}commitment changes (--format json: whole statements)"
+    title = f"{len(rows)} {which}commitment changes{kind_counts(rows)} (--format json: whole statements)"
     _print_changes(title, rows)
     for p in proposed:  # a new document that looks like the next version of another
         out.print(

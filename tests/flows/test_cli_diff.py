@@ -128,3 +128,18 @@ def test_an_unknown_kind_is_refused_in_one_line_before_any_file_is_read(tmp_path
     assert len(result.stderr.strip().splitlines()) == 1
     result = invoke("changes", "--db", tmp_path / "none.duckdb", "--kind", "", check=False)
     assert result.exit_code != 0 and "--kind" in result.stderr
+
+
+def test_the_table_title_counts_each_kind_alarms_first(demo_db):
+    # a long diff is triaged from its title: how many were weakened or removed
+    db, _ = demo_db
+    old, new, spec = _sample()
+    counts = {}
+    for c in spec["expected"]:
+        counts[c["kind"]] = counts.get(c["kind"], 0) + 1
+    order = [k for k in ("weakened", "removed", "strengthened", "added", "reworded") if counts.get(k)]
+    want = f"{len(spec['expected'])} commitment changes: " + ", ".join(f"{counts[k]} {k}" for k in order)
+    assert want in invoke("diff", old, new, "--no-criteria").stdout
+    assert want in invoke("changes", "--db", db).stdout
+    # one kind only: nothing to break down
+    assert "strengthened commitment changes (" in invoke("changes", "--db", db, "--kind", "strengthened").stdout
