@@ -142,6 +142,7 @@ def number_reasons(a: str, b: str) -> list[Reason]:
 
 _CONDITION = re.compile(
     r"\b(?:unless|if|provided that|providing that|except|subject to|only (?:if|when)|in the event that|"
+    r"should it (?:happen|be the case|turn out) that|"
     r"to the extent|where (?:feasible|possible|practicable|appropriate|necessary|reasonable)|"
     r"when (?:feasible|possible|practicable|appropriate)|as (?:appropriate|feasible|needed|necessary)|"
     r"as (?:necessity|necessities|circumstances|conditions) (?:dictates?|requires?|warrants?|permits?)|"

@@ -840,3 +840,19 @@ def test_a_pair_about_other_things_whose_only_move_is_its_status_is_two_statemen
         [old], [new], vectors_old=np.ones((1, 4), np.float32), vectors_new=np.ones((1, 4), np.float32)
     )
     assert [c.kind for c in changes] == ["added"], [(c.kind, c.reason) for c in changes]
+
+
+def test_one_trigger_worded_two_ways_is_the_same_trigger():
+    # "Should it happen that ..." and "If ..." open the same trigger: only the modal moved
+    from labwatch.extractors.statements.features import detect_features
+
+    a = Passage(0, "If we learn of an imminent threat of serious harm, we would take steps to stop it.")
+    b = Passage(
+        0, "Should it happen that we learn of an imminent threat of serious harm, we may take steps to stop it."
+    )
+    fa, fb = detect_features([a, b])
+    change = classify_pair(Statement(a, fa), Statement(b, fb))
+    assert change.kind == "weakened" and "modality: 'would' -> 'may'" in change.reason
+    assert "condition" not in change.reason, change.reason
+    back = classify_pair(Statement(b, fb), Statement(a, fa))
+    assert back.kind == "strengthened" and "condition" not in back.reason, back.reason
