@@ -19,7 +19,14 @@ import re
 
 from labwatch.extractors.changes.reasons import Reason
 from labwatch.extractors.changes.thresholds import condition_reasons, number_reasons
-from labwatch.extractors.changes.wording import content_reasons, hedge_reasons, scope_reason, similar_wording
+from labwatch.extractors.changes.wording import (
+    content_reasons,
+    hedge_reasons,
+    scope_reason,
+    similar_wording,
+    standard_reasons,
+    without_standards,
+)
 from labwatch.extractors.records import Features
 
 
@@ -29,7 +36,8 @@ def compare_aspects(a: str, b: str, fa: Features, fb: Features) -> list[Reason]:
     status = _status_reason(fa, fb)
     if status and not any(r.aspect == "modality" for r in found):
         found.append(status)
-    found += number_reasons(a, b)
+    found += standard_reasons(a, b)
+    found += number_reasons(without_standards(a), without_standards(b))
     found += condition_reasons(a, b, fa, fb)
     scope = scope_reason(a, b)
     if scope:

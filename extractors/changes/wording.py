@@ -110,6 +110,44 @@ def describe_wording(a: str, b: str, limit: int = 3) -> str:
     return "wording: " + ", ".join(parts[:limit]) + more
 
 
+# --- named standards ------------------------------------------------------------------
+
+# A named external standard, framework or certification an obligation is tied to ("adopted
+# based on NIST 800-171 Rev.3", "supported by SOC 2 Type II evaluations", "ISO/IEC 42001"):
+# naming one makes the obligation checkable against it, so adding one binds more and
+# dropping one binds less. Its numbers are part of the name, not quantities.
+_STANDARD = re.compile(
+    r"\b(?:NIST(?:'s)?(?:\s+(?:SP\s+)?\d{3}(?:-\d+)?(?:\s+Rev\.?\s?\d+)?|\s+AI\s+(?:RMF|Risk Management Framework)|\s+CSF)?"
+    r"|ISO(?:/IEC)?\s?\d{4,5}(?::\d{4})?|SOC\s?[123](?:\s+Type\s+(?:I{1,2}|[12]))?|FedRAMP(?:\s+(?:High|Moderate))?"
+    r"|CSA\s+STAR|CMMC(?:\s+Level\s+\d)?|PCI[- ]DSS|FIPS\s+\d{3}(?:-\d)?)",
+)
+
+
+def standards_in(text: str) -> list[str]:
+    """The named standards of ``text``, normalised ("NIST 800-171 Rev.3", "SOC 2 Type II")."""
+    return [" ".join(m.group(0).split()) for m in _STANDARD.finditer(text)]
+
+
+def without_standards(text: str) -> str:
+    """``text`` with its named standards blanked (so their numbers are not read as quantities)."""
+    return _STANDARD.sub(" ", text)
+
+
+def standard_reasons(a: str, b: str) -> list[Reason]:
+    """Named standards the new wording adds (binds more) or drops (binds less)."""
+    sa, sb = standards_in(a), standards_in(b)
+    came = [x for x in sb if x not in sa]
+    gone = [x for x in sa if x not in sb]
+    reasons = []
+    if came:
+        reasons.append(Reason("standard", 1, "standard named: " + ", ".join(f"'{x}'" for x in came), "actor"))
+    if gone:
+        reasons.append(
+            Reason("standard", -1, "standard no longer named: " + ", ".join(f"'{x}'" for x in gone), "actor")
+        )
+    return reasons
+
+
 # --- hedges ---------------------------------------------------------------------------
 
 # Adverbs and phrases that loosen whatever they qualify ("we may *selectively* allow"); their

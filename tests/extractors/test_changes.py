@@ -856,3 +856,16 @@ def test_one_trigger_worded_two_ways_is_the_same_trigger():
     assert "condition" not in change.reason, change.reason
     back = classify_pair(Statement(b, fb), Statement(a, fa))
     assert back.kind == "strengthened" and "condition" not in back.reason, back.reason
+
+
+def test_a_named_standard_added_binds_more_and_its_numbers_are_no_quantities():
+    old = stmt("We will keep information security controls sufficient to stop theft of model weights.")
+    new = stmt(
+        "We will keep information security controls, based on NIST 800-53 Rev. 5 and audited under SOC 2 Type II, "
+        "sufficient to stop theft of model weights."
+    )
+    change = classify_pair(old, new)
+    assert change.kind == "strengthened" and "standard named: 'NIST 800-53 Rev. 5', 'SOC 2 Type II'" in change.reason
+    assert "numbers" not in change.reason  # 800, 53, 5 and 2 are the standards' names
+    back = classify_pair(new, old)
+    assert back.kind == "weakened" and "standard no longer named" in back.reason
