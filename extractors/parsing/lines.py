@@ -98,6 +98,16 @@ def last_sentence(text: str) -> str:
     return parts[-1].strip() if parts else text.strip()
 
 
+# A dateline ("Last updated: December 30, 2025", "Effective date: 1 May 2026", "Version 2.1"):
+# a line of its own, never the start of the sentence on the next line.
+DATELINE_RE = re.compile(
+    r"^\W*(?:(?:last )?(?:updated|revised|modified)|effective(?: date| from)?|published|version|date)\b[\s:]*"
+    r"(?:(?:on|as of)\s+)?(?:[A-Z][a-z]+\.? \d{1,2},? \d{4}|\d{1,2} [A-Z][a-z]+\.? \d{4}|\d{4}-\d{2}-\d{2}|"
+    r"[A-Z][a-z]+ \d{4}|v?\d+(?:\.\d+){0,2})\W*$",
+    re.IGNORECASE,
+)
+
+
 def goes_on_in_lower_case(line: str) -> bool:
     """True when ``line`` starts with a word in lower case, so it can carry on a sentence.
 

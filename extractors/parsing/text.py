@@ -12,6 +12,7 @@ from collections.abc import Sequence
 
 from labwatch.extractors.exceptions import EmptyDocument, UnsupportedFormat
 from labwatch.extractors.parsing.lines import (
+    DATELINE_RE,
     MD_HEADING_RE,
     collapse,
     goes_on_in_lower_case,
@@ -246,6 +247,10 @@ def _add_group(builder: BlockBuilder, lines: list[str], vocab: set[str], page: i
             flush()
             if not TABLE_SEP_RE.match(s):
                 builder.table_row([strip_emphasis(c) for c in s.strip("|").split("|")], page=page)
+            continue
+        if DATELINE_RE.match(s):
+            flush()  # a dateline stands alone: the sentence on the next line starts after it
+            builder.paragraph(strip_emphasis(s), page=page)
             continue
         first = not para and item is None
         head = heading_level(s, standalone=len(lines) == 1) if first else None

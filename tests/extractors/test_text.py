@@ -283,3 +283,17 @@ def test_an_enumerator_glued_to_its_first_word_is_a_list_marker():
     doc = parse_document(text.encode(), source="glued.txt", kind="text")
     items = [b for b in doc.blocks if b.kind == "list_item"]
     assert [b.text for b in items] == ["to limit risks, employ tiered access.", "conduct another review."]
+
+
+def test_a_dateline_is_a_line_of_its_own():
+    # "Last updated: <date>" has no closing punctuation, yet the next line starts a sentence
+    text = "# Policy\n\nLast updated: March 3, 2026\nWe will test every model before release.\n"
+    doc = parse_document(text.encode(), source="dated.txt", kind="text")
+    assert [b.text for b in doc.blocks if b.kind == "paragraph"] == [
+        "Last updated: March 3, 2026",
+        "We will test every model before release.",
+    ]
+    # a line that only starts like one still runs on
+    text = "Updated versions of this policy\nwill be published on our website.\n"
+    doc = parse_document(text.encode(), source="runs.txt", kind="text")
+    assert [b.text for b in doc.blocks] == ["Updated versions of this policy will be published on our website."]
