@@ -454,9 +454,34 @@ def _sentence_decision(w, t) -> _Decision:
     return decisions[0]
 
 
+# A quotation this long ("... defines Catastrophic Risk as “a foreseeable risk that a model will
+# contribute to ...”") is someone else's words, a law's or a standard's: its modals are not the
+# lab's, unless the quote opens with the lab's own "we" / "our". Shorter quotes are names
+# ("a “system card”").
+_MIN_QUOTED = 5
+
+
+def _mask_quotations(w: list[str], t: list[str]) -> tuple[list[str], list[str]]:
+    """``w`` and ``t`` with the words of long quotations replaced by a neutral word."""
+    w, t = list(w), list(t)
+    start = None
+    for k, x in enumerate(t):
+        opening = x == "\u201c" or (x == '"' and start is None)
+        closing = x == "\u201d" or (x == '"' and start is not None)
+        if start is None and opening:
+            start = k
+        elif start is not None and closing:
+            if k - start - 1 >= _MIN_QUOTED and w[start + 1] not in FIRST:  # "we will ...": the lab quoting itself
+                for j in range(start + 1, k):
+                    w[j], t[j] = "quoted", "quoted"
+            start = None
+    return w, t
+
+
 def _analyse(doc) -> tuple[_Decision, tuple[str, ...]]:
     """Passage decision (any committing sentence makes it a commitment) and its conditions."""
     w, t, ws = token_words(doc)
+    w, t = _mask_quotations(w, t)
     decisions = [_sentence_decision(w[a:b], t[a:b]) for s in token_sentences(t) for a, b in semicolon_parts(w, *s)]
     decision = next((d for d in decisions if d.category == "commitment"), None)
     if decision is None:

@@ -325,3 +325,22 @@ def test_our_practice_stated_as_what_it_is_to_do(text, committed):
 def test_measures_the_lab_has_in_place_are_its_practice(text, committed):
     f = one(text)
     assert f.is_commitment is committed, f.why
+
+
+@pytest.mark.parametrize(
+    ("text", "committed"),
+    [
+        # a law's or a standard's words, quoted: their modals are not the lab's
+        (
+            "The Act defines a severe incident as “an event in which a developer's release, hosting, or use of "
+            "a model will cause harm to more than 50 people”.",
+            False,
+        ),
+        # the lab quoting itself, and a short quote that is only a name, stay the lab's
+        ('Our policy says: "we will pause training if a model crosses a critical threshold".', True),
+        ("We will publish a “system card” for every model.", True),
+    ],
+)
+def test_a_long_quotation_is_someone_elses_words(text, committed):
+    f = one(text)
+    assert f.is_commitment is committed, f.why
