@@ -7,6 +7,7 @@ import io
 import json
 import os
 import sys
+import textwrap
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 from typing import Any
@@ -62,6 +63,8 @@ def print_table(
     """A table on stdout. ``wrap`` columns wrap at 90 characters; ``keep`` columns never wrap
     a line of a cell (an id stays whole, or ends in an ellipsis when the terminal is too narrow
     for it); ``max_widths`` caps any column."""
+    if title and len(title) > out.width:  # the console soft-wraps, which would let a long title run over
+        title = "\n".join(textwrap.wrap(title, out.width))
     t = Table(title=title, show_lines=False, header_style="bold")
     for c in columns:
         limit = (max_widths or {}).get(c, 90 if c in wrap else None)
