@@ -1,8 +1,8 @@
 """Detail a revision adds to or drops from a commitment that stays.
 
 A policy often keeps a commitment word for word and, in the same paragraph, adds a sentence
-that spells out what it consists of ("xAI has implemented appropriate security standards.
-*Practices include encryption of model weights and role-based access.*"), or drops one. On
+that spells out what it consists of ("We protect model weights against theft. *Practices
+include encrypted storage and two-person access.*"), or drops one. On
 its own such a sentence states no obligation (no modal, not the lab as subject), so it would
 go unreported; read with the commitment it follows, it makes that commitment more specific
 (added: strengthened) or less (dropped: weakened), which is how the codebook weighs it.

@@ -83,7 +83,7 @@ def _duration_kind(text: str, m: re.Match) -> str:
     return "duration"
 
 
-# A threshold stated as a measurable quantity ("more than one hundred deaths", "over $1
+# A threshold stated as a measurable quantity ("more than five hundred casualties", "over $2
 # billion", "at least 3 of 5", "< 50%"): one that becomes a word ("a Catastrophic Risk",
 # "an unacceptable level") can no longer be checked, so the commitment binds less; the
 # reverse binds more.
@@ -100,7 +100,7 @@ _QUANTITATIVE = re.compile(
 
 
 def quantitative_thresholds(text: str) -> list[str]:
-    """The measurable thresholds of ``text`` ("more than one hundred deaths" -> "more than one hundred")."""
+    """The measurable thresholds of ``text`` ("more than five hundred casualties" -> "more than five hundred")."""
     return [m.group(0).strip() for m in _QUANTITATIVE.finditer(text) if re.search(r"\d|[a-z]{3,}\s*$", m.group(0))]
 
 

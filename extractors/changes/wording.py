@@ -112,10 +112,10 @@ def describe_wording(a: str, b: str, limit: int = 3) -> str:
 
 # --- named standards ------------------------------------------------------------------
 
-# A named external standard, framework or certification an obligation is tied to ("adopted
-# based on NIST 800-171 Rev.3", "supported by SOC 2 Type II evaluations", "ISO/IEC 42001"):
-# naming one makes the obligation checkable against it, so adding one binds more and
-# dropping one binds less. Its numbers are part of the name, not quantities.
+# A named external standard, framework or certification an obligation is tied to ("based on
+# NIST SP 800-53", "audited under SOC 2 Type II", "ISO/IEC 42001"): naming one makes the
+# obligation checkable against it, so adding one binds more and dropping one binds less. Its
+# numbers are part of the name, not quantities.
 _STANDARD = re.compile(
     r"\b(?:NIST(?:'s)?(?:\s+(?:SP\s+)?\d{3}(?:-\d+)?(?:\s+Rev\.?\s?\d+)?|\s+AI\s+(?:RMF|Risk Management Framework)|\s+CSF)?"
     r"|ISO(?:/IEC)?\s?\d{4,5}(?::\d{4})?|SOC\s?[123](?:\s+Type\s+(?:I{1,2}|[12]))?|FedRAMP(?:\s+(?:High|Moderate))?"

@@ -272,7 +272,7 @@ def _verb_decision(w, p, subj, subj_t, sentence) -> _Decision | None:
     return _Decision("description", None, f"present tense about '{who}'", neg)
 
 
-# Labels that name one of the lab's own measures ("Fine-tuning Safeguards: Models are trained
+# Labels that name one of the lab's own measures ("Access Controls: Weights are kept
 # ..."): what the item then says in the passive present is that measure, the lab's practice.
 _MEASURE_LABELS = frozenset(
     (
@@ -454,7 +454,7 @@ def _sentence_decision(w, t) -> _Decision:
     return decisions[0]
 
 
-# A quotation this long ("... defines Catastrophic Risk as “a foreseeable risk that a model will
+# A quotation this long ("... defines a severe incident as “an event in which a model will
 # contribute to ...”") is someone else's words, a law's or a standard's: its modals are not the
 # lab's, unless the quote opens with the lab's own "we" / "our". Shorter quotes are names
 # ("a “system card”").

@@ -45,6 +45,14 @@ def hand_features(text: str) -> Features:
     return Features(False, "none", "description", negated=negated)
 
 
+def real_statements(*texts: str) -> list[Statement]:
+    """Statements with the real feature rules (extractors/statements/features.py)."""
+    from labwatch.extractors.statements.features import detect_features
+
+    passages = [Passage(0, text) for text in texts]
+    return [Statement(p, f) for p, f in zip(passages, detect_features(passages))]
+
+
 def stmt(text: str, seq: int = 0, criteria: tuple[str, ...] = (), features: Features | None = None) -> Statement:
     return Statement(Passage(seq, text), features or hand_features(text), criteria)
 
@@ -87,7 +95,7 @@ EXPECTED = {
     "compliance_removed": [("removed", "Model Safety Act", "statement of compliance")],
     "trigger_lowered": [("strengthened", "withdraw it", "trigger lowered: 'catastrophic' dropped")],
     "threshold_to_term": [
-        ("weakened", "critical threat", "quantitative threshold dropped: 'more than 100', 'over $1 billion'")
+        ("weakened", "critical threat", "quantitative threshold dropped: 'more than 500', 'above $2 billion'")
     ],
 }
 
@@ -488,17 +496,17 @@ def test_a_practice_stated_as_our_approach_is_compared():
 def test_a_hedge_inside_the_description_of_a_risk_is_no_change_of_obligation():
     # "potentially" says how likely the harm is, not how far the lab is bound
     old = stmt(
-        "We aim to reduce the risk that our models might help an attacker harm people, including by filtering requests."
+        "We aim to lower the chance that our systems might let an attacker harm people, including by filtering requests."
     )
     new = stmt(
-        "We aim to reduce the risk that our models might help an attacker potentially harm people, "
+        "We aim to lower the chance that our systems might let an attacker potentially harm people, "
         "including by filtering requests."
     )
     change = classify_pair(old, new)
     assert change is None or change.kind == "reworded", change
     # a hedge on what the lab does still weakens
     hedged = stmt(
-        "We aim to reduce the risk that our models might help an attacker harm people, including by "
+        "We aim to lower the chance that our systems might let an attacker harm people, including by "
         "potentially filtering requests."
     )
     assert classify_pair(old, hedged).kind == "weakened"
@@ -700,11 +708,7 @@ def test_not_limited_to_widens_and_is_no_negation():
 def test_time_bounds_and_gates_have_a_direction(old, new, kind, reason):
     """A deadline or time bound dropped frees the lab to act later (weaker); an "only if" gate
     dropped frees what it may do (weaker); one deadline traded for another has no direction."""
-    from labwatch.extractors.statements.features import detect_features
-
-    a, b = Passage(0, old), Passage(0, new)
-    fa, fb = detect_features([a, b])
-    change = classify_pair(Statement(a, fa), Statement(b, fb))
+    change = classify_pair(*real_statements(old, new))
     assert change is not None and change.kind == kind, change
     assert reason.lower() in change.reason.lower()
 
@@ -751,14 +755,14 @@ def test_detail_needs_the_same_paragraph_and_an_obligation_before_it():
     [
         # a protective step set off by a less grave event: it fires sooner
         (
-            "If we find that a model would increase the likelihood of a catastrophic incident, we will pause its training.",
-            "If we find that a model would increase the likelihood of an incident, we will pause its training.",
+            "If we judge that a deployed system raises the likelihood of a catastrophic incident, we will pause its training.",
+            "If we judge that a deployed system raises the likelihood of an incident, we will pause its training.",
             "strengthened",
             "trigger lowered: 'catastrophic' dropped",
         ),
         (
-            "If we find that a model would increase the likelihood of an incident, we will pause its training.",
-            "If we find that a model would increase the likelihood of a severe incident, we will pause its training.",
+            "If we judge that a deployed system raises the likelihood of an incident, we will pause its training.",
+            "If we judge that a deployed system raises the likelihood of a severe incident, we will pause its training.",
             "weakened",
             "trigger raised: 'severe' added",
         ),
@@ -779,11 +783,7 @@ def test_detail_needs_the_same_paragraph_and_an_obligation_before_it():
     ],
 )
 def test_how_grave_a_trigger_must_be_has_a_direction(old, new, kind, reason):
-    from labwatch.extractors.statements.features import detect_features
-
-    a, b = Passage(0, old), Passage(0, new)
-    fa, fb = detect_features([a, b])
-    change = classify_pair(Statement(a, fa), Statement(b, fb))
+    change = classify_pair(*real_statements(old, new))
     assert change is not None and change.kind == kind, change
     assert reason.lower() in change.reason.lower()
 
@@ -803,8 +803,8 @@ def test_a_measurable_threshold_that_becomes_a_word_weakens():
 
 def test_a_renamed_title_opening_an_item_is_no_change_of_scope():
     # "Frontier" inside the policy's new name does not narrow what the item covers
-    old = stmt("Safety Policy adherence: We will regularly review our adherence with this policy.")
-    new = stmt("Frontier Safety Policy adherence: We will regularly review our adherence with this policy.")
+    old = stmt("Safety Policy compliance: We will check each year that our teams follow this policy.")
+    new = stmt("Frontier Safety Policy compliance: We will check each year that our teams follow this policy.")
     change = classify_pair(old, new)
     assert change is None or change.kind == "reworded", change
     # a restrictive word that opens a sentence as a plain word still narrows it
@@ -815,13 +815,12 @@ def test_a_renamed_title_opening_an_item_is_no_change_of_scope():
 def test_a_hedge_against_no_cue_on_two_non_commitments_has_no_direction():
     # "could be used" -> "are used": the detector reads neither as a commitment, so the side
     # without a cue says nothing about how binding it is; before, this read as weaker
-    from labwatch.extractors.statements.features import detect_features
-
-    a = Passage(0, "Such benchmarks could be used to measure a model's dual-use capability.")
-    b = Passage(0, "Such benchmarks are used to measure a model's dual-use capability.")
-    fa, fb = detect_features([a, b])
-    assert not fa.is_commitment and not fb.is_commitment
-    change = classify_pair(Statement(a, fa), Statement(b, fb))
+    a, b = real_statements(
+        "These test suites could be used to gauge a model's dual-use skill.",
+        "These test suites are used to gauge a model's dual-use skill.",
+    )
+    assert not a.features.is_commitment and not b.features.is_commitment
+    change = classify_pair(a, b)
     assert change is not None and change.kind == "reworded" and "no direction" in change.reason
 
 
@@ -844,17 +843,14 @@ def test_a_pair_about_other_things_whose_only_move_is_its_status_is_two_statemen
 
 def test_one_trigger_worded_two_ways_is_the_same_trigger():
     # "Should it happen that ..." and "If ..." open the same trigger: only the modal moved
-    from labwatch.extractors.statements.features import detect_features
-
-    a = Passage(0, "If we learn of an imminent threat of serious harm, we would take steps to stop it.")
-    b = Passage(
-        0, "Should it happen that we learn of an imminent threat of serious harm, we may take steps to stop it."
+    a, b = real_statements(
+        "If we hear of an imminent danger of grave harm, we would act to prevent it.",
+        "Should it happen that we hear of an imminent danger of grave harm, we may act to prevent it.",
     )
-    fa, fb = detect_features([a, b])
-    change = classify_pair(Statement(a, fa), Statement(b, fb))
+    change = classify_pair(a, b)
     assert change.kind == "weakened" and "modality: 'would' -> 'may'" in change.reason
     assert "condition" not in change.reason, change.reason
-    back = classify_pair(Statement(b, fb), Statement(a, fa))
+    back = classify_pair(b, a)
     assert back.kind == "strengthened" and "condition" not in back.reason, back.reason
 
 

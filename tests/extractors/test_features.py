@@ -317,7 +317,7 @@ def test_our_practice_stated_as_what_it_is_to_do(text, committed):
         ("NorthWind's practice on oversight centers around audits by an outside firm.", True),
         ("The field's approach focuses on benchmarks.", False),
         # under a label naming one of its measures, the passive present is the measure itself
-        ("Fine-tuning Safeguards: Models are trained to resist harmful fine-tuning.", True),
+        ("Weight Safeguards: Weights are kept on servers that only two staff can reach.", True),
         ("Background: Models are trained on large datasets from the internet.", False),
         ("Models are trained on large datasets from the internet.", False),
     ],
