@@ -28,11 +28,12 @@ from labwatch.extractors.changes.wording import (
     without_standards,
 )
 from labwatch.extractors.records import Features
+from labwatch.extractors.statements.cues import FIRST, GENERIC_ACRONYMS, LAB_NOUNS
 
 
 def compare_aspects(a: str, b: str, fa: Features, fb: Features) -> list[Reason]:
     """Every aspect in which text ``b`` binds the lab more or less than text ``a``."""
-    found = [r for r in (_modality_reason(a, b, fa, fb), _negation_reason(a, b)) if r]
+    found = [r for r in (_modality_reason(a, b, fa, fb), _negation_reason(a, b, fa, fb)) if r]
     status = _status_reason(fa, fb)
     if status and not any(r.aspect == "modality" for r in found):
         found.append(status)
@@ -150,7 +151,7 @@ _RISKY_ACTIONS = frozenset(
 )
 
 
-def _negation_reason(a: str, b: str) -> Reason | None:
+def _negation_reason(a: str, b: str, fa: Features | None = None, fb: Features | None = None) -> Reason | None:
     na, nb = len(_NEGATION.findall(a)), len(_NEGATION.findall(b))
     if na == nb:
         return None
@@ -158,7 +159,26 @@ def _negation_reason(a: str, b: str) -> Reason | None:
     text = b if added else a
     m = list(_NEGATION.finditer(text))[-1 if added else 0]
     words = text[: m.start()].split()[-2:] + text[m.start() :].split()[:3]
+    what = f"negation {'added' if added else 'removed'}: '{' '.join(words)}'"
+    commitment = bool((fa and fa.is_commitment) or (fb and fb.is_commitment))
+    if not commitment and not _lab_clause(text, m.start()):
+        # neither side a commitment, and the negated clause speaks of the world, not of the
+        # lab ("larger models may not be more honest"): a description changed, no obligation
+        return Reason("negation", 0, what + " (no direction: not the lab's)")
     clause = re.split(r"[,;:.]", text[m.start() :])[0].split()[:7]
     prohibition = any(w.lower() in _RISKY_ACTIONS for w in clause)
     direction = (1 if added else -1) * (1 if prohibition else -1)
-    return Reason("negation", direction, f"negation {'added' if added else 'removed'}: '{' '.join(words)}'")
+    return Reason("negation", direction, what)
+
+
+def _lab_clause(text: str, at: int) -> bool:
+    """Whether the clause around position ``at`` speaks of the lab (first person, a lab noun,
+    or a name that is not a generic acronym)."""
+    start = max(text.rfind(x, 0, at) for x in ";:.,") + 1
+    ends = [i for i in (text.find(x, at) for x in ";:.,") if i >= 0]
+    clause = text[start : min(ends) if ends else len(text)]
+    tokens = re.findall(r"[A-Za-z][A-Za-z'’&-]*", clause)
+    lower = {t.lower() for t in tokens}
+    if lower & (FIRST | LAB_NOUNS):
+        return True
+    return any(t[:1].isupper() and t not in GENERIC_ACRONYMS and k > 0 for k, t in enumerate(tokens))

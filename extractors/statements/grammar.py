@@ -196,9 +196,10 @@ def find_verb(w, a, b, t=None) -> int | None:
             prev in NOUN_MARKERS
             or prev in {"and", "or", "but", "nor"}
             or prev.endswith("ing")
+            or w[p - 1] in PREPOSITIONS
             or (nxt in AUX_NEXT - {"has", "have"})
         ):
-            continue  # "the reviews", "applying measures", "safety tests are"
+            continue  # "the reviews", "applying measures", "safety tests are", "practices in use"
         named = q == a and t is not None and names_someone([t[q]])  # "xAI works with", "NorthWind tests on"
         if x.endswith("s") and x not in COPULA and nxt in NOUN_FOLLOWERS and not (named or prev in LAB_NOUNS):
             continue  # a plural noun ("measures to reduce", "tests and evaluations")

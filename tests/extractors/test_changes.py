@@ -865,3 +865,20 @@ def test_a_named_standard_added_binds_more_and_its_numbers_are_no_quantities():
     assert "numbers" not in change.reason  # 800, 53, 5 and 2 are the standards' names
     back = classify_pair(new, old)
     assert back.kind == "weakened" and "standard no longer named" in back.reason
+
+
+def test_a_negation_in_a_description_of_the_world_has_no_direction():
+    # neither side is a commitment and the negated clause speaks of models, not of the lab
+    old, new = real_statements(
+        "Larger models can score higher on tests; and scale may raise accuracy and candour.",
+        "Larger models can score higher on tests; and scale may raise accuracy but not candour.",
+    )
+    change = classify_pair(old, new)
+    assert change is None or change.kind == "reworded", change
+    # the lab's own hedged practice, negated, still moves
+    old, new = real_statements(
+        "We may share evaluation results with outside researchers.",
+        "We may not share evaluation results with outside researchers.",
+    )
+    change = classify_pair(old, new)
+    assert change is not None and change.kind == "weakened" and "negation added" in change.reason, change

@@ -344,3 +344,16 @@ def test_measures_the_lab_has_in_place_are_its_practice(text, committed):
 def test_a_long_quotation_is_someone_elses_words(text, committed):
     f = one(text)
     assert f.is_commitment is committed, f.why
+
+
+@pytest.mark.parametrize(
+    ("text", "committed"),
+    [
+        # a verb right after a preposition is a noun ("in use", "for review"): no practice
+        ("Governing the Atlas models presents new problems compared with the practices in use at older firms.", False),
+        ("The safety team reviews every model before release.", True),
+    ],
+)
+def test_a_verb_after_a_preposition_is_a_noun(text, committed):
+    f = one(text)
+    assert f.is_commitment is committed, f.why
