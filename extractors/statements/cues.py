@@ -112,7 +112,8 @@ VERB_BASE = set(
         "screen secure select send set share specify sponsor stop store submit supervise support "
         "suspend take test track train treat trigger undergo update use validate verify withhold "
         "work utilize utilise leverage adjust analyze analyse address combine instruct invest "
-        "moderate simulate strengthen study filter refuse rely reference adhere"
+        "moderate simulate strengthen study filter refuse rely reference adhere participate contribute join "
+        "host convene invite sign brief rotate"
     )
 )
 

@@ -16,6 +16,7 @@ this module holds the rules that decide.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -265,7 +266,7 @@ def _verb_decision(w, p, subj, subj_t, sentence) -> _Decision | None:
         return _Decision("description", v, f"belief or stance '{v}'", neg)
     if v in VERB_CANDIDATES_S - VERB_S or base in WORLD_VERBS or v in WORLD_VERBS:
         return _Decision("description", None, f"'{who} {v}' describes the world", neg)
-    if v in DISCOURSE:
+    if v in DISCOURSE or (v in {"sets", "lays"} and w[p + 1 : p + 2] in (["out"], ["forth"])):
         return _Decision("description", None, f"'{who} {v}' speaks about the document", neg)
     if cls in {"first", "lab"} or (cls == "neutral" and lab_related(sent_w, sent_t)):
         return _Decision("commitment", f"present tense '{v}'", f"present-tense practice of '{who}'", neg)
@@ -360,7 +361,7 @@ def _scan_clause(w, t, span, subject, cond_before, promoted, first_main):
     if promoted:
         return None, None
     v0 = lead
-    while v0 + 1 < b and is_adverb(w[v0]):
+    while v0 + 1 < b and (is_adverb(w[v0]) or w[v0] in _BULLETS):
         v0 += 1
     if first_main and v0 + 1 < b and w[v0 + 1] not in AUX_NEXT | {"of", "'s"}:
         verb = w[v0]
@@ -436,6 +437,9 @@ def _sentence_decision(w, t) -> _Decision:
     imperative or a modal with a generic subject in them is not the lab's policy; "we will" still is.
     """
     start = content_start(w)
+    boilerplate = _boilerplate(w, start)
+    if boilerplate is not None:
+        return boilerplate
     decisions = _clause_decisions(w, t, start)
     if not decisions:
         return _NONE
@@ -448,10 +452,41 @@ def _sentence_decision(w, t) -> _Decision:
         ]
     for d in decisions:
         if d.category == "commitment":
+            if d.cued and _FEASIBLE.search(" ".join(w)):
+                # "Where feasible, we will ..." / "... to the extent practicable": the lab keeps
+                # the judgement of whether to do it, a hedged practice
+                return _Decision("hedge", f"{d.modality} (where feasible)", f"{d.why}, hedged by a feasibility proviso")
             return d
         if d.cued and (d.category in {"hedge", "recommendation"} or (d.modality or "") in BELIEF):
             return d
     return decisions[0]
+
+
+_BULLETS = frozenset("- • * – — · ▪ ◦".split())
+_FEASIBLE = re.compile(
+    r"\b(?:(?:where|when|if|as far as|insofar as) (?:it is )?(?:reasonably )?(?:feasible|possible|practicable)|"
+    r"to the (?:extent|degree) (?:reasonably )?(?:feasible|possible|practicable))\b"
+)
+# How the document itself is to be read or which law governs it: no practice of the lab.
+_CONSTRUCTION = re.compile(r"\b(?:shall|will|must) be (?:construed|interpreted|governed by)\b")
+_PURPOSE_NOUNS = frozenset("purpose purposes aim aims objective objectives intent goal goals scope".split())
+_DOCUMENT_NOUNS = frozenset("policy framework document section protocol standard standards chapter".split())
+
+
+def _boilerplate(w: list[str], start: int) -> _Decision | None:
+    """A purpose statement ("The purpose of this Policy is to ...") or a clause on how the
+    document is construed: the document speaking of itself, not a practice."""
+    k = start + (1 if w[start : start + 1] == ["the"] else 0)
+    if (
+        w[k : k + 1]
+        and w[k] in _PURPOSE_NOUNS
+        and w[k + 1 : k + 2] == ["of"]
+        and {x for x in w[k + 2 : k + 5]} & _DOCUMENT_NOUNS
+    ):
+        return _Decision("description", None, f"'{w[k]} of' the document: it states its own purpose")
+    if _CONSTRUCTION.search(" ".join(w[start:])):
+        return _Decision("description", None, "how the document is construed or governed, not a practice")
+    return None
 
 
 # A quotation this long ("... defines a severe incident as “an event in which a model will

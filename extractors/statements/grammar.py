@@ -154,11 +154,14 @@ def head_phrase(subj: list[str]) -> list[str]:
     return out
 
 
+# Plural without an -s: pronouns, collective nouns of people, and "all staff", "both teams".
+_PLURAL_WORDS = frozenset("we they i you staff personnel people all both".split())
+
+
 def is_plural(head: list[str]) -> bool:
     """Whether a subject's head phrase is plural (a plural pronoun or an -s noun)."""
     return any(
-        t in {"we", "they", "i", "you"} or (t.endswith("s") and not t.endswith(("ss", "us", "is")) and t.isalpha())
-        for t in head
+        t in _PLURAL_WORDS or (t.endswith("s") and not t.endswith(("ss", "us", "is")) and t.isalpha()) for t in head
     )
 
 

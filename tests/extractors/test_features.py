@@ -357,3 +357,26 @@ def test_a_long_quotation_is_someone_elses_words(text, committed):
 def test_a_verb_after_a_preposition_is_a_noun(text, committed):
     f = one(text)
     assert f.is_commitment is committed, f.why
+
+
+@pytest.mark.parametrize(
+    ("text", "committed"),
+    [
+        # a feasibility proviso keeps the lab's judgement of whether to act: a hedge
+        ("Where feasible, Orrin will rotate signing keys before each release.", False),
+        ("We will brief the board on every red-team finding to the extent practicable.", False),
+        ("We will brief the board on every red-team finding.", True),
+        # the document speaking of itself
+        ("The purpose of this framework is to set the rules by which Orrin tests and releases models.", False),
+        ("Nothing in this policy shall be construed to oblige Orrin to share source code.", False),
+        ("This policy shall be governed by the laws of the Province of Quebec.", False),
+        ("Purpose: this policy sets out how Orrin weighs the hazards of its models.", False),
+        # practice the vocabulary or the subject's number used to hide
+        ("The OrrinAI safety team participates in two working groups on evaluation methods.", True),
+        ("All staff with access to model weights complete a security course each year.", True),
+        ("Before launch: - Run the misuse suite on the release candidate.", True),
+    ],
+)
+def test_provisos_document_clauses_and_practice(text, committed):
+    f = one(text)
+    assert f.is_commitment is committed, f.why
