@@ -20,6 +20,7 @@ import re
 from labwatch.extractors.changes.reasons import Reason
 from labwatch.extractors.changes.thresholds import condition_reasons, number_reasons
 from labwatch.extractors.changes.wording import (
+    audience_reasons,
     content_reasons,
     hedge_reasons,
     scope_reason,
@@ -34,7 +35,7 @@ from labwatch.extractors.statements.cues import FIRST, GENERIC_ACRONYMS, LAB_NOU
 def compare_aspects(a: str, b: str, fa: Features, fb: Features) -> list[Reason]:
     """Every aspect in which text ``b`` binds the lab more or less than text ``a``."""
     found = [r for r in (_modality_reason(a, b, fa, fb), _negation_reason(a, b, fa, fb)) if r]
-    status = _status_reason(fa, fb)
+    status = _status_reason(fa, fb, a, b)
     if status and not any(r.aspect == "modality" for r in found):
         found.append(status)
     found += standard_reasons(a, b)
@@ -44,6 +45,7 @@ def compare_aspects(a: str, b: str, fa: Features, fb: Features) -> list[Reason]:
     if scope:
         found.append(scope)
     if similar_wording(a, b):
+        found += audience_reasons(a, b)
         found += hedge_reasons(a, b)
         found += content_reasons(a, b)
     return found
@@ -65,6 +67,17 @@ _MODAL = re.compile(
     r"\b(will|would|shall|must|should|may|might|could|can|(?:is|are) required to|commit(?:s|ted)? to|"
     r"(?:aim|seek|strive|endeavou?r|intend|plan|expect|hope)s? to|tr(?:y|ies) to|our goal is|consider|"
     r"explor(?:e|es|ing)|recommend(?:s|ed)?|typically|generally)\b",
+    re.IGNORECASE,
+)
+_HEDGE_WORDS = re.compile(
+    r"\b(?:aims?|seeks?|strives?|intends?|plans?|expects?|hopes?|goals?|ambitions?|aspir\w*|ideally|"
+    r"where (?:feasible|possible|appropriate)|example|for instance|e\.g\.)\b",
+    re.IGNORECASE,
+)
+_NOT_AUX = r"(?!(?:is|are|be|been|being|was|were)\b)"
+_PAST = re.compile(
+    r"\b(?:was|were|had|did|last (?:year|month|quarter|week)|previously|ago|in (?:19|20)\d\d)\b"
+    rf"|\b(?:we|our(?: {_NOT_AUX}\w+){{1,2}}|the(?: {_NOT_AUX}\w+){{1,2}})\s+{_NOT_AUX}\w+ed\b",
     re.IGNORECASE,
 )
 _HEDGE_VERBS = frozenset("aim seek strive endeavour endeavor intend plan expect hope try tries".split())
@@ -116,14 +129,34 @@ def _modality_reason(a: str, b: str, fa: Features, fb: Features) -> Reason | Non
     ma, mb = modality_of(a, fa), modality_of(b, fb)
     if ma == mb or "none" in (ma, mb):  # no modal word on one side: the status reason says it
         return None
+    if _modal_words(a) and _modal_words(a) == _modal_words(b):
+        # the same modal words on both sides ("... is responsible for X. It may halt Y." merged
+        # into one sentence): the rules read a different main clause, the obligations did not move
+        return None
     ra = _MODAL_RANK.get(ma, _STRENGTH_RANK.get(fa.strength, 0))
     rb = _MODAL_RANK.get(mb, _STRENGTH_RANK.get(fb.strength, 0))
     return Reason("modality", (rb > ra) - (rb < ra), f"modality: '{ma}' -> '{mb}'", "strength")
 
 
-def _status_reason(fa: Features, fb: Features) -> Reason | None:
+def _modal_words(text: str) -> list[str]:
+    return sorted(normalize_modality(m.group(1)) for m in _MODAL.finditer(text))
+
+
+def _status_reason(fa: Features, fb: Features, a: str = "", b: str = "") -> Reason | None:
     if fa.is_commitment != fb.is_commitment:
         was, now = ("a commitment", f"a {fb.category}") if fa.is_commitment else (f"a {fa.category}", "a commitment")
+        plain = b if fa.is_commitment else a
+        other = fb if fa.is_commitment else fa
+        if (
+            other.category == "description"
+            and not _modal_words(plain)
+            and not _HEDGE_WORDS.search(plain)
+            and not _PAST.search(plain)  # a promise turned into a report of the past is weaker
+        ):
+            # the other side states something in the plain present with no modal or hedge:
+            # as often a practice the rules do not read ("every model goes through the suite")
+            # as a description, so the status alone names no direction
+            return Reason("status", 0, f"{was} became {now} (no direction: a plain statement)")
         return Reason("status", 1 if fb.is_commitment else -1, f"{was} became {now}")
     sa, sb = _STRENGTH_ORDER.get(fa.strength, 0), _STRENGTH_ORDER.get(fb.strength, 0)
     if sa != sb:

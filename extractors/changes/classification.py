@@ -218,7 +218,10 @@ MIN_SHARED_FOR_STATUS = 0.3
 
 def _status_only(change: Change) -> bool:
     directed = [r for r in change.moved if r.direction]
-    return bool(directed) and all(r.aspect in ("status", "strength") for r in directed)
+    status = [r for r in change.moved if r.aspect == "status"]
+    if not directed:  # a status change without a direction (a plain statement) counts too
+        return bool(status) and all(r.aspect in ("status", "strength") for r in change.moved)
+    return all(r.aspect in ("status", "strength") for r in directed)
 
 
 def _one_sided(kind: ChangeKind, statement: Statement) -> Change:

@@ -29,16 +29,26 @@ _DAYS = {"hour": 1 / 24, "day": 1, "week": 7, "month": 30, "quarter": 91, "year"
 _PERIODIC = {"daily": 1, "weekly": 7, "monthly": 30, "quarterly": 91, "annually": 365, "yearly": 365,
              "annual": 365, "biannually": 182, "semi-annually": 182, "every day": 1, "every week": 7,
              "every month": 30, "every quarter": 91, "every year": 365}  # fmt: skip
+_TIMES = {"once": 1, "twice": 2, "thrice": 3}
 _NUMBER = re.compile(
-    rf"\b{_N}\s*(?P<x>x|×|-?fold|times)(?=\W|$)|\b{_N}[\s-]*(?P<unit>hour|day|week|month|quarter|year)s?\b"
+    rf"\b(?P<freq>once|twice|thrice|{_N}\s+times)\s+(?:a|an|per|each|every)\s+(?P<per_unit>day|week|month|quarter|year)\b"
+    r"|\b(?P<flop>(?:\d+(?:\.\d+)?\s?[x×]\s?)?10\s?(?:\^|\*\*)\s?\d+|\d+(?:\.\d+)?e\d+)"
+    r"(?=\s*(?:total\s+)?(?:FLOPs?|floating[- ]point operations|operations)\b)"
+    rf"|\b{_N}\s*(?P<x>x|×|-?fold|times)(?=\W|$)|\b{_N}[\s-]*(?P<unit>hour|day|week|month|quarter|year)s?\b"
     rf"|\b{_N}\s*(?P<pct>%|percent|per cent)|\b(?P<per>{'|'.join(_PERIODIC)})\b|(?<![\d.])(?P<bare>\d+(?:\.\d+)?)\b",
     re.IGNORECASE,
 )
 _INTERVAL_CUE = re.compile(r"\b(every|each|within|no later than|at most|up to|intervals? of|once per)\b[^.;]*$", re.I)
 _NOTICE_CUE = re.compile(r"^\W*(?:'s?\s+)?(notice|in advance|before|prior)", re.I)
 # +1 when a larger value binds more, -1 when it binds less, 0 when it depends on the context.
-_SENSE = {"compute": -1, "interval": -1, "notice": 1}
-_LABEL = {"compute": "effective compute multiple", "interval": "interval", "notice": "notice period"}
+# A training-compute threshold ("more than 10^26 FLOP") raised covers fewer models, later.
+_SENSE = {"compute": -1, "interval": -1, "notice": 1, "flop": -1}
+_LABEL = {
+    "compute": "effective compute multiple",
+    "interval": "interval",
+    "notice": "notice period",
+    "flop": "training compute threshold",
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,9 +64,17 @@ def numbers_in(text: str) -> list[Number]:
     """Numbers of ``text`` with what they measure; durations are in days."""
     found = []
     for m in _NUMBER.finditer(text):
-        groups = [g for g in m.groups()[:1] + m.groups()[2:3] + m.groups()[4:5] if g]
-        value = _value(groups[0]) if groups else 0.0
         raw = m.group(0).strip()
+        if m.group("freq"):
+            word = m.group("freq").lower().split()[0]
+            times = _TIMES.get(word) or _value(word)
+            found.append(Number("interval", _DAYS[m.group("per_unit").lower()] / max(times, 1), raw))
+            continue
+        if m.group("flop"):
+            found.append(Number("flop", _flop_value(m.group("flop")), raw))
+            continue
+        groups = [g for g in (_group_before(m, "x"), _group_before(m, "unit"), _group_before(m, "pct")) if g]
+        value = _value(groups[0]) if groups else 0.0
         if m.group("x"):
             found.append(Number("compute", value, raw))
         elif m.group("unit"):
@@ -68,6 +86,21 @@ def numbers_in(text: str) -> list[Number]:
         else:
             found.append(Number("count", float(m.group("bare")), raw))
     return found
+
+
+def _group_before(m: re.Match, name: str) -> str | None:
+    """The number captured just before the named group (the value it qualifies)."""
+    return m.group(m.re.groupindex[name] - 1) if m.group(name) else None
+
+
+def _flop_value(token: str) -> float:
+    """10^25, 10**25, 3 x 10^26, 1e26 as a float."""
+    t = token.replace(" ", "").replace("×", "x").replace("**", "^").lower()
+    if "e" in t and "^" not in t:
+        return float(t)
+    mult, _, power = t.partition("10^")
+    factor = float(mult.rstrip("x")) if mult.rstrip("x") else 1.0
+    return factor * 10.0 ** float(power)
 
 
 def _value(token: str) -> float:
@@ -99,6 +132,13 @@ _QUANTITATIVE = re.compile(
 )
 
 
+_VAGUE_AMOUNT = re.compile(
+    r"\b(?:substantial|significant|meaningful|considerable|large|sizeable|notable|material|high|majority|"
+    r"most|many)\b(?:\s+\w+)?\s+(?:share|portion|proportion|fraction|number|amount|part|majority|rate|of)\b",
+    re.IGNORECASE,
+)
+
+
 def quantitative_thresholds(text: str) -> list[str]:
     """The measurable thresholds of ``text`` ("more than five hundred casualties" -> "more than five hundred")."""
     return [m.group(0).strip() for m in _QUANTITATIVE.finditer(text) if re.search(r"\d|[a-z]{3,}\s*$", m.group(0))]
@@ -108,6 +148,10 @@ def number_reasons(a: str, b: str) -> list[Reason]:
     """Each kind of number that moved between ``a`` and ``b``, with the way it binds the lab."""
     na, nb = numbers_in(a), numbers_in(b)
     qa, qb = quantitative_thresholds(a), quantitative_thresholds(b)
+    # a share given as a percentage that becomes a vague amount ("50% of the tasks" -> "a
+    # substantial share of the tasks") is a measurable threshold turned into a word, too
+    qa += [n.raw for n in na if n.kind == "percent" and not nb and _VAGUE_AMOUNT.search(b)]
+    qb += [n.raw for n in nb if n.kind == "percent" and not na and _VAGUE_AMOUNT.search(a)]
     if bool(qa) != bool(qb) and not (nb if qa else na):
         # every measurable threshold went (or came) and no other number took its place
         gone = bool(qa)
@@ -161,8 +205,17 @@ def conditions_in(text: str, features: Features | None = None) -> list[str]:
     return found
 
 
+# Words that carry no content of a condition, and a crude stem, so that a deadline or trigger
+# reworded ("before it is deployed externally" / "before external deployment") is the same one.
+_FILLER = frozenset("a an the it its is are be been being they them their this that these those of to for on".split())
+
+
+def _stems(text: str) -> set[str]:
+    return {w[:5] for w in canonical_text(text).split() if w not in _FILLER}
+
+
 def _overlap(x: str, y: str) -> float:
-    sx, sy = set(canonical_text(x).split()), set(canonical_text(y).split())
+    sx, sy = _stems(x), _stems(y)
     return len(sx & sy) / max(1, min(len(sx), len(sy)))
 
 

@@ -323,6 +323,44 @@ def _content(run: list[str]) -> list[str]:
     return [t for t in run if t not in _PLAIN and t not in _PUNCT and not t.isdigit() and len(t) > 2]
 
 
+# Who learns of something: the public, or only named recipients. "publish" -> "share with the
+# relevant government bodies" narrows the disclosure; the reverse widens it.
+_PUBLIC = re.compile(
+    r"\b(?:publish\w*|publicly|openly|on our website|to the public|make (?:\w+ )?public|"
+    r"public (?:report|summary|summaries|version|disclosure|statement|post|blog))\b",
+    re.IGNORECASE,
+)
+_RECIPIENT = re.compile(
+    r"\b(?:shar(?:e|es|ed|ing)|provid\w*|report\w*|disclos\w*|send\w*|mak\w+ available|inform\w*|"
+    r"notif\w*|brief\w*)\b[^.;]{0,60}?\b(?:with|to)\b",
+    re.IGNORECASE,
+)
+# Who does it: someone outside the lab, or the lab itself.
+_OUTSIDE = re.compile(r"\b(?:external|independent|third[- ]part(?:y|ies)|outside|accredited)\b", re.IGNORECASE)
+_INSIDE = re.compile(r"\b(?:internal|in-house|our own|its own)\b", re.IGNORECASE)
+
+
+def audience_reasons(a: str, b: str) -> list[Reason]:
+    """A disclosure moved between the public and named recipients, or a step moved between
+    outside parties and the lab's own people, in otherwise similar wordings."""
+    reasons = []
+    pa, pb = bool(_PUBLIC.search(a)), bool(_PUBLIC.search(b))
+    if pa != pb and _RECIPIENT.search(b if pa else a):
+        m = _RECIPIENT.search(b if pa else a)
+        to = clip(m.group(0))
+        text = f"disclosure narrowed: public -> '{to}'" if pa else f"disclosure widened: '{to}' -> public"
+        reasons.append(Reason("disclosure", -1 if pa else 1, text, "disclosure"))
+    oa, ob = bool(_OUTSIDE.search(a)), bool(_OUTSIDE.search(b))
+    ia, ib = bool(_INSIDE.search(a)), bool(_INSIDE.search(b))
+    if oa and not ob and ib and not ia:
+        word = _OUTSIDE.search(a).group(0)
+        reasons.append(Reason("actor", -1, f"actor: '{word}' -> '{_INSIDE.search(b).group(0)}'", "actor"))
+    elif ob and not oa and ia and not ib:
+        word = _OUTSIDE.search(b).group(0)
+        reasons.append(Reason("actor", 1, f"actor: '{_INSIDE.search(a).group(0)}' -> '{word}'", "actor"))
+    return reasons
+
+
 def dimension_of(text: str) -> str:
     if _CONSEQUENCE.search(text):
         return "consequence"

@@ -225,10 +225,18 @@ def test_a_file_compared_with_itself_has_no_change(name):
         ),
         ("We will red-team frontier models.", "We will red-team all models.", "widened", None),
         (
-            "Models are red-teamed by our staff.",
-            "We will red-team models with our staff.",
+            "Models were red-teamed by outside groups last year.",
+            "We will red-team models with outside groups.",
             "strengthened",
             "became a commitment",
+        ),
+        # the plain present is as often the lab's practice (the codebook ranks it with "will"):
+        # the status alone gives no direction
+        (
+            "Models are red-teamed by our staff.",
+            "We will red-team models with our staff.",
+            "reworded",
+            "no direction: a plain statement",
         ),
     ],
 )
@@ -882,3 +890,79 @@ def test_a_negation_in_a_description_of_the_world_has_no_direction():
     )
     change = classify_pair(old, new)
     assert change is not None and change.kind == "weakened" and "negation added" in change.reason, change
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "kind", "reason"),
+    [
+        # a training-compute threshold raised covers fewer models
+        (
+            "A covered model is any model trained with more than 10^25 floating-point operations.",
+            "A covered model is any model trained with more than 10^26 floating-point operations.",
+            "weakened",
+            "training compute threshold: '10^25' -> '10^26' (weaker)",
+        ),
+        # a frequency in words
+        (
+            "We will rehearse the incident plan at least twice a year.",
+            "We will rehearse the incident plan at least once a year.",
+            "weakened",
+            "interval: 'twice a year' -> 'once a year' (weaker)",
+        ),
+        # a share that becomes a vague amount
+        (
+            "We will pause if the model solves 40% of the tasks in our hacking suite.",
+            "We will pause if the model solves a significant share of the tasks in our hacking suite.",
+            "weakened",
+            "quantitative threshold dropped: '40%'",
+        ),
+        # the public, then only named recipients
+        (
+            "We will publish a summary of each capability report at launch.",
+            "We will share a summary of each capability report with the national safety institute at launch.",
+            "weakened",
+            "disclosure narrowed",
+        ),
+        # outside testers, then the lab's own
+        (
+            "Our weight storage gets a yearly penetration test by an external firm.",
+            "Our weight storage gets a yearly penetration test by our internal red team.",
+            "weakened",
+            "actor: 'external' -> 'internal'",
+        ),
+    ],
+)
+def test_thresholds_audiences_and_actors_read_in_new_forms(old, new, kind, reason):
+    a, b = real_statements(old, new)
+    change = classify_pair(a, b)
+    assert change is not None and change.kind == kind and reason in change.reason, change
+
+
+def test_restatements_raise_no_alarm():
+    # a deadline moved to the front and put in other word forms is the same deadline
+    a, b = real_statements(
+        "Safeguards must be tested by the red team before they are relied upon for a launch decision.",
+        "Before a launch decision relies on a safeguard, the red team tests it.",
+    )
+    change = classify_pair(a, b)
+    assert change is None or change.kind == "reworded", change
+    # a promise restated in the plain present: no status direction
+    a, b = real_statements(
+        "We will run the full misuse suite on every covered model before release.",
+        "Every covered model goes through the full misuse suite before release.",
+    )
+    change = classify_pair(a, b)
+    assert change is None or change.kind == "reworded", change
+
+
+def test_two_sentences_merged_keep_their_modal_words():
+    old = real_statements(
+        "The safety officer is responsible for this policy and reports to the board.",
+        "The safety officer may stop any training run that breaches this policy.",
+    )
+    new = real_statements(
+        "The safety officer is responsible for this policy, reports to the board, and may stop any training run "
+        "that breaches this policy."
+    )
+    changes = diff_statements(old, new)
+    assert all(c.kind == "reworded" for c in changes), changes
