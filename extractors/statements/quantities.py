@@ -125,12 +125,17 @@ _COND_FIRST = {m[0] for m in _COND_START}
 _COND_STOP = BOUNDARY | {".", "!", "?"}
 
 
+_PER_UNIT = [[u] for u in "day week month quarter year".split()]
+
+
 def extract_conditions(w: list[str], t: list[str], ws: list[str]) -> tuple[str, ...]:
     """Short condition and trigger phrases ("if ...", "before each deployment", "prior to ...")."""
     out: list[str] = []
     i = 0
     while i < len(w):
         hit = None if w[i] not in _COND_FIRST else next((m for m in _COND_START if w[i : i + len(m)] == m), None)
+        if hit == ["once"] and (w[i + 1 : i + 2] in (["per"], ["every"], ["each"]) or w[i + 2 : i + 3] in _PER_UNIT):
+            hit = None  # "once a year": a frequency, not "once <it happens>"
         if hit is None:
             i += 1
             continue

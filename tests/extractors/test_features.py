@@ -380,3 +380,8 @@ def test_a_verb_after_a_preposition_is_a_noun(text, committed):
 def test_provisos_document_clauses_and_practice(text, committed):
     f = one(text)
     assert f.is_commitment is committed, f.why
+
+
+def test_once_a_year_is_a_frequency_not_a_condition():
+    assert one("We will review this policy at least once a year.").conditions == ()
+    assert one("Once a model crosses a threshold, we will pause training.").conditions
