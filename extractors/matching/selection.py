@@ -9,9 +9,10 @@ Three scorers compete on the reviewed passages, leave-one-lab-out (``group`` of 
 Each is scored on every lab with the reviews of the other labs only, and its thresholds are
 fitted inside the same fold, so the comparison is what a lab nobody reviewed would see. A
 learned scorer is chosen only when it beats the rubric on pair F1 without a higher pooled
-false-match rate (tolerance ``FMR_TOLERANCE``) and on F1 in at least ``WIN_SHARE`` of paired
-bootstrap resamples of the reviewed passages (a point gain of a passage or two is noise, and a
-noisy switch costs every later lab); the chosen scorer's thresholds are then fitted on all the
+false-match rate (tolerance ``FMR_TOLERANCE``) and, in at least ``WIN_SHARE`` of paired
+bootstrap resamples of the reviewed passages, with a higher F1 and no higher false-match rate
+(a point gain of a passage or two is noise, a gain bought with false matches on the labs
+validated is paid for by the next lab, and a noisy switch costs every later lab); the chosen scorer's thresholds are then fitted on all the
 out-of-lab scores, which is what makes them transfer to a new lab.
 """
 
@@ -85,12 +86,15 @@ def _cross_fitted_mask(scores, gold, groups, ids, cap=FMR_CAP) -> np.ndarray:
 
 def win_share(mask: np.ndarray, base: np.ndarray, gold: np.ndarray, resamples: int = WIN_RESAMPLES) -> float:
     """Share of paired bootstrap resamples of the passages on which ``mask`` has a higher pair
-    F1 than ``base`` (both n x C suggestions against ``gold``); fixed seed, so it is repeatable."""
+    F1 than ``base`` (both n x C suggestions against ``gold``) and no higher false-match rate;
+    fixed seed, so it is repeatable."""
     rng = np.random.default_rng(20261202)
     n, wins = len(gold), 0
     for _ in range(resamples):
         idx = rng.integers(0, n, n)
-        wins += rule_quality(mask[idx], gold[idx])[0] > rule_quality(base[idx], gold[idx])[0]
+        f1, fmr = rule_quality(mask[idx], gold[idx])
+        base_f1, base_fmr = rule_quality(base[idx], gold[idx])
+        wins += f1 > base_f1 and fmr <= base_fmr
     return wins / resamples if n else 0.0
 
 

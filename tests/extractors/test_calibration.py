@@ -107,3 +107,20 @@ def test_a_learned_scorer_must_win_clearly_not_by_a_passage():
     assert win_share(one_more, base, gold) < WIN_SHARE
     assert win_share(many_more, base, gold) >= WIN_SHARE
     assert win_share(one_more, base, gold) == win_share(one_more, base, gold)  # fixed seed
+
+
+def test_a_learned_scorer_that_buys_recall_with_false_matches_does_not_win():
+    # 60 passages with a criterion (the rubric finds 40) and 20 without (the rubric suggests
+    # nothing there): finding the other 20 while suggesting something on 3 empty passages
+    # raises F1 but also the false-match rate, which a lab nobody reviewed would pay for
+    from labwatch.extractors.matching.selection import WIN_SHARE, win_share
+
+    gold = np.zeros((80, 3), dtype=bool)
+    gold[:60, 0] = True
+    base = gold.copy()
+    base[40:60] = False
+    clean = gold.copy()
+    noisy = gold.copy()
+    noisy[60:63, 1] = True
+    assert win_share(clean, base, gold) >= WIN_SHARE
+    assert win_share(noisy, base, gold) < WIN_SHARE
