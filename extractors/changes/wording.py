@@ -227,6 +227,12 @@ def content_reasons(a: str, b: str) -> list[Reason]:
     """
     ta, tb = _tokens(a), _tokens(b)
     ops = difflib.SequenceMatcher(a=ta, b=tb, autojunk=False).get_opcodes()
+    edits = [op for op in ops if op[0] != "equal"]
+    if edits and any(op[0] == "replace" for op in edits):
+        # every edit inside one stretch of a list: items added or taken away, in new order
+        grown = _list_regrown(ta[edits[0][1] : edits[-1][2]], tb[edits[0][3] : edits[-1][4]], ta, tb)
+        if grown is not None:
+            return [grown]
     if any(
         op == "replace"
         and _content(ta[i1:i2])
@@ -276,6 +282,27 @@ def content_reasons(a: str, b: str) -> list[Reason]:
         verb = "dropped" if op == "delete" else "added"
         reasons.append(Reason("content", -1 if op == "delete" else 1, f"{dimension} {verb}: '{clip(text)}'", dimension))
     return reasons
+
+
+MAX_LIST_SPAN = 16  # tokens: a longer stretch of edits is a rewording, not a list regrown
+
+
+def _list_regrown(old: list[str], new: list[str], whole_old: list[str], whole_new: list[str]) -> Reason | None:
+    """A list rewritten with items added or taken away ("biological and chemical" -> "chemical,
+    biological, radiological and nuclear"): one run's content words (by stem) are a strict part
+    of the other's, and the longer run is an enumeration."""
+    ca, cb = {t[:5] for t in _content(old)}, {t[:5] for t in _content(new)}
+    if not ca or not cb or ca == cb or max(len(old), len(new)) > MAX_LIST_SPAN:
+        return None
+    longer = new if ca < cb else old if cb < ca else None
+    if longer is None or not set(longer) & {",", "and", "or", ";"}:
+        return None
+    other = {t[:5] for t in (whole_old if ca < cb else whole_new)}
+    extra = [t for t in _content(longer) if t[:5] not in other]
+    if not extra:
+        return None  # the words only moved
+    verb, sign = ("added", 1) if ca < cb else ("dropped", -1)
+    return Reason("content", sign, f"scope {verb}: '{clip(' '.join(extra))}'", "scope")
 
 
 _TOKEN = re.compile(r"[a-z0-9]+(?:[-'][a-z0-9]+)*|[,;:.]")

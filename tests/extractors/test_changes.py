@@ -966,3 +966,18 @@ def test_two_sentences_merged_keep_their_modal_words():
     )
     changes = diff_statements(old, new)
     assert all(c.kind == "reworded" for c in changes), changes
+
+
+def test_a_list_regrown_inside_its_sentence_moves_the_scope():
+    a, b = real_statements(
+        "We watch two hazard areas: chemical and biological weapons, and hacking.",
+        "We watch two hazard areas: biological, chemical, radiological and nuclear weapons, and hacking.",
+    )
+    change = classify_pair(a, b)
+    assert (
+        change is not None
+        and change.kind == "strengthened"
+        and "scope added: 'radiological nuclear'" in (change.reason)
+    ), change
+    change = classify_pair(b, a)
+    assert change is not None and change.kind == "weakened", change
