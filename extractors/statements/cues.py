@@ -70,6 +70,11 @@ LAB_NOUNS = set(
         "anyone personnel department unit executives ceo director directors"
     )
 )
+# One-word subjects that are common nouns, not names ("Access requires", "Staff complete").
+COMMON_SUBJECTS = frozenset(
+    "access security safety research training evaluation testing monitoring deployment data everyone "
+    "nobody anyone someone each this that it there management leadership staff oversight governance".split()
+)
 PEOPLE = set(_W("employee employees staff anyone personnel member members individuals workers"))
 WORLD = set(
     _W(

@@ -27,6 +27,7 @@ from labwatch.extractors.statements.cues import (
     CHANGE_VERBS,
     COGNITION,
     COMMIT,
+    COMMON_SUBJECTS,
     CONDITIONALS,
     CONJ,
     COPULA,
@@ -268,9 +269,26 @@ def _verb_decision(w, p, subj, subj_t, sentence) -> _Decision | None:
         return _Decision("description", None, f"'{who} {v}' describes the world", neg)
     if v in DISCOURSE or (v in {"sets", "lays"} and w[p + 1 : p + 2] in (["out"], ["forth"])):
         return _Decision("description", None, f"'{who} {v}' speaks about the document", neg)
-    if cls in {"first", "lab"} or (cls == "neutral" and lab_related(sent_w, sent_t)):
+    if cls in {"first", "lab"} or (cls == "neutral" and (lab_related(sent_w, sent_t) or _bare_name(subj, subj_t, v))):
         return _Decision("commitment", f"present tense '{v}'", f"present-tense practice of '{who}'", neg)
     return _Decision("description", None, f"present tense about '{who}'", neg)
+
+
+def _bare_name(subj, subj_t, verb) -> bool:
+    """A single capitalised word with no article, then a verb of practice: "Cohere reviews
+    every model", "Amazon conducts red-teaming" (a lab's one-word name at the start of a
+    sentence, which capitals alone cannot tell from a common noun)."""
+    words = [x for x in subj if not is_adverb(x)]
+    texts = [x for x in subj_t if x.isalpha()]
+    return (
+        len(words) == 1
+        and len(texts) == 1
+        and texts[0][:1].isupper()
+        and texts[0][1:].islower()
+        and words[0] not in COMMON_SUBJECTS
+        and not words[0].endswith(("ing", "tion", "sion", "ment", "ity", "ness", "ance", "ence", "ship", "ism"))
+        and verb in VERB_S
+    )
 
 
 # Labels that name one of the lab's own measures ("Access Controls: Weights are kept

@@ -7,6 +7,7 @@ from __future__ import annotations
 from labwatch.extractors.statements.cues import (
     ADVERBS,
     AUX_NEXT,
+    COMMON_SUBJECTS,
     CONJ,
     COPULA,
     FIRM,
@@ -28,6 +29,7 @@ from labwatch.extractors.statements.cues import (
     VERB_BASE,
     VERB_CANDIDATES_BASE,
     VERB_CANDIDATES_S,
+    VERB_S,
     WORLD,
 )
 from labwatch.extractors.statements.quantities import BOUNDARY
@@ -183,6 +185,12 @@ def word_after_be(w, i) -> str:
     return w[k] if k < len(w) else ""
 
 
+def _bare_name_verb(word: str, text: str, verb: str) -> bool:
+    """A one-word capitalised subject before a verb of practice: "Quillon participates in",
+    "xAI works with" (a lab's name that capitals alone cannot tell from a common noun)."""
+    return text.istitle() and text.isalpha() and word not in COMMON_SUBJECTS and verb in VERB_S
+
+
 def find_verb(w, a, b, t=None) -> int | None:
     """First token of w[a:b] that reads as a present-tense main verb after a subject (``t``,
     the tokens as written, tells a name from a common noun)."""
@@ -203,7 +211,7 @@ def find_verb(w, a, b, t=None) -> int | None:
             or (nxt in AUX_NEXT - {"has", "have"})
         ):
             continue  # "the reviews", "applying measures", "safety tests are", "practices in use"
-        named = q == a and t is not None and names_someone([t[q]])  # "xAI works with", "NorthWind tests on"
+        named = q == a and t is not None and (names_someone([t[q]]) or _bare_name_verb(w[q], t[q], x))
         if x.endswith("s") and x not in COPULA and nxt in NOUN_FOLLOWERS and not (named or prev in LAB_NOUNS):
             continue  # a plural noun ("measures to reduce", "tests and evaluations")
         if x in COPULA or x in VERB_CANDIDATES_S:

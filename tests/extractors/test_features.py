@@ -385,3 +385,20 @@ def test_provisos_document_clauses_and_practice(text, committed):
 def test_once_a_year_is_a_frequency_not_a_condition():
     assert one("We will review this policy at least once a year.").conditions == ()
     assert one("Once a model crosses a threshold, we will pause training.").conditions
+
+
+@pytest.mark.parametrize(
+    ("text", "committed"),
+    [
+        # a lab's one-word name before a verb of practice: capitals alone cannot tell it from
+        # a common noun at the start of a sentence
+        ("Orrin reviews every checkpoint before release.", True),
+        ("Orrin participates in two working groups on evaluation methods.", True),
+        # a common noun there is no name
+        ("Resilience requires more than one kind of safeguard.", False),
+        ("Research shows that models can mislead their users.", False),
+    ],
+)
+def test_a_one_word_name_opens_a_practice(text, committed):
+    f = one(text)
+    assert f.is_commitment is committed, f.why
