@@ -487,6 +487,7 @@ _FEASIBLE = re.compile(
 )
 # How the document itself is to be read or which law governs it: no practice of the lab.
 _CONSTRUCTION = re.compile(r"\b(?:shall|will|must) be (?:construed|interpreted|governed by)\b")
+_QUOTES = frozenset("' \" “ ” ‘ ’".split())
 _PURPOSE_NOUNS = frozenset("purpose purposes aim aims objective objectives intent goal goals scope".split())
 _DOCUMENT_NOUNS = frozenset("policy framework document section protocol standard standards chapter".split())
 
@@ -502,6 +503,13 @@ def _boilerplate(w: list[str], start: int) -> _Decision | None:
         and {x for x in w[k + 2 : k + 5]} & _DOCUMENT_NOUNS
     ):
         return _Decision("description", None, f"'{w[k]} of' the document: it states its own purpose")
+    if w[start : start + 1] in (["definitions"], ["definition"]) and w[start + 1 : start + 2] in ([":"], ["."]):
+        return _Decision("description", None, "under 'Definitions': a definition")
+    colon = next((k for k in range(1, min(len(w), 10)) if w[k] == ":"), None)
+    if colon is not None and w[colon - 1] in _QUOTES:
+        # "'Effective compute': training compute adjusted ...": a quoted term, then its meaning
+        term = " ".join(x for x in w[:colon] if x not in _QUOTES)
+        return _Decision("description", None, f"'{term}' defined: a definition")
     if _CONSTRUCTION.search(" ".join(w[start:])):
         return _Decision("description", None, "how the document is construed or governed, not a practice")
     return None

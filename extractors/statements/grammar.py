@@ -4,6 +4,8 @@ where the main verb is, negation. No decision is made here; features.py decides.
 
 from __future__ import annotations
 
+import re
+
 from labwatch.extractors.statements.cues import (
     ADVERBS,
     AUX_NEXT,
@@ -40,6 +42,9 @@ def is_adverb(w: str) -> bool:
     return w in ADVERBS or w in HEDGE_ADVERBS or (w.endswith("ly") and w not in VERB_BASE and len(w) > 3)
 
 
+SECTION_NUMBER = re.compile(r"\d+(?:\.\d+)+\.?")
+
+
 def content_start(w: list[str]) -> int:
     """Index after list markers ("•", "1.", "(a)", "iv)") and a short "Label:" prefix."""
     i = 0
@@ -48,6 +53,8 @@ def content_start(w: list[str]) -> int:
             i += 1
         elif LIST_ENUM.match(w[i]) and i + 1 < len(w) and w[i + 1] in {".", ")"}:
             i += 2
+        elif SECTION_NUMBER.fullmatch(w[i]) and i + 1 < len(w):
+            i += 1  # "8.1 Quillon participates ...", "3.2. We will ..."
         elif w[i] in {"(", "["} and i + 2 < len(w) and LIST_ENUM.match(w[i + 1]) and w[i + 2] in {")", "]"}:
             i += 3
         else:
@@ -136,7 +143,13 @@ def next_content(w: list[str], i: int) -> int:
 
 def is_participle(w: str) -> bool:
     """Whether ``w`` reads as a past participle (an irregular one, or -ed)."""
-    return w in PARTICIPLES_IRREGULAR or (w.endswith("ed") and len(w) > 4 and "-" not in w)
+    return w in PARTICIPLES_IRREGULAR or (
+        w.endswith("ed") and len(w) > 4 and ("-" not in w or w.split("-")[0] in _VERB_PREFIXES)
+    )
+
+
+# "re-assessed", "red-teamed", "fine-tuned": a hyphenated participle (not "well-funded")
+_VERB_PREFIXES = frozenset("re pre co red fine stress cross double".split())
 
 
 def is_negated(w: list[str], subj: list[str], i: int) -> bool:

@@ -402,3 +402,20 @@ def test_once_a_year_is_a_frequency_not_a_condition():
 def test_a_one_word_name_opens_a_practice(text, committed):
     f = one(text)
     assert f.is_commitment is committed, f.why
+
+
+@pytest.mark.parametrize(
+    ("text", "committed"),
+    [
+        # a section number before the subject is no part of it
+        ("8.1 Orrin participates in two working groups on evaluation methods.", True),
+        # a hyphenated participle is still a passive: a duty, not a prediction about models
+        ("1.3 Released models will be re-assessed at least every 90 days.", True),
+        # a quoted term and its meaning, under a Definitions heading or not
+        ("6.1 Definitions. 'Uplift': training a novice to do what only experts could do before.", False),
+        ("“Elicitation”: drawing out the most a model can do, by prompting and fine-tuning.", False),
+    ],
+)
+def test_numbers_hyphens_and_defined_terms(text, committed):
+    f = one(text)
+    assert f.is_commitment is committed, f.why
