@@ -20,6 +20,7 @@ import re
 from labwatch.extractors.changes.reasons import Reason
 from labwatch.extractors.changes.thresholds import condition_reasons, number_reasons
 from labwatch.extractors.changes.wording import (
+    approval_reason,
     audience_reasons,
     content_reasons,
     hedge_reasons,
@@ -46,6 +47,8 @@ def compare_aspects(a: str, b: str, fa: Features, fb: Features) -> list[Reason]:
         found.append(scope)
     if similar_wording(a, b):
         found += audience_reasons(a, b)
+        approval = approval_reason(a, b)
+        found += [approval] if approval else []
         found += hedge_reasons(a, b)
         found += content_reasons(a, b)
     return found

@@ -388,6 +388,40 @@ def audience_reasons(a: str, b: str) -> list[Reason]:
     return reasons
 
 
+# Who must approve: a board outranks its committees, which outrank an officer or a team. An
+# approval moved down the line ("the Board's Safety Committee must approve" -> "the Chief
+# Safety Officer must approve") weakens the governance check; moved up, strengthens it.
+_BODY_RANK = (
+    (3, re.compile(r"\bboard(?! ?'?s? (?:safety |risk )?(?:committee|council))\b", re.I)),
+    (2, re.compile(r"\b(?:committee|council|panel)\b", re.I)),
+    (1, re.compile(r"\b(?:officer|ceo|chief|executive|director|head|lead|manager|team)\b", re.I)),
+)
+_APPROVER = re.compile(
+    r"([\w' ’-]{0,60}?)\s+(?:must|shall|will|is required to|needs to)?\s*(?:approve|authori[sz]e|sign off)\b"
+    r"|\b(?:approval|authori[sz]ation|sign-off) (?:of|from|by) ([\w' ’-]{0,60})",
+    re.IGNORECASE,
+)
+
+
+def _approver(text: str) -> tuple[int, str] | None:
+    """Rank and words of the body whose approval ``text`` requires, if it names one."""
+    m = _APPROVER.search(text)
+    if m is None:
+        return None
+    who = (m.group(1) or m.group(2) or "").split(",")[-1].strip()
+    rank = next((rank for rank, rx in _BODY_RANK if rx.search(who)), None)
+    return None if rank is None else (rank, " ".join(who.split()[-4:]).lower())
+
+
+def approval_reason(a: str, b: str) -> Reason | None:
+    """The body whose approval is required moved up or down the line of authority."""
+    pa, pb = _approver(a), _approver(b)
+    if pa is None or pb is None or pa[0] == pb[0]:
+        return None
+    up = pb[0] > pa[0]
+    return Reason("actor", 1 if up else -1, f"approval moved {'up' if up else 'down'}: '{pa[1]}' -> '{pb[1]}'", "actor")
+
+
 def dimension_of(text: str) -> str:
     if _CONSEQUENCE.search(text):
         return "consequence"

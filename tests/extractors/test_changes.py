@@ -981,3 +981,14 @@ def test_a_list_regrown_inside_its_sentence_moves_the_scope():
     ), change
     change = classify_pair(b, a)
     assert change is not None and change.kind == "weakened", change
+
+
+def test_an_approval_moved_down_the_line_of_authority_weakens():
+    old, new = real_statements(
+        "The Board's Risk Committee must approve each release of a model past the warning line.",
+        "The Head of Safety must approve each release of a model past the warning line.",
+    )
+    change = classify_pair(old, new)
+    assert change is not None and change.kind == "weakened" and "approval moved down" in change.reason, change
+    change = classify_pair(new, old)
+    assert change is not None and change.kind == "strengthened" and "approval moved up" in change.reason, change
