@@ -45,6 +45,14 @@ _COMPLIANCE = re.compile(
 )
 _DEFINITION = re.compile(r"\b(?:means|is defined as|are defined as|refers? to|we define|shall mean)\b", re.IGNORECASE)
 _MIN_WORDS = 4  # a heading, a page number or a running header is shorter
+# A lead-in that says what a set of the lab's measures consists of ("Tier 3 security
+# safeguards include:", "The required controls are:"): each item is one of those measures,
+# which a commitment elsewhere makes binding ("must be protected by Tier 3 safeguards").
+_MEASURE_LEAD_IN = re.compile(
+    r"\b(?:safeguards?|measures?|controls?|protections?|mitigations?|requirements?|practices?|procedures?|"
+    r"commitments?)\b[^.;:]{0,40}?\b(?:include|includes|including|consists? of|comprises?|are|is|cover|covers)\s*:?\s*$",
+    re.IGNORECASE,
+)
 
 
 def carries_obligation(statement: Statement) -> bool:
@@ -55,8 +63,10 @@ def carries_obligation(statement: Statement) -> bool:
     text = compare_text(statement)
     if len(text.split()) < _MIN_WORDS:
         return False
+    lead_in = statement.passage.lead_in or ""
     return bool(
-        _OWN_OBLIGATION.search(text)
+        (lead_in and _MEASURE_LEAD_IN.search(lead_in))
+        or _OWN_OBLIGATION.search(text)
         or _THRESHOLD.search(text)
         or _DEFINITION.search(text)
         or _POLICY_SCOPE.search(own := strip_numbering(statement.passage.text))
@@ -80,6 +90,8 @@ def obligation_label(statement: Statement) -> str:
         return "embedded commitment"
     if _THRESHOLD.search(text):
         return "threshold"
+    if _MEASURE_LEAD_IN.search(statement.passage.lead_in or ""):
+        return "listed measure"
     own = strip_numbering(statement.passage.text)  # its own words, without number or lead-in
     if _POLICY_SCOPE.search(own):
         return "scope of the policy"

@@ -992,3 +992,22 @@ def test_an_approval_moved_down_the_line_of_authority_weakens():
     assert change is not None and change.kind == "weakened" and "approval moved down" in change.reason, change
     change = classify_pair(new, old)
     assert change is not None and change.kind == "strengthened" and "approval moved up" in change.reason, change
+
+
+def test_an_item_of_a_list_of_measures_is_compared():
+    # the lead-in says what a required set of safeguards consists of: each item is a measure
+    from labwatch.extractors.statements.features import detect_features
+
+    def items(*texts):
+        passages = [
+            Passage(k, t, kind="list_item", lead_in="Level 2 security safeguards include:") for k, t in enumerate(texts)
+        ]
+        return [Statement(p, f) for p, f in zip(passages, detect_features(passages))]
+
+    old = items(
+        "two-person approval for any copy of the weights;", "a yearly audit of weight storage by an outside firm."
+    )
+    new = items("two-person approval for any copy of the weights;")
+    changes = diff_statements(old, new)
+    assert [c.kind for c in changes] == ["removed"], changes
+    assert "listed measure" in changes[0].reason
