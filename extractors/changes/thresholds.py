@@ -150,9 +150,10 @@ def number_reasons(a: str, b: str) -> list[Reason]:
     qa, qb = quantitative_thresholds(a), quantitative_thresholds(b)
     # a share given as a percentage that becomes a vague amount ("50% of the tasks" -> "a
     # substantial share of the tasks") is a measurable threshold turned into a word, too
-    qa += [n.raw for n in na if n.kind == "percent" and not nb and _VAGUE_AMOUNT.search(b)]
-    qb += [n.raw for n in nb if n.kind == "percent" and not na and _VAGUE_AMOUNT.search(a)]
-    if bool(qa) != bool(qb) and not (nb if qa else na):
+    pa, pb = [n for n in na if n.kind == "percent"], [n for n in nb if n.kind == "percent"]
+    qa += [n.raw for n in pa if not pb and _VAGUE_AMOUNT.search(b)]
+    qb += [n.raw for n in pb if not pa and _VAGUE_AMOUNT.search(a)]
+    if bool(qa) != bool(qb) and not [n for n in (nb if qa else na) if n.kind != "count"]:
         # every measurable threshold went (or came) and no other number took its place
         gone = bool(qa)
         raw = ", ".join(f"'{q}'" for q in (qa or qb))

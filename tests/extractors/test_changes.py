@@ -916,6 +916,13 @@ def test_a_negation_in_a_description_of_the_world_has_no_direction():
             "weakened",
             "quantitative threshold dropped: '40%'",
         ),
+        # a bare count beside it ("tier 3") takes no threshold's place
+        (
+            "Cyber: the model solves 40% of the hacking suite: tier 3 safeguards.",
+            "Cyber: the model solves a significant share of the hacking suite: tier 3 safeguards.",
+            "weakened",
+            "quantitative threshold dropped: '40%'",
+        ),
         # the public, then only named recipients
         (
             "We will publish a summary of each capability report at launch.",
