@@ -248,6 +248,13 @@ def _add_group(builder: BlockBuilder, lines: list[str], vocab: set[str], page: i
             if not TABLE_SEP_RE.match(s):
                 builder.table_row([strip_emphasis(c) for c in s.strip("|").split("|")], page=page)
             continue
+        prev = lines[i - 1].strip() if i else ""
+        if _bare_row(s) and (_bare_row(prev) or _bare_row(nxt)):
+            # "Domain | Threshold | Tier" rows without outer pipes, two or more in a row (a
+            # single such line is a running header: "Lab | Policy | Edition 2")
+            flush()
+            builder.table_row([strip_emphasis(c).strip() for c in s.split(" | ")], page=page)
+            continue
         if DATELINE_RE.match(s):
             flush()  # a dateline stands alone: the sentence on the next line starts after it
             builder.paragraph(strip_emphasis(s), page=page)
@@ -294,3 +301,8 @@ def parse_text(data: bytes | str, *, source: str, parser: str) -> ParsedDocument
     blocks = text_blocks(text)
     pages = {b.page for b in blocks if b.page is not None}
     return assemble_document(blocks, format="text", parser=parser, source=source, n_pages=max(pages) if pages else None)
+
+
+def _bare_row(line: str) -> bool:
+    """A table row written without outer pipes: three or more cells split by " | "."""
+    return line.count(" | ") >= 2 and not line.startswith("|")

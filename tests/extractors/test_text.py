@@ -297,3 +297,23 @@ def test_a_dateline_is_a_line_of_its_own():
     text = "Updated versions of this policy\nwill be published on our website.\n"
     doc = parse_document(text.encode(), source="runs.txt", kind="text")
     assert [b.text for b in doc.blocks] == ["Updated versions of this policy will be published on our website."]
+
+
+def test_table_rows_without_outer_pipes():
+    text = (
+        "Table 2. Thresholds\n\n"
+        "Area | Threshold | Response\n"
+        "Cyber | Solves 40% of the hacking suite | Tier 3\n"
+        "Bio | Gives uplift to a novice | Tier 4\n\n"
+        "We will review the table each year.\n\n"
+        "Orrin Labs | Frontier Policy | Edition 2\n"
+    )
+    doc = parse_document(text.encode(), source="table.txt")
+    rows = [b.text for b in doc.blocks if b.kind == "table_row"]
+    assert rows == [
+        "Area | Threshold | Response",
+        "Cyber | Solves 40% of the hacking suite | Tier 3",
+        "Bio | Gives uplift to a novice | Tier 4",
+    ]
+    # one such line alone is a running header, not a table
+    assert any(b.kind != "table_row" and "Edition 2" in b.text for b in doc.blocks)
