@@ -30,7 +30,7 @@ from labwatch.extractors.changes.wording import (
     without_standards,
 )
 from labwatch.extractors.records import Features
-from labwatch.extractors.statements.cues import FIRST, GENERIC_ACRONYMS, LAB_NOUNS
+from labwatch.extractors.statements.grammar import lab_related
 
 
 def compare_aspects(a: str, b: str, fa: Features, fb: Features) -> list[Reason]:
@@ -208,13 +208,9 @@ def _negation_reason(a: str, b: str, fa: Features | None = None, fb: Features | 
 
 
 def _lab_clause(text: str, at: int) -> bool:
-    """Whether the clause around position ``at`` speaks of the lab (first person, a lab noun,
-    or a name that is not a generic acronym)."""
+    """Whether the clause around position ``at`` speaks of the lab (grammar.lab_related: first
+    person, a lab noun, or a name)."""
     start = max(text.rfind(x, 0, at) for x in ";:.,") + 1
     ends = [i for i in (text.find(x, at) for x in ";:.,") if i >= 0]
-    clause = text[start : min(ends) if ends else len(text)]
-    tokens = re.findall(r"[A-Za-z][A-Za-z'’&-]*", clause)
-    lower = {t.lower() for t in tokens}
-    if lower & (FIRST | LAB_NOUNS):
-        return True
-    return any(t[:1].isupper() and t not in GENERIC_ACRONYMS and k > 0 for k, t in enumerate(tokens))
+    tokens = re.findall(r"[A-Za-z][A-Za-z'’&-]*", text[start : min(ends) if ends else len(text)])
+    return lab_related([x.lower() for x in tokens], tokens)

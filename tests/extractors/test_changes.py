@@ -875,15 +875,7 @@ def test_a_named_standard_added_binds_more_and_its_numbers_are_no_quantities():
     assert back.kind == "weakened" and "standard no longer named" in back.reason
 
 
-def test_a_negation_in_a_description_of_the_world_has_no_direction():
-    # neither side is a commitment and the negated clause speaks of models, not of the lab
-    old, new = real_statements(
-        "Larger models can score higher on tests; and scale may raise accuracy and candour.",
-        "Larger models can score higher on tests; and scale may raise accuracy but not candour.",
-    )
-    change = classify_pair(old, new)
-    assert change is None or change.kind == "reworded", change
-    # the lab's own hedged practice, negated, still moves
+def test_the_labs_own_hedged_practice_negated_still_moves():
     old, new = real_statements(
         "We may share evaluation results with outside researchers.",
         "We may not share evaluation results with outside researchers.",
@@ -945,19 +937,29 @@ def test_thresholds_audiences_and_actors_read_in_new_forms(old, new, kind, reaso
     assert change is not None and change.kind == kind and reason in change.reason, change
 
 
-def test_restatements_raise_no_alarm():
-    # a deadline moved to the front and put in other word forms is the same deadline
-    a, b = real_statements(
-        "Safeguards must be tested by the red team before they are relied upon for a launch decision.",
-        "Before a launch decision relies on a safeguard, the red team tests it.",
-    )
-    change = classify_pair(a, b)
-    assert change is None or change.kind == "reworded", change
-    # a promise restated in the plain present: no status direction
-    a, b = real_statements(
-        "We will run the full misuse suite on every covered model before release.",
-        "Every covered model goes through the full misuse suite before release.",
-    )
+@pytest.mark.parametrize(
+    ("old", "new"),
+    [
+        # a deadline moved to the front and put in other word forms is the same deadline
+        (
+            "Safeguards must be tested by the red team before they are relied upon for a launch decision.",
+            "Before a launch decision relies on a safeguard, the red team tests it.",
+        ),
+        # a promise restated in the plain present: no status direction
+        (
+            "We will run the full misuse suite on every covered model before release.",
+            "Every covered model goes through the full misuse suite before release.",
+        ),
+        # a negation in a description of the world (neither side a commitment, the negated
+        # clause speaks of models, not of the lab)
+        (
+            "Larger models can score higher on tests; and scale may raise accuracy and candour.",
+            "Larger models can score higher on tests; and scale may raise accuracy but not candour.",
+        ),
+    ],
+)
+def test_restatements_raise_no_alarm(old, new):
+    a, b = real_statements(old, new)
     change = classify_pair(a, b)
     assert change is None or change.kind == "reworded", change
 

@@ -346,22 +346,17 @@ def test_a_long_quotation_is_someone_elses_words(text, committed):
     assert f.is_commitment is committed, f.why
 
 
+def test_once_a_year_is_a_frequency_not_a_condition():
+    assert one("We will review this policy at least once a year.").conditions == ()
+    assert one("Once a model crosses a threshold, we will pause training.").conditions
+
+
 @pytest.mark.parametrize(
     ("text", "committed"),
     [
         # a verb right after a preposition is a noun ("in use", "for review"): no practice
         ("Governing the Atlas models presents new problems compared with the practices in use at older firms.", False),
         ("The safety team reviews every model before release.", True),
-    ],
-)
-def test_a_verb_after_a_preposition_is_a_noun(text, committed):
-    f = one(text)
-    assert f.is_commitment is committed, f.why
-
-
-@pytest.mark.parametrize(
-    ("text", "committed"),
-    [
         # a feasibility proviso keeps the lab's judgement of whether to act: a hedge
         ("Where feasible, Orrin will rotate signing keys before each release.", False),
         ("We will brief the board on every red-team finding to the extent practicable.", False),
@@ -375,21 +370,6 @@ def test_a_verb_after_a_preposition_is_a_noun(text, committed):
         ("The OrrinAI safety team participates in two working groups on evaluation methods.", True),
         ("All staff with access to model weights complete a security course each year.", True),
         ("Before launch: - Run the misuse suite on the release candidate.", True),
-    ],
-)
-def test_provisos_document_clauses_and_practice(text, committed):
-    f = one(text)
-    assert f.is_commitment is committed, f.why
-
-
-def test_once_a_year_is_a_frequency_not_a_condition():
-    assert one("We will review this policy at least once a year.").conditions == ()
-    assert one("Once a model crosses a threshold, we will pause training.").conditions
-
-
-@pytest.mark.parametrize(
-    ("text", "committed"),
-    [
         # a lab's one-word name before a verb of practice: capitals alone cannot tell it from
         # a common noun at the start of a sentence
         ("Orrin reviews every checkpoint before release.", True),
@@ -397,16 +377,6 @@ def test_once_a_year_is_a_frequency_not_a_condition():
         # a common noun there is no name
         ("Resilience requires more than one kind of safeguard.", False),
         ("Research shows that models can mislead their users.", False),
-    ],
-)
-def test_a_one_word_name_opens_a_practice(text, committed):
-    f = one(text)
-    assert f.is_commitment is committed, f.why
-
-
-@pytest.mark.parametrize(
-    ("text", "committed"),
-    [
         # a section number before the subject is no part of it
         ("8.1 Orrin participates in two working groups on evaluation methods.", True),
         # a hyphenated participle is still a passive: a duty, not a prediction about models
@@ -416,6 +386,6 @@ def test_a_one_word_name_opens_a_practice(text, committed):
         ("“Elicitation”: drawing out the most a model can do, by prompting and fine-tuning.", False),
     ],
 )
-def test_numbers_hyphens_and_defined_terms(text, committed):
+def test_features_6_reading_rules(text, committed):
     f = one(text)
     assert f.is_commitment is committed, f.why
