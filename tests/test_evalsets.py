@@ -8,6 +8,8 @@ import json
 import re
 from pathlib import Path
 
+import pytest
+
 from labwatch.extractors.changes.evaluation import read_traces
 from labwatch.extractors.matching.rubric import load_rubric
 from labwatch.flows.change_evaluation import pair_files
@@ -19,9 +21,10 @@ def _squash(text: str) -> str:
     return re.sub(r"\s+", " ", text).strip()
 
 
-def test_heldout_passages_use_the_rubric_ids_and_the_eval_fields():
+@pytest.mark.parametrize("name", ["heldout-passages.jsonl", "heldout-passages-2.jsonl"])
+def test_heldout_passages_use_the_rubric_ids_and_the_eval_fields(name):
     rubric_ids = {c.id for c in load_rubric().criteria}
-    rows = [json.loads(line) for line in (EVALSETS / "heldout-passages.jsonl").read_text().splitlines() if line]
+    rows = [json.loads(line) for line in (EVALSETS / name).read_text().splitlines() if line]
     assert len({r["id"] for r in rows}) == len(rows)
     for r in rows:
         assert isinstance(r["is_commitment"], bool) and r["text"].strip(), r["id"]

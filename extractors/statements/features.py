@@ -253,7 +253,10 @@ def _verb_decision(w, p, subj, subj_t, sentence) -> _Decision | None:
         if nv in DEFINING:
             return _Decision("description", None, f"'{v} {nv}': a definition", neg)
         if is_participle(nv):
-            if cls != "world" or set(subj) & FIRST or _names_a_measure(sent_w):
+            if nv in _PLACED and set(w[r + 1 : r + 6]) & (_PART_NOUNS | {"below", "above", "herein"}):
+                # "... reports are attached as Appendix D", "results are shown in Table 2"
+                return _Decision("description", None, f"'{v} {nv}' points to a part of the document", neg)
+            if cls != "world" or set(subj) & FIRST or _names_a_measure(sent_w) or _SCHEDULE.search(" ".join(sent_w)):
                 return _Decision("commitment", f"{v} {nv}", f"passive present practice, subject '{who}'", neg)
             return _Decision("description", None, f"passive statement about '{who}'", neg)
         if cls == "first" and set(head) & POLICY_NOUNS:
@@ -269,6 +272,10 @@ def _verb_decision(w, p, subj, subj_t, sentence) -> _Decision | None:
         return _Decision("description", None, f"'{who} {v}' describes the world", neg)
     if v in DISCOURSE or (v in {"sets", "lays"} and w[p + 1 : p + 2] in (["out"], ["forth"])):
         return _Decision("description", None, f"'{who} {v}' speaks about the document", neg)
+    if v in _DOCUMENT_VERBS and set(head) & (_DOCUMENT_NOUNS | _PART_NOUNS):
+        # "This appendix reports the results ...", "The report contains ...": the document
+        # says what is in it, the lab promises nothing
+        return _Decision("description", None, f"'{who} {v}': the document says what it holds", neg)
     if cls in {"first", "lab"} or (cls == "neutral" and (lab_related(sent_w, sent_t) or _bare_name(subj, subj_t, v))):
         return _Decision("commitment", f"present tense '{v}'", f"present-tense practice of '{who}'", neg)
     return _Decision("description", None, f"present tense about '{who}'", neg)
@@ -468,7 +475,20 @@ def _sentence_decision(w, t) -> _Decision:
             else _Decision("description", None, "a note or an example, not policy")
             for d in decisions
         ]
-    for d in decisions:
+    for n, d in enumerate(decisions):
+        if d.cued and d.category == "hedge" and d.modality in HEDGE_MODALS:
+            # "Any person may report ..., and the Company shall not retaliate ...": a permission
+            # does not soften a firm promise of the lab's in a clause of its own
+            firm = next(
+                (
+                    x
+                    for x in decisions[n + 1 :]
+                    if x.category == "commitment" and x.cued and x.subject in {"first", "lab", "neutral"} and x.modality
+                ),
+                None,
+            )
+            if firm is not None and firm.modality.split()[0] in set(FIRM.values()):
+                return firm
         if d.category == "commitment":
             if d.cued and _FEASIBLE.search(" ".join(w)):
                 # "Where feasible, we will ..." / "... to the extent practicable": the lab keeps
@@ -486,10 +506,26 @@ _FEASIBLE = re.compile(
     r"to the (?:extent|degree) (?:reasonably )?(?:feasible|possible|practicable))\b"
 )
 # How the document itself is to be read or which law governs it: no practice of the lab.
-_CONSTRUCTION = re.compile(r"\b(?:shall|will|must) be (?:construed|interpreted|governed by)\b")
+_CONSTRUCTION = re.compile(
+    r"\b(?:(?:shall|will|must) be|is|are) (?:construed|interpreted|governed by)\b|"
+    r"^nothing in (?:this|these|the) (?:\w+ ){0,2}(?:policy|framework|agreement|section|document|standard)\b"
+)
 _QUOTES = frozenset("' \" “ ” ‘ ’".split())
 _PURPOSE_NOUNS = frozenset("purpose purposes aim aims objective objectives intent goal goals scope".split())
 _DOCUMENT_NOUNS = frozenset("policy framework document section protocol standard standards chapter".split())
+# Parts of a document that a sentence can point to, and what a document does with its content.
+_PART_NOUNS = frozenset("appendix appendices annex annexes table tables figure figures report card paper".split())
+_DOCUMENT_VERBS = frozenset(
+    "reports presents provides contains includes gives documents summarises summarizes records shows lists".split()
+)
+_PLACED = frozenset("attached included shown listed given provided summarised summarized presented reproduced".split())
+# A passive present on a schedule ("Deployed models are re-evaluated at least every 90 days") is
+# a procedure someone keeps, not a description of how the world is.
+_SCHEDULE = re.compile(
+    r"\b(?:(?:every|each) (?:\d+|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve) "
+    r"(?:days?|weeks?|months?|years?|quarters?)|every (?:day|week|month|quarter|year)|"
+    r"annually|quarterly|monthly|weekly|daily|once a (?:year|quarter|month|week))\b"
+)
 
 
 def _boilerplate(w: list[str], start: int) -> _Decision | None:
@@ -539,11 +575,30 @@ def _mask_quotations(w: list[str], t: list[str]) -> tuple[list[str], list[str]]:
     return w, t
 
 
+def _part_decisions(w, t, a, b) -> list[_Decision]:
+    """Decisions of one sentence part; a table row ("High: cyber | Withhold the weights ... | No")
+    is read cell by cell. Its first cell names the row, so a verb-like word there ("Monitor
+    evasion") is no instruction; a later cell that opens with an imperative states the row's
+    required response."""
+    bars = [i for i in range(a, b) if w[i] == "|"]
+    if not bars:
+        return [_sentence_decision(w[a:b], t[a:b])]
+    out: list[_Decision] = []
+    for x, y in zip([a, *(i + 1 for i in bars)], [*bars, b]):
+        if y <= x:
+            continue
+        d = _sentence_decision(w[x:y], t[x:y])
+        if not out and d.category == "commitment" and not d.cued:
+            d = _Decision("description", None, "the row's label, not an instruction")
+        out.append(d)
+    return out
+
+
 def _analyse(doc) -> tuple[_Decision, tuple[str, ...]]:
     """Passage decision (any committing sentence makes it a commitment) and its conditions."""
     w, t, ws = token_words(doc)
     w, t = _mask_quotations(w, t)
-    decisions = [_sentence_decision(w[a:b], t[a:b]) for s in token_sentences(t) for a, b in semicolon_parts(w, *s)]
+    decisions = [d for s in token_sentences(t) for a, b in semicolon_parts(w, *s) for d in _part_decisions(w, t, a, b)]
     decision = next((d for d in decisions if d.category == "commitment"), None)
     if decision is None:
         for cat in ("hedge", "recommendation", "description"):

@@ -204,6 +204,11 @@ def _bare_name_verb(word: str, text: str, verb: str) -> bool:
     return text.istitle() and text.isalpha() and word not in COMMON_SUBJECTS and verb in VERB_S
 
 
+# An auxiliary before a verb form makes it a participle or an infinitive, never the present
+# main verb ("evaluations were run", "it has been shown").
+_AUXILIARIES = frozenset("was were been be being had did".split())
+
+
 def find_verb(w, a, b, t=None) -> int | None:
     """First token of w[a:b] that reads as a present-tense main verb after a subject (``t``,
     the tokens as written, tells a name from a common noun)."""
@@ -222,6 +227,7 @@ def find_verb(w, a, b, t=None) -> int | None:
             or prev.endswith("ing")
             or w[p - 1] in PREPOSITIONS
             or (nxt in AUX_NEXT - {"has", "have"})
+            or prev in _AUXILIARIES
         ):
             continue  # "the reviews", "applying measures", "safety tests are", "practices in use"
         named = q == a and t is not None and (names_someone([t[q]]) or _bare_name_verb(w[q], t[q], x))

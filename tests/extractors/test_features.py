@@ -384,8 +384,31 @@ def test_once_a_year_is_a_frequency_not_a_condition():
         # a quoted term and its meaning, under a Definitions heading or not
         ("6.1 Definitions. 'Uplift': training a novice to do what only experts could do before.", False),
         ("“Elicitation”: drawing out the most a model can do, by prompting and fine-tuning.", False),
+        # features-7:
+        # a document part saying what it holds, or pointing to another part
+        ("Annex B reports the scores of the autonomy suite on the release checkpoint.", False),
+        ("The detailed findings of both testers are attached as Annex C.", False),
+        # a past passive is a report, whatever verb form follows the auxiliary
+        ("All runs were scored by two graders working independently.", False),
+        # a passive present on a stated schedule is a procedure kept by someone
+        ("Released systems are re-tested at least every 60 days.", True),
+        ("Released systems are popular with developers.", False),
+        # a permission first does not soften the lab's own firm promise after it
+        ("Contractors may raise a concern with any manager, and Orrin shall keep every such report on file.", True),
+        ("Contractors may raise a concern with any manager, and managers may forward it.", False),
+        # a table row: the first cell names the row; a later cell opening with an imperative
+        # is the row's required response
+        (
+            "Severe: model theft | Revoke all external weight access; brief the board within 12 hours | Not reached",
+            True,
+        ),
+        ("Sandbox escape | 3 of 40 attempts succeeded", False),
+        ("Track record | Quarterly", False),
+        # governing law in the present tense, and a savings clause
+        ("This Framework is governed by the laws of Ontario.", False),
+        ("9.3 Nothing in this Policy restricts a person from contacting a regulator.", False),
     ],
 )
-def test_features_6_reading_rules(text, committed):
+def test_features_6_and_7_reading_rules(text, committed):
     f = one(text)
     assert f.is_commitment is committed, f.why
