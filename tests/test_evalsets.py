@@ -31,10 +31,11 @@ def test_heldout_passages_use_the_rubric_ids_and_the_eval_fields(name):
         assert set(r["criteria"]) <= rubric_ids, (r["id"], set(r["criteria"]) - rubric_ids)
 
 
-def test_every_traced_wording_is_in_its_version_text():
-    folder = EVALSETS / "changes-team"
+@pytest.mark.parametrize("name", ["changes-team", "changes-team-2"])
+def test_every_traced_wording_is_in_its_version_text(name):
+    folder = EVALSETS / name
     rows = [json.loads(line) for line in (folder / "traces.jsonl").read_text().splitlines() if line]
-    units = read_traces(rows, source="changes-team")
+    units = read_traces(rows, source=name)
     files = pair_files(units, folder / "docs")
     assert set(files) == {u.pair_id for u in units}
     for u in units:
