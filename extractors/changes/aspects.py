@@ -83,6 +83,7 @@ _PAST = re.compile(
     rf"|\b(?:we|our(?: {_NOT_AUX}\w+){{1,2}}|the(?: {_NOT_AUX}\w+){{1,2}})\s+{_NOT_AUX}\w+ed\b",
     re.IGNORECASE,
 )
+_RELATIVE_PAST = re.compile(r"\b(?:that|which|who|whom)\s+(?:\w+\s+){0,3}?(?:was|were|had|did)\b", re.IGNORECASE)
 _HEDGE_VERBS = frozenset("aim seek strive endeavour endeavor intend plan expect hope try tries".split())
 _STRENGTH_ORDER = {"none": 0, "hedged": 1, "firm": 2}
 _STRENGTH_RANK = {"firm": 4, "hedged": 2, "none": 0}
@@ -154,7 +155,9 @@ def _status_reason(fa: Features, fb: Features, a: str = "", b: str = "") -> Reas
             other.category == "description"
             and not _modal_words(plain)
             and not _HEDGE_WORDS.search(plain)
-            and not _PAST.search(plain)  # a promise turned into a report of the past is weaker
+            # a promise turned into a report of the past is weaker (a past tense inside a
+            # relative clause, "any evaluation that was not run", reports nothing of the lab's)
+            and not _PAST.search(_RELATIVE_PAST.sub(" ", plain))
         ):
             # the other side states something in the plain present with no modal or hedge:
             # as often a practice the rules do not read ("every model goes through the suite")
@@ -187,6 +190,12 @@ _RISKY_ACTIONS = frozenset(
 )
 
 
+# A relative pronoun shortly before the negation, with no clause break between them, and the
+# contrast "X, not Y" of two noun phrases.
+_RELATIVE_BEFORE = re.compile(r"\b(?:who|whom|which|that)\b(?:\s+[\w'’-]+){0,4}\s*$", re.IGNORECASE)
+_CONTRAST = re.compile(r"not\s+(?:the|a|an|its|our)\s+[\w-]+(?:\s+[\w-]+)?\s*[,.;)]", re.IGNORECASE)
+
+
 def _negation_reason(a: str, b: str, fa: Features | None = None, fb: Features | None = None) -> Reason | None:
     na, nb = len(_NEGATION.findall(a)), len(_NEGATION.findall(b))
     if na == nb:
@@ -196,6 +205,10 @@ def _negation_reason(a: str, b: str, fa: Features | None = None, fb: Features | 
     m = list(_NEGATION.finditer(text))[-1 if added else 0]
     words = text[: m.start()].split()[-2:] + text[m.start() :].split()[:3]
     what = f"negation {'added' if added else 'removed'}: '{' '.join(words)}'"
+    if _RELATIVE_BEFORE.search(text[max(0, m.start() - 60) : m.start()]) or _CONTRAST.match(text[m.start() :]):
+        # "an evaluator who took no part in it", "the floor, not the ceiling": the negation
+        # qualifies a noun, it does not negate what the lab does
+        return Reason("negation", 0, what + " (no direction: it qualifies a noun)")
     commitment = bool((fa and fa.is_commitment) or (fb and fb.is_commitment))
     if not commitment and not _lab_clause(text, m.start()):
         # neither side a commitment, and the negated clause speaks of the world, not of the

@@ -55,8 +55,20 @@ _MEASURE_LEAD_IN = re.compile(
 )
 
 
+# A document's own notes on its revision ("Changes in this version", "Revision history"): they
+# report what changed elsewhere in the text, which is compared there; an item such as "Models
+# are now re-evaluated every six months" is an announcement, not a commitment of its own.
+_REVISION_NOTES = re.compile(
+    r"\b(?:change ?log|changes (?:in|to|since) (?:this|the)\b|revision (?:history|notes|log)|version history|"
+    r"document history|summary of (?:changes|revisions)|what(?:'s| is) new|release notes)",
+    re.IGNORECASE,
+)
+
+
 def carries_obligation(statement: Statement) -> bool:
     """True when ``statement`` states, qualifies or conditions something the lab does."""
+    if any(_REVISION_NOTES.search(h) for h in statement.passage.section):
+        return False
     f = statement.features
     if f.is_commitment or f.strength in ("firm", "hedged") or f.category in ("commitment", "hedge", "recommendation"):
         return True

@@ -25,16 +25,18 @@ WORD_NUMBERS = {
     "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "eighteen": 18, "twenty": 20, "thirty": 30,
 }  # fmt: skip
 _N = r"(\d+(?:\.\d+)?|" + "|".join(WORD_NUMBERS) + r")"
+_NU = r"(\d+(?:\.\d+)?|" + "|".join(WORD_NUMBERS) + r"|an?)"  # before a unit, "a day" is one day
 _DAYS = {"hour": 1 / 24, "day": 1, "week": 7, "month": 30, "quarter": 91, "year": 365}
 _PERIODIC = {"daily": 1, "weekly": 7, "monthly": 30, "quarterly": 91, "annually": 365, "yearly": 365,
              "annual": 365, "biannually": 182, "semi-annually": 182, "every day": 1, "every week": 7,
-             "every month": 30, "every quarter": 91, "every year": 365}  # fmt: skip
+             "every month": 30, "every quarter": 91, "every year": 365, "each day": 1, "each week": 7,
+             "each month": 30, "each quarter": 91, "each year": 365}  # fmt: skip
 _TIMES = {"once": 1, "twice": 2, "thrice": 3}
 _NUMBER = re.compile(
     rf"\b(?P<freq>once|twice|thrice|{_N}\s+times)\s+(?:a|an|per|each|every)\s+(?P<per_unit>day|week|month|quarter|year)\b"
     r"|\b(?P<flop>(?:\d+(?:\.\d+)?\s?[x×]\s?)?10\s?(?:\^|\*\*)\s?\d+|\d+(?:\.\d+)?e\d+)"
     r"(?=\s*(?:total\s+)?(?:FLOPs?|floating[- ]point operations|operations)\b)"
-    rf"|\b{_N}\s*(?P<x>x|×|-?fold|times)(?=\W|$)|\b{_N}[\s-]*(?P<unit>hour|day|week|month|quarter|year)s?\b"
+    rf"|\b{_N}\s*(?P<x>x|×|-?fold|times)(?=\W|$)|\b{_NU}[\s-]*(?P<unit>hour|day|week|month|quarter|year)s?\b"
     rf"|\b{_N}\s*(?P<pct>%|percent|per cent)|\b(?P<per>{'|'.join(_PERIODIC)})\b|(?<![\d.])(?P<bare>\d+(?:\.\d+)?)\b",
     re.IGNORECASE,
 )
@@ -78,6 +80,8 @@ def numbers_in(text: str) -> list[Number]:
         if m.group("x"):
             found.append(Number("compute", value, raw))
         elif m.group("unit"):
+            if groups[0].lower() in ("a", "an") and re.match(r"\s+of\b", text[m.end() :]):
+                continue  # "a quarter of the models": a share, not a duration
             found.append(Number(_duration_kind(text, m), value * _DAYS[m.group("unit").lower()], raw))
         elif m.group("pct"):
             found.append(Number("percent", value, raw))
@@ -104,14 +108,24 @@ def _flop_value(token: str) -> float:
 
 
 def _value(token: str) -> float:
+    if token.lower() in ("a", "an"):
+        return 1.0
     return float(WORD_NUMBERS[token.lower()]) if token.lower() in WORD_NUMBERS else float(token)
+
+
+# Ways of writing a lower bound before a number ("at least 21 days", "a minimum of three weeks").
+_AT_LEAST = re.compile(r"\b(?:at least|(?:a|the) minimum of|no (?:fewer|less) than|not (?:fewer|less) than)\s*$", re.I)
 
 
 def _duration_kind(text: str, m: re.Match) -> str:
     before = text[max(0, m.start() - 40) : m.start()]
     if _INTERVAL_CUE.search(before):
         return "interval"
-    if _NOTICE_CUE.search(text[m.end() : m.end() + 20]) or re.search(r"\bat least\s*$", before, re.I):
+    if (
+        _NOTICE_CUE.search(text[m.end() : m.end() + 20])
+        or _AT_LEAST.search(before)
+        or re.match(r"\s*(?:or (?:more|longer)|at (?:the )?minimum)\b", text[m.end() :], re.I)
+    ):
         return "notice"
     return "duration"
 
@@ -127,7 +141,9 @@ _QUANTITY = (
 )
 _QUANTITATIVE = re.compile(
     rf"(?:\b(?:more|greater|fewer|less|lower|higher) than|\bover|\bunder|\babove|\bbelow|\bexceeds?|\bexceeding|"
-    rf"\bat (?:least|most)|\bup to|[<>\u2264\u2265])\s*{_QUANTITY}(?=\W|$)",
+    rf"\bat (?:least|most)|\bup to|\b(?:a|the) (?:minimum|maximum) of|\bno (?:fewer|less|more) than|"
+    rf"\bnot (?:fewer|less|more) than|[<>\u2264\u2265])\s*{_QUANTITY}(?=\W|$)"
+    rf"|\b{_QUANTITY}\s+(?:[a-z]+\s+)?or (?:more|longer|greater|fewer|less)\b",
     re.IGNORECASE,
 )
 

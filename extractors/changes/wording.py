@@ -19,6 +19,7 @@ from labwatch.extractors.changes.thresholds import WORD_NUMBERS
 # --- scope and wording ----------------------------------------------------------------
 
 _UNIVERSAL = frozenset("all every each any".split())
+_SINGULAR_UNIVERSAL = frozenset("every each any".split())
 _RESTRICTIVE = frozenset(
     "frontier certain some selected select major significant most relevant applicable covered flagship "
     "largest critical".split()
@@ -41,7 +42,16 @@ def _scope_terms(text: str) -> Counter:
 def scope_reason(a: str, b: str) -> Reason | None:
     """How the small edits from ``a`` to ``b`` moved what the obligation covers, if they did."""
     ta, tb = _edited_scope_terms(_unnamed(a), _unnamed(b))
-    gone, came = list((ta - tb).elements()), list((tb - ta).elements())
+    # "frontier models" and "frontier model weights" name one scope: compared without the plural
+    ka, kb = Counter(_singular(t) for t in ta.elements()), Counter(_singular(t) for t in tb.elements())
+    gone = [t for t in ta.elements() if (ka - kb)[_singular(t)]]
+    came = [t for t in tb.elements() if (kb - ka)[_singular(t)]]
+    # "evaluations" -> "any evaluation", "our model cards" -> "each model card": "any", "each"
+    # or "every" before a noun the other side names generically covers the same things. "all"
+    # is kept: dropped it still narrows ("all frontier models" -> "frontier models that we
+    # deploy"), an explicit guarantee, where a bare plural admits exceptions.
+    gone = [t for t in gone if not _generic_in(t, b)]
+    came = [t for t in came if not _generic_in(t, a)]
     if not gone and not came:
         return None
     narrower = any(t.split()[0] in _UNIVERSAL for t in gone) or any(t.split()[0] in _RESTRICTIVE for t in came)
@@ -50,6 +60,19 @@ def scope_reason(a: str, b: str) -> Reason | None:
     if narrower == wider:
         return Reason("scope", 0, f"scope changed: {detail}", "scope")
     return Reason("scope", -1 if narrower else 1, f"scope {'narrowed' if narrower else 'widened'}: {detail}", "scope")
+
+
+def _singular(term: str) -> str:
+    return re.sub(r"(?<=[a-z]{3})s$", "", term) if not term.endswith("ss") else term
+
+
+def _generic_in(term: str, other: str) -> bool:
+    """Whether ``term`` is a universal word ("any evaluation") whose noun ``other`` also names."""
+    first, _, noun = term.partition(" ")
+    if first not in _SINGULAR_UNIVERSAL or len(noun) < 3:
+        return False
+    stem = noun[:5]
+    return any(w.startswith(stem) for w in canonical_text(other).split())
 
 
 def _edited_scope_terms(a: str, b: str) -> tuple[Counter, Counter]:

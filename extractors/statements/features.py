@@ -47,6 +47,7 @@ from labwatch.extractors.statements.cues import (
     PATIENT_VERBS,
     PEOPLE,
     POLICY_NOUNS,
+    PREPOSITIONS,
     RECOMMEND,
     VERB_BASE,
     VERB_CANDIDATES_S,
@@ -116,7 +117,8 @@ def _modal_rule(w, i, subj, cls, neg, cond_before) -> _Decision | None:
             return _Decision("commitment", "would", f"'would' after a condition, subject '{who}'", neg, True)
         return _Decision("hedge" if cls != "world" else "description", "would", "hypothetical 'would'", neg, True)
     if tok in {"can", "ca"}:
-        if "only" in w[max(0, i - 12) : i] or set(head_phrase(subj)) & PEOPLE:
+        only = [k for k in range(max(0, i - 12), i) if w[k] == "only" and (k == 0 or w[k - 1] not in PREPOSITIONS)]
+        if only or w[i + 1 : i + 2] == ["only"] or set(head_phrase(subj)) & PEOPLE:
             return _Decision("commitment", "can", f"'can' as a rule or a permission for '{who}'", neg, True)
         return _Decision("description", "can", f"'can' states an ability of '{who}'", neg, True)
     if tok in HEDGE_MODALS:
@@ -375,7 +377,11 @@ def _scan_clause(w, t, span, subject, cond_before, promoted, first_main):
             d = _modal_decision(w, t, i, subj[0], subj[1], cond_before)
             if d is not None:
                 return d, subj
-        if (x in HEDGE_VERBS or x in BELIEF or x in GOAL_NOUNS) and not promoted:
+        if (
+            (x in HEDGE_VERBS or x in BELIEF or x in GOAL_NOUNS)
+            and not promoted
+            and not (i + 1 < b and (w[i + 1] in FIRM or w[i + 1] in HEDGE_MODALS))
+        ):  # "Evaluation plans will be written ...": a noun before the modal, not a hedge
             d = _stance_decision(w, t, i)
             if d is not None:
                 return d, ([], [])
@@ -518,7 +524,9 @@ _PART_NOUNS = frozenset("appendix appendices annex annexes table tables figure f
 _DOCUMENT_VERBS = frozenset(
     "reports presents provides contains includes gives documents summarises summarizes records shows lists".split()
 )
-_PLACED = frozenset("attached included shown listed given provided summarised summarized presented reproduced".split())
+_PLACED = frozenset(
+    "attached included shown listed given provided summarised summarized presented reproduced described".split()
+)
 # A passive present on a schedule ("Deployed models are re-evaluated at least every 90 days") is
 # a procedure someone keeps, not a description of how the world is.
 _SCHEDULE = re.compile(

@@ -531,6 +531,15 @@ def test_a_statement_of_compliance_is_compared():
     assert not carries_obligation(stmt("This Framework follows the structure of the earlier edition."))
 
 
+def test_the_documents_own_revision_notes_are_not_compared():
+    # an item of "Changes in this version" reports a change made elsewhere in the text, which
+    # is compared there: as a commitment of its own it would be a second, false "added"
+    note = "We will now red-team every model twice a year rather than once."
+    under = Statement(Passage(0, note, section=("Orrin Safety Policy", "Changes in this version")), hand_features(note))
+    assert under.features.is_commitment and not carries_obligation(under)
+    assert carries_obligation(Statement(Passage(0, note, section=("Evaluations",)), hand_features(note)))
+
+
 def test_items_added_to_a_semicolon_list_widen_it():
     practice = Features(True, "firm", "commitment", modality="present tense 'monitor'")
     old = stmt("We monitor deployments through: red-teaming; incident reports; usage telemetry.", features=practice)
@@ -549,7 +558,7 @@ def test_a_whole_sentence_added_after_a_semicolon_free_text_is_not_a_scope_chang
     old = stmt("We will red-team models before release.")
     new = stmt("We will red-team models before release. Results go to the board within a month.")
     change = classify_pair(old, new)
-    assert change is None or "added:" not in change.reason
+    assert change is None or "scope" not in change.dimensions, change.reason
 
 
 def test_an_organisation_dropped_from_a_list_of_partners_weakens_the_actor():
@@ -955,6 +964,38 @@ def test_thresholds_audiences_and_actors_read_in_new_forms(old, new, kind, reaso
         (
             "Larger models can score higher on tests; and scale may raise accuracy and candour.",
             "Larger models can score higher on tests; and scale may raise accuracy but not candour.",
+        ),
+        # changes-8: a duration in other words ("48 hours" / "two days", "at least 30 days" /
+        # "a minimum of a month"... as the same number of days), a yearly interval as "each year"
+        (
+            "Weight-access incidents will be reported to the security board within 48 hours.",
+            "The security board learns of any weight-access incident within two days.",
+        ),
+        (
+            "Outside testers will be given at least 14 days with each release candidate.",
+            "Outside testers get a minimum of two weeks with each release candidate.",
+        ),
+        (
+            "Audit logs will be kept for at least five years.",
+            "Audit logs are kept for five years or longer.",
+        ),
+        (
+            "We will publish an annual account of how this framework worked.",
+            "Each year we publish an account of how this framework worked.",
+        ),
+        # a universal word added before a noun the old side named generically
+        (
+            "Red-team reports will be read by a second reviewer before sign-off.",
+            "Every red-team report is read by a second reviewer before sign-off.",
+        ),
+        # a negation that qualifies a noun, not what the lab does
+        (
+            "Each red-team report will be checked by a reviewer who did not write it.",
+            "Each red-team report will be checked by a reviewer who had no part in writing it.",
+        ),
+        (
+            "This document is our minimum standard for model testing.",
+            "This document is the floor, not the ceiling, for model testing.",
         ),
     ],
 )
