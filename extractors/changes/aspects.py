@@ -45,10 +45,12 @@ def compare_aspects(a: str, b: str, fa: Features, fb: Features) -> list[Reason]:
     scope = scope_reason(a, b)
     if scope:
         found.append(scope)
+    # who must approve is named on both sides: read even in a rewrite ("require the approval of
+    # the Board" -> "are approved by the Safety Council")
+    approval = approval_reason(a, b)
+    found += [approval] if approval else []
     if similar_wording(a, b):
         found += audience_reasons(a, b)
-        approval = approval_reason(a, b)
-        found += [approval] if approval else []
         found += hedge_reasons(a, b)
         found += content_reasons(a, b)
     return found

@@ -34,6 +34,7 @@ _PERIODIC = {"daily": 1, "weekly": 7, "monthly": 30, "quarterly": 91, "annually"
 _TIMES = {"once": 1, "twice": 2, "thrice": 3}
 _NUMBER = re.compile(
     rf"\b(?P<freq>once|twice|thrice|{_N}\s+times)\s+(?:a|an|per|each|every)\s+(?P<per_unit>day|week|month|quarter|year)\b"
+    r"|\b(?P<mult>doubl(?:e|es|ed|ing)|tripl(?:e|es|ed|ing)|quadrupl(?:e|es|ed|ing))\b(?=[^.;]{0,30}\bcompute\b)"
     r"|\b(?P<flop>(?:\d+(?:\.\d+)?\s?[x×]\s?)?10\s?(?:\^|\*\*)\s?\d+|\d+(?:\.\d+)?e\d+)"
     r"(?=\s*(?:total\s+)?(?:FLOPs?|floating[- ]point operations|operations)\b)"
     rf"|\b{_N}\s*(?P<x>x|×|-?fold|times)(?=\W|$)|\b{_NU}[\s-]*(?P<unit>hour|day|week|month|quarter|year)s?\b"
@@ -71,6 +72,9 @@ def numbers_in(text: str) -> list[Number]:
             word = m.group("freq").lower().split()[0]
             times = _TIMES.get(word) or _value(word)
             found.append(Number("interval", _DAYS[m.group("per_unit").lower()] / max(times, 1), raw))
+            continue
+        if m.group("mult"):  # "every doubling of effective compute": a 2x multiple
+            found.append(Number("compute", {"d": 2.0, "t": 3.0, "q": 4.0}[m.group("mult")[0].lower()], raw))
             continue
         if m.group("flop"):
             found.append(Number("flop", _flop_value(m.group("flop")), raw))
@@ -160,6 +164,13 @@ def quantitative_thresholds(text: str) -> list[str]:
     return [m.group(0).strip() for m in _QUANTITATIVE.finditer(text) if re.search(r"\d|[a-z]{3,}\s*$", m.group(0))]
 
 
+# A capability threshold ("the model can, in at least 50% of trials, keep a copy of itself
+# running for a week"): the share of trials, the count or the time it takes to reach it is a
+# level, and a lower level is crossed sooner, so it binds the lab more.
+_CAPABILITY = re.compile(r"\b(?:the|a) model (?:can|could|is able to|is capable of)\b|\bcapable of\b", re.IGNORECASE)
+_LEVELS = frozenset({"percent", "duration", "count"})
+
+
 def number_reasons(a: str, b: str) -> list[Reason]:
     """Each kind of number that moved between ``a`` and ``b``, with the way it binds the lab."""
     na, nb = numbers_in(a), numbers_in(b)
@@ -176,6 +187,7 @@ def number_reasons(a: str, b: str) -> list[Reason]:
         text = f"quantitative threshold {'dropped' if gone else 'added'}: {raw}"
         return [Reason("number", -1 if gone else 1, text, "threshold")]
     reasons = []
+    capability = bool(_CAPABILITY.search(a) and _CAPABILITY.search(b))
     for kind in dict.fromkeys([n.kind for n in na + nb]):
         xa, xb = [n for n in na if n.kind == kind], [n for n in nb if n.kind == kind]
         if [n.value for n in xa] == [n.value for n in xb]:
@@ -185,12 +197,13 @@ def number_reasons(a: str, b: str) -> list[Reason]:
             word, raw = ("added", xb[0].raw) if xb else ("dropped", xa[0].raw)
             text = f"{_LABEL[kind]} {word}: '{raw}'"
             reasons.append(Reason("number", 1 if xb else -1, text, "threshold"))
-        elif kind in _SENSE and len(xa) == len(xb):
+        elif (kind in _SENSE or (capability and kind in _LEVELS)) and len(xa) == len(xb):
+            sense = _SENSE.get(kind, -1)  # a capability reached at a lower level triggers sooner
             for p, q in zip(xa, xb):
                 if p.value != q.value:
-                    stronger = (q.value > p.value) == (_SENSE[kind] > 0)
+                    stronger = (q.value > p.value) == (sense > 0)
                     word = "stronger" if stronger else "weaker"
-                    text = f"{_LABEL[kind]}: '{p.raw}' -> '{q.raw}' ({word})"
+                    text = f"{_LABEL.get(kind, 'capability level')}: '{p.raw}' -> '{q.raw}' ({word})"
                     reasons.append(Reason("number", 1 if stronger else -1, text, "threshold"))
         else:
             before = ", ".join(f"'{n.raw}'" for n in xa) or "none"
@@ -205,6 +218,8 @@ _CONDITION = re.compile(
     r"\b(?:unless|if|provided that|providing that|except|subject to|only (?:if|when)|in the event that|"
     r"should it (?:happen|be the case|turn out) that|"
     r"to the extent|where (?:feasible|possible|practicable|appropriate|necessary|reasonable)|"
+    # "where the risk area calls for it", "where suitable forums exist": the lab judges when
+    r"where [\w -]{1,40}?\b(?:calls? for it|requires? it|warrants? it|(?:is|are) (?:relevant|available|warranted)|exists?)\b|"
     r"when (?:feasible|possible|practicable|appropriate)|as (?:appropriate|feasible|needed|necessary)|"
     r"as (?:necessity|necessities|circumstances|conditions) (?:dictates?|requires?|warrants?|permits?)|"
     r"at (?:our|its|the company's) (?:sole )?discretion|"

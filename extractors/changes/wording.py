@@ -50,8 +50,8 @@ def scope_reason(a: str, b: str) -> Reason | None:
     # or "every" before a noun the other side names generically covers the same things. "all"
     # is kept: dropped it still narrows ("all frontier models" -> "frontier models that we
     # deploy"), an explicit guarantee, where a bare plural admits exceptions.
-    gone = [t for t in gone if not _generic_in(t, b)]
-    came = [t for t in came if not _generic_in(t, a)]
+    gone = [t for t in gone if not _generic_in(t, b) and not _moved(t, b)]
+    came = [t for t in came if not _generic_in(t, a) and not _moved(t, a)]
     if not gone and not came:
         return None
     narrower = any(t.split()[0] in _UNIVERSAL for t in gone) or any(t.split()[0] in _RESTRICTIVE for t in came)
@@ -64,6 +64,13 @@ def scope_reason(a: str, b: str) -> Reason | None:
 
 def _singular(term: str) -> str:
     return re.sub(r"(?<=[a-z]{3})s$", "", term) if not term.endswith("ss") else term
+
+
+def _moved(term: str, other: str) -> bool:
+    """Whether the restrictive word of ``term`` is also in ``other`` ("model weights of frontier
+    models" -> "frontier model weights"): it moved, it was not added or dropped."""
+    first = term.split()[0]
+    return first in _RESTRICTIVE and first in canonical_text(other).split()
 
 
 def _generic_in(term: str, other: str) -> bool:
@@ -388,6 +395,7 @@ _RECIPIENT = re.compile(
 # Who does it: someone outside the lab, or the lab itself.
 _OUTSIDE = re.compile(r"\b(?:external|independent|third[- ]part(?:y|ies)|outside|accredited)\b", re.IGNORECASE)
 _INSIDE = re.compile(r"\b(?:internal|in-house|our own|its own)\b", re.IGNORECASE)
+_OFFICER = re.compile(r"\b(?:general counsel|chief [a-z]+ officer|head of [a-z]+|company secretary)\b", re.IGNORECASE)
 
 
 def audience_reasons(a: str, b: str) -> list[Reason]:
@@ -402,9 +410,12 @@ def audience_reasons(a: str, b: str) -> list[Reason]:
         reasons.append(Reason("disclosure", -1 if pa else 1, text, "disclosure"))
     oa, ob = bool(_OUTSIDE.search(a)), bool(_OUTSIDE.search(b))
     ia, ib = bool(_INSIDE.search(a)), bool(_INSIDE.search(b))
-    if oa and not ob and ib and not ia:
+    officers = sorted({m.lower() for m in _OFFICER.findall(b)} - {m.lower() for m in _OFFICER.findall(a)})
+    if oa and not ob and not ia and (ib or officers):
+        # "... and two independent members" -> "... and the General Counsel": an officer of the lab
         word = _OUTSIDE.search(a).group(0)
-        reasons.append(Reason("actor", -1, f"actor: '{word}' -> '{_INSIDE.search(b).group(0)}'", "actor"))
+        inside = _INSIDE.search(b).group(0) if ib else officers[0]
+        reasons.append(Reason("actor", -1, f"actor: '{word}' -> '{inside}'", "actor"))
     elif ob and not oa and ia and not ib:
         word = _OUTSIDE.search(b).group(0)
         reasons.append(Reason("actor", 1, f"actor: '{_INSIDE.search(a).group(0)}' -> '{word}'", "actor"))
@@ -421,7 +432,8 @@ _BODY_RANK = (
 )
 _APPROVER = re.compile(
     r"([\w' ’-]{0,60}?)\s+(?:must|shall|will|is required to|needs to)?\s*(?:approve|authori[sz]e|sign off)\b"
-    r"|\b(?:approval|authori[sz]ation|sign-off) (?:of|from|by) ([\w' ’-]{0,60})",
+    r"|\b(?:approval|authori[sz]ation|sign-off) (?:of|from|by) ([\w' ’-]{0,60})"
+    r"|\b(?:approved|authori[sz]ed|signed off) by ([\w' ’-]{0,60})",
     re.IGNORECASE,
 )
 
@@ -431,7 +443,7 @@ def _approver(text: str) -> tuple[int, str] | None:
     m = _APPROVER.search(text)
     if m is None:
         return None
-    who = (m.group(1) or m.group(2) or "").split(",")[-1].strip()
+    who = re.split(r"[,;]", m.group(1) or m.group(2) or m.group(3) or "")[0 if not m.group(1) else -1].strip()
     rank = next((rank for rank, rx in _BODY_RANK if rx.search(who)), None)
     return None if rank is None else (rank, " ".join(who.split()[-4:]).lower())
 

@@ -938,6 +938,41 @@ def test_the_labs_own_hedged_practice_negated_still_moves():
             "weakened",
             "actor: 'external' -> 'internal'",
         ),
+        # changes-8: a compute multiple in words
+        (
+            "We will test each checkpoint at every doubling of effective compute.",
+            "We will test each checkpoint at every fourfold increase in effective compute.",
+            "weakened",
+            "effective compute multiple: 'doubling' -> 'fourfold' (weaker)",
+        ),
+        # a capability threshold reached at a lower level is crossed sooner
+        (
+            "Replication level: the model can keep a copy of itself running in 40% of trials for 72 hours.",
+            "Replication level: the model can keep a copy of itself running in 20% of trials for 72 hours.",
+            "strengthened",
+            "capability level: '40%' -> '20%' (stronger)",
+        ),
+        # the lab judging when a step applies
+        (
+            "We will run the jailbreak suite on every release candidate.",
+            "We will run the jailbreak suite on release candidates where the product team requires it.",
+            "weakened",
+            "where the product team requires it",
+        ),
+        # an approval moved down, said in the passive
+        (
+            "Exceptions to this policy require the approval of the Board.",
+            "Exceptions to this policy are approved by the Safety Council.",
+            "weakened",
+            "approval moved down",
+        ),
+        # independent members replaced by an officer of the lab
+        (
+            "The review panel is made up of the Head of Safety and two independent experts named by the Board.",
+            "The review panel is made up of the Head of Safety and the General Counsel.",
+            "weakened",
+            "actor: 'independent' -> 'general counsel'",
+        ),
     ],
 )
 def test_thresholds_audiences_and_actors_read_in_new_forms(old, new, kind, reason):
@@ -996,6 +1031,11 @@ def test_thresholds_audiences_and_actors_read_in_new_forms(old, new, kind, reaso
         (
             "This document is our minimum standard for model testing.",
             "This document is the floor, not the ceiling, for model testing.",
+        ),
+        # a restrictive word moved within the sentence, not added
+        (
+            "Weights of frontier models will be stored only in the secure vault.",
+            "Frontier model weights will be stored only in the secure vault.",
         ),
     ],
 )
