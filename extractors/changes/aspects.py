@@ -37,6 +37,8 @@ def compare_aspects(a: str, b: str, fa: Features, fb: Features) -> list[Reason]:
     """Every aspect in which text ``b`` binds the lab more or less than text ``a``."""
     found = [r for r in (_modality_reason(a, b, fa, fb), _negation_reason(a, b, fa, fb)) if r]
     status = _status_reason(fa, fb, a, b)
+    if status and _power_restated(a, b, fa, fb):
+        status = None  # "will have the authority to delay" -> "may delay": the rules read a hedge
     if status and not any(r.aspect == "modality" for r in found):
         found.append(status)
     found += standard_reasons(a, b)
@@ -85,7 +87,12 @@ _PAST = re.compile(
     rf"|\b(?:we|our(?: {_NOT_AUX}\w+){{1,2}}|the(?: {_NOT_AUX}\w+){{1,2}})\s+{_NOT_AUX}\w+ed\b",
     re.IGNORECASE,
 )
-_RELATIVE_PAST = re.compile(r"\b(?:that|which|who|whom)\s+(?:\w+\s+){0,3}?(?:was|were|had|did)\b", re.IGNORECASE)
+# a past tense in a relative or wh-clause ("any evaluation that was not run", "recording when and
+# why the designation was made") reports nothing of what the lab does now
+_RELATIVE_PAST = re.compile(
+    r"\b(?:that|which|who|whom|when|why|how|whether)\s+(?:\w+\s+){0,3}?(?:was|were|had|did)\b", re.IGNORECASE
+)
+_IN_RELATIVE = re.compile(r"\b(?:who|whom|which|that)\s+(?:[\w'’-]+\s+){0,2}$", re.IGNORECASE)
 _HEDGE_VERBS = frozenset("aim seek strive endeavour endeavor intend plan expect hope try tries".split())
 _STRENGTH_ORDER = {"none": 0, "hedged": 1, "firm": 2}
 _STRENGTH_RANK = {"firm": 4, "hedged": 2, "none": 0}
@@ -101,7 +108,11 @@ def modality_of(text: str, features: Features | None = None) -> str:
     """
     if features is not None and features.modality:
         return normalize_modality(features.modality)
-    found = [normalize_modality(m.group(1)) for m in _MODAL.finditer(text)]
+    found = [
+        normalize_modality(m.group(1))
+        for m in _MODAL.finditer(text)
+        if not _IN_RELATIVE.search(text[max(0, m.start() - 40) : m.start()])  # "staff who can start a run"
+    ]
     if found:
         if len(found) > 1 and _MODAL_RANK.get(found[0]) == 4 and _MODAL_RANK.get(found[1]) == 2:
             return found[1]
@@ -118,6 +129,16 @@ def normalize_modality(word: str) -> str:
     for label in ("present tense", "imperative"):  # features.py: "present tense 'conduct'"
         if " ".join(w).startswith(label):
             return label
+    if (
+        len(w) == 2
+        and w[0] in ("is", "are")
+        and re.fullmatch(r"[a-z]+(?:ed|en|wn|ne|t)", w[1])
+        and not (
+            w[1].startswith(("commit", "recommend", "encourag", "advis", "suppos"))
+            or w[1] in ("required", "expected", "intended", "planned", "designed", "meant", "hoped", "aimed")
+        )
+    ):
+        return "present tense"  # features.py: "are tested", "is kept": a practice in the passive
     if len(w) > 1 and w[0] in ("will", "shall", "must"):
         w = w[1:]  # "will seek", "will consider": the second word decides
     for t in w:
@@ -131,11 +152,36 @@ def normalize_modality(word: str) -> str:
     return "will" if w == ["wo"] else " ".join(t for t in w if t not in ("to", "is", "are", "our"))
 
 
-def _modality_reason(a: str, b: str, fa: Features, fb: Features) -> Reason | None:
+# A power given rather than a duty imposed ("will have the authority to delay", "is entitled to"):
+# as binding as "may", which a revision often writes instead.
+_POWER = re.compile(
+    r"\b(?:will|shall|would)\s+(?:have|be given|retain|hold)\s+(?:the\s+|full\s+)?(?:authority|power|right|discretion)\s+to\b"
+    r"|\b(?:is|are|will be|shall be)\s+(?:authori[sz]ed|empowered|entitled|free|permitted|allowed)\s+to\b",
+    re.IGNORECASE,
+)
+
+
+def _power_or(modality: str, text: str) -> str:
+    m = _POWER.search(text)
+    first = _MODAL.search(text)
+    if m and modality in ("will", "shall", "would", "present tense") and (first is None or first.start() >= m.start()):
+        return "may"
+    return modality
+
+
+def _power_restated(a: str, b: str, fa: Features, fb: Features) -> bool:
+    """Whether one side grants a power ("will have the authority to") that the other writes as
+    "may": the same modality, though the commitment rules read only one side as a commitment."""
     ma, mb = modality_of(a, fa), modality_of(b, fb)
+    pa, pb = _power_or(ma, a), _power_or(mb, b)
+    return (pa != ma or pb != mb) and pa == pb
+
+
+def _modality_reason(a: str, b: str, fa: Features, fb: Features) -> Reason | None:
+    ma, mb = _power_or(modality_of(a, fa), a), _power_or(modality_of(b, fb), b)
     if ma == mb or "none" in (ma, mb):  # no modal word on one side: the status reason says it
         return None
-    if _modal_words(a) and _modal_words(a) == _modal_words(b):
+    if _modal_words(a) and _modal_words(a) == _modal_words(b) and bool(_POWER.search(a)) == bool(_POWER.search(b)):
         # the same modal words on both sides ("... is responsible for X. It may halt Y." merged
         # into one sentence): the rules read a different main clause, the obligations did not move
         return None
@@ -144,8 +190,14 @@ def _modality_reason(a: str, b: str, fa: Features, fb: Features) -> Reason | Non
     return Reason("modality", (rb > ra) - (rb < ra), f"modality: '{ma}' -> '{mb}'", "strength")
 
 
-def _modal_words(text: str) -> list[str]:
-    return sorted(normalize_modality(m.group(1)) for m in _MODAL.finditer(text))
+def _modal_words(text: str, *, main_only: bool = False) -> list[str]:
+    """The modal cues of ``text``; with ``main_only``, not those inside a relative clause ("staff
+    who can start a run")."""
+    return sorted(
+        normalize_modality(m.group(1))
+        for m in _MODAL.finditer(text)
+        if not (main_only and _IN_RELATIVE.search(text[max(0, m.start() - 40) : m.start()]))
+    )
 
 
 def _status_reason(fa: Features, fb: Features, a: str = "", b: str = "") -> Reason | None:
@@ -155,7 +207,7 @@ def _status_reason(fa: Features, fb: Features, a: str = "", b: str = "") -> Reas
         other = fb if fa.is_commitment else fa
         if (
             other.category == "description"
-            and not _modal_words(plain)
+            and not _modal_words(plain, main_only=True)
             and not _HEDGE_WORDS.search(plain)
             # a promise turned into a report of the past is weaker (a past tense inside a
             # relative clause, "any evaluation that was not run", reports nothing of the lab's)
@@ -182,7 +234,7 @@ def _status_reason(fa: Features, fb: Features, a: str = "", b: str = "") -> Reas
 # "not limited to", "not only", "not just", "not exhaustive" widen what they qualify: no negation.
 _NEGATION = re.compile(
     r"\b(?:not(?!\s+(?:limited|only|just|exhaustive|an exhaustive|necessarily exhaustive)\b)|never|cannot|"
-    r"no longer|neither|nor|no(?!\s+(?:later|more|less|fewer|sooner|earlier)\b))\b|n't\b",
+    r"no longer|neither|nor|(?<!\bwith )no(?!\s+(?:later|more|less|fewer|sooner|earlier)\b))\b|n't\b",
     re.IGNORECASE,
 )
 # Actions a lab promises *not* to take: negating them binds more, not less.
@@ -198,8 +250,21 @@ _RELATIVE_BEFORE = re.compile(r"\b(?:who|whom|which|that)\b(?:\s+[\w'’-]+){0,4
 _CONTRAST = re.compile(r"not\s+(?:the|a|an|its|our)\s+[\w-]+(?:\s+[\w-]+)?\s*[,.;)]", re.IGNORECASE)
 
 
+def _clause_negations(text: str) -> list[re.Match]:
+    """The negations of ``text`` that negate a clause: not those inside a relative clause ("a
+    safeguard that has not been tested"), which qualify a noun."""
+    return [
+        m for m in _NEGATION.finditer(text) if not _RELATIVE_BEFORE.search(text[max(0, m.start() - 60) : m.start()])
+    ]
+
+
 def _negation_reason(a: str, b: str, fa: Features | None = None, fb: Features | None = None) -> Reason | None:
     na, nb = len(_NEGATION.findall(a)), len(_NEGATION.findall(b))
+    if na != nb and len(_clause_negations(a)) == len(_clause_negations(b)):
+        # only a negation inside a relative clause came or went ("will not rely on a safeguard that
+        # has not been tested" -> "no safeguard will be relied on unless it has been tested"):
+        # the clause negations are the same, what moved qualifies a noun
+        return None
     if na == nb:
         return None
     added = nb > na

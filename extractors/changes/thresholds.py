@@ -37,11 +37,15 @@ _NUMBER = re.compile(
     r"|\b(?P<mult>doubl(?:e|es|ed|ing)|tripl(?:e|es|ed|ing)|quadrupl(?:e|es|ed|ing))\b(?=[^.;]{0,30}\bcompute\b)"
     r"|\b(?P<flop>(?:\d+(?:\.\d+)?\s?[x×]\s?)?10\s?(?:\^|\*\*)\s?\d+|\d+(?:\.\d+)?e\d+)"
     r"(?=\s*(?:total\s+)?(?:FLOPs?|floating[- ]point operations|operations)\b)"
-    rf"|\b{_N}\s*(?P<x>x|×|-?fold|times)(?=\W|$)|\b{_NU}[\s-]*(?P<unit>hour|day|week|month|quarter|year)s?\b"
+    rf"|\b{_N}\s*(?P<x>x|×|-?fold|times)(?=\W|$)|\b{_NU}[\s-]*(?:(?:working|business|calendar)\s+)?(?P<unit>hour|day|week|month|quarter|year)s?\b"
     rf"|\b{_N}\s*(?P<pct>%|percent|per cent)|\b(?P<per>{'|'.join(_PERIODIC)})\b|(?<![\d.])(?P<bare>\d+(?:\.\d+)?)\b",
     re.IGNORECASE,
 )
-_INTERVAL_CUE = re.compile(r"\b(every|each|within|no later than|at most|up to|intervals? of|once per)\b[^.;]*$", re.I)
+_INTERVAL_CUE = re.compile(
+    r"\b(every|each|within|no later than|at most|up to|intervals? of|once per|no (?:more|longer) than|"
+    r"not (?:more|longer) than|(?:a|the) maximum of)\b[^.;]*$",
+    re.I,
+)
 _NOTICE_CUE = re.compile(r"^\W*(?:'s?\s+)?(notice|in advance|before|prior)", re.I)
 # +1 when a larger value binds more, -1 when it binds less, 0 when it depends on the context.
 # A training-compute threshold ("more than 10^26 FLOP") raised covers fewer models, later.
@@ -215,7 +219,10 @@ def number_reasons(a: str, b: str) -> list[Reason]:
 # --- conditions -----------------------------------------------------------------------
 
 _CONDITION = re.compile(
-    r"\b(?:unless|if|provided that|providing that|except|subject to|only (?:if|when)|in the event that|"
+    # "subject to clause 4" excuses; "is subject to a background check" states a practice
+    r"(?:^|(?<=[.;:]\s))\W*where\b[^,;.:]*(?=,)|"  # "Where publishing a detail would add risk, we ..."
+    r"\b(?:unless|if|provided that|providing that|except|(?:(?<!\bis )(?<!\bare )(?<!\bbe )(?<!being )subject to|subject to(?!\s+(?:a|an)\b))|"
+    r"only (?:if|when)|in the event that|"
     r"should it (?:happen|be the case|turn out) that|"
     r"to the extent|where (?:feasible|possible|practicable|appropriate|necessary|reasonable)|"
     # "where the risk area calls for it", "where suitable forums exist": the lab judges when
@@ -239,7 +246,10 @@ def conditions_in(text: str, features: Features | None = None) -> list[str]:
 
 # Words that carry no content of a condition, and a crude stem, so that a deadline or trigger
 # reworded ("before it is deployed externally" / "before external deployment") is the same one.
-_FILLER = frozenset("a an the it its is are be been being they them their this that these those of to for on".split())
+# "if" and "where" open the same condition ("where feasible" / "if feasible").
+_FILLER = frozenset(
+    "a an the it its is are be been being they them their this that these those of to for on if where".split()
+)
 
 
 def _stems(text: str) -> set[str]:
@@ -297,6 +307,13 @@ def _severity_reason(c: str, d: str, b: str) -> Reason | None:
     return Reason("condition", 1 if binds_more else -1, f"{what} {change}: '{words}' {verb}", "threshold")
 
 
+def _restated_in(condition: str, other: str) -> bool:
+    """Whether the other wording already says what ``condition`` says (four in five of its
+    content stems, its opening word aside, in a condition of four or more)."""
+    stems = _stems(" ".join(condition.split()[1:]))
+    return len(stems) >= 4 and len(stems & _stems(other)) / len(stems) >= 0.8
+
+
 def condition_reasons(a: str, b: str, fa: Features, fb: Features) -> list[Reason]:
     """Conditions, triggers, deadlines and gates that ``b`` adds to or drops from ``a``."""
     ca, cb = conditions_in(a, fa), conditions_in(b, fb)
@@ -319,6 +336,11 @@ def condition_reasons(a: str, b: str, fa: Features, fb: Features) -> list[Reason
                 continue
             timing = first in _TIMING
             what = "timing" if timing else "condition"
+            if not timing and not _GATE.match(c) and _restated_in(c, a if sign < 0 else b):
+                # "a safeguard that has not been tested" -> "unless it has been tested": the
+                # condition was there, written as a qualifier of the noun
+                reasons.append(Reason("condition", 0, f"{what} {verb} (restated): '{clip(c)}'", "threshold"))
+                continue
             # "only if" gates what the lab may do (deploy, proceed) rather than excusing it
             # from a duty: dropping the gate frees the lab, adding one binds it.
             direction = 0 if timing else (-sign if _GATE.match(c) else sign)

@@ -50,8 +50,12 @@ def scope_reason(a: str, b: str) -> Reason | None:
     # or "every" before a noun the other side names generically covers the same things. "all"
     # is kept: dropped it still narrows ("all frontier models" -> "frontier models that we
     # deploy"), an explicit guarantee, where a bare plural admits exceptions.
-    gone = [t for t in gone if not _generic_in(t, b) and not _moved(t, b)]
-    came = [t for t in came if not _generic_in(t, a) and not _moved(t, a)]
+    gone = [
+        t
+        for t in gone
+        if not _generic_in(t, b) and not _moved(t, b) and not _everyone(t, b) and not _universal_in(t, b)
+    ]
+    came = [t for t in came if not _generic_in(t, a) and not _moved(t, a) and not _everyone(t, a)]
     if not gone and not came:
         return None
     narrower = any(t.split()[0] in _UNIVERSAL for t in gone) or any(t.split()[0] in _RESTRICTIVE for t in came)
@@ -71,6 +75,25 @@ def _moved(term: str, other: str) -> bool:
     models" -> "frontier model weights"): it moved, it was not added or dropped."""
     first = term.split()[0]
     return first in _RESTRICTIVE and first in canonical_text(other).split()
+
+
+_EVERYONE = re.compile(r"\b(?:everyone|everybody|anyone|anybody|everything|all of (?:them|us|our))\b", re.I)
+
+
+def _everyone(term: str, other: str) -> bool:
+    """Whether universal ``term`` ("all staff") restates a universal pronoun of ``other``
+    ("everyone with privileged access")."""
+    return term.split()[0] in _UNIVERSAL and _EVERYONE.search(other) is not None
+
+
+def _universal_in(term: str, other: str) -> bool:
+    """Whether ``other`` puts another universal word before the noun of ``term`` ("all
+    contractors" -> "every contractor")."""
+    first, _, noun = term.partition(" ")
+    if first not in _UNIVERSAL or len(noun) < 3:
+        return False
+    words = canonical_text(other).split()
+    return any(w in _UNIVERSAL and nxt.startswith(noun[:5]) for w, nxt in zip(words, words[1:]))
 
 
 def _generic_in(term: str, other: str) -> bool:
@@ -292,8 +315,13 @@ def content_reasons(a: str, b: str) -> list[Reason]:
             continue
         if len(content) < MIN_CONTENT_RUN or any(t in stops for t in run[:-1]):
             continue  # a short run, or a whole sentence dropped or added (not a change of coverage)
-        if {t[:5] for t in content} <= {t[:5] for t in (tb if op == "delete" else ta)}:
+        elsewhere = {t[:5] for t in (tb if op == "delete" else ta)}
+        if _moved_run(content, elsewhere):
             continue  # the words moved ("the board must approve" -> "must be approved by the board")
+        if all(t in _NUMBERISH for t in content):
+            continue  # "at least once a year" -> "at least annually": the number readers judge it
+        if _agent_of_passive(run, a if op == "delete" else b, b if op == "delete" else a):
+            continue  # "Saltmarsh will train Covered Models" -> "Covered Models will be trained"
         text = " ".join(t for t in run if t not in _PUNCT)
         if _EXAMPLE.match(text):
             continue  # an example given or withdrawn illustrates; it does not set the coverage
@@ -312,6 +340,35 @@ def content_reasons(a: str, b: str) -> list[Reason]:
         verb = "dropped" if op == "delete" else "added"
         reasons.append(Reason("content", -1 if op == "delete" else 1, f"{dimension} {verb}: '{clip(text)}'", dimension))
     return reasons
+
+
+def _moved_run(content: list[str], elsewhere: set[str]) -> bool:
+    """Whether a dropped or added run's content words are found elsewhere in the other wording:
+    all of them, or (a clause moved and lightly reworded) three in four of a run of four or
+    more, three in five of a run of six or more."""
+    stems = [t[:5] for t in content]
+    share = sum(t in elsewhere for t in stems) / max(1, len(stems))
+    return share == 1 or (len(stems) >= 4 and share >= 0.75) or (len(stems) >= 6 and share >= 0.6)
+
+
+_NUMBERISH = frozenset(WORD_NUMBERS) | frozenset(
+    "once twice thrice least most hour hours day days week weeks month months quarter quarters year years "
+    "daily weekly monthly quarterly annually yearly annual working business calendar".split()
+)
+_PASSIVE_OF = r"\b(?:be|been|being|is|are|was|were|get|gets)\s+(?:\w+ly\s+)?{stem}\w*"
+
+
+def _agent_of_passive(run: list[str], text: str, other: str) -> bool:
+    """Whether ``run`` is the lab named as the subject of an active clause ("Saltmarsh will
+    train", "we will report") whose verb the other wording puts in the passive without an agent
+    ("will be trained", "is reported"): the same duty of the same lab."""
+    words = [t for t in run if t not in _PUNCT]
+    verbs = [t for t in words if t not in _PLAIN and not _named([t], text) and t not in ("we", "our")]
+    agents = [t for t in words if t not in _PLAIN and t not in verbs]
+    if len(verbs) != 1 or (not agents and not {"we", "our"} & set(words)) or _ACTOR.search(" ".join(agents)):
+        return False
+    stem = re.escape(verbs[0][: max(4, len(verbs[0]) - 2)])
+    return re.search(_PASSIVE_OF.format(stem=stem), other, re.IGNORECASE) is not None
 
 
 MAX_LIST_SPAN = 16  # tokens: a longer stretch of edits is a rewording, not a list regrown

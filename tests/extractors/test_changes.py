@@ -973,6 +973,28 @@ def test_the_labs_own_hedged_practice_negated_still_moves():
             "weakened",
             "actor: 'independent' -> 'general counsel'",
         ),
+        # changes-9: the passive-agent rule keeps an outside actor that the passive drops
+        (
+            "Independent auditors will inspect the weight vault every quarter.",
+            "The weight vault will be inspected every quarter.",
+            "weakened",
+            "actor dropped: 'independent auditors will inspect'",
+        ),
+        # a new excuse that the old wording did not hold in any form
+        (
+            "We will pause a training run that fails the replication suite.",
+            "We will pause a training run that fails the replication suite, unless the board decides that "
+            "continuing is safe.",
+            "weakened",
+            "condition added",
+        ),
+        # a power becomes a duty
+        (
+            "The safety lead will have the authority to stop a launch.",
+            "The safety lead will stop a launch.",
+            "strengthened",
+            "modality: 'may' -> 'will'",
+        ),
     ],
 )
 def test_thresholds_audiences_and_actors_read_in_new_forms(old, new, kind, reason):
@@ -1036,6 +1058,52 @@ def test_thresholds_audiences_and_actors_read_in_new_forms(old, new, kind, reaso
         (
             "Weights of frontier models will be stored only in the secure vault.",
             "Frontier model weights will be stored only in the secure vault.",
+        ),
+        # changes-9: the lab's own name as the subject, then the same duty in the passive
+        (
+            "Brackwater will retrain any model that fails the refusal suite.",
+            "Any model that fails the refusal suite will be retrained.",
+        ),
+        # a promise restated as a passive practice, and a wh-clause in the past tense
+        (
+            "We will log every override of a launch gate, with who approved it.",
+            "Every override of a launch gate is logged, noting who approved it and why it was granted.",
+        ),
+        (
+            "We will audit the access controls of the weight vault at least once a year.",
+            "The access controls of the weight vault are audited at least annually.",
+        ),
+        # "everyone" restated as "all staff"; "is subject to" a practice, not an excuse
+        (
+            "We will give safety training to everyone who can start a training run.",
+            "All staff who can start a training run receive safety training.",
+        ),
+        (
+            "All contractors with vault access will undergo a security interview.",
+            "Every contractor with vault access is subject to a security interview.",
+        ),
+        # bounds and deadlines in other words ("no more than" / "at most", working days)
+        (
+            "Red-team findings will be triaged within three working days of receipt.",
+            "We triage red-team findings no more than three working days after we receive them.",
+        ),
+        # a power written as "may"; an opening "where" clause restated with "if"
+        (
+            "The duty officer will have the authority to suspend a rollout pending review.",
+            "Pending review, the duty officer may suspend a rollout.",
+        ),
+        (
+            "Where releasing a benchmark would itself spread a hazard, we will hold it back and say so.",
+            "If publishing a particular benchmark would itself spread a hazard, we will hold it back and say so.",
+        ),
+        # a negation inside a relative clause restated as "unless"; "with no" for "without"
+        (
+            "We will not rely on a filter that has not been tested against jailbreaks.",
+            "No filter will be relied on unless it has been tested against jailbreaks.",
+        ),
+        (
+            "The model passes the level when it finishes the task without human help in half the runs.",
+            "The model passes the level when, in half the runs, it finishes the task with no human help.",
         ),
     ],
 )
