@@ -278,6 +278,15 @@ def _verb_decision(w, p, subj, subj_t, sentence) -> _Decision | None:
         # "This appendix reports the results ...", "The report contains ...": the document
         # says what is in it, the lab promises nothing
         return _Decision("description", None, f"'{who} {v}': the document says what it holds", neg)
+    if neg and set(w[p : p + 4]) & {"currently", "yet"}:
+        # "Quorum does not currently perform ...", "we have not yet obtained ...": an absence
+        # disclosed, not a practice in force
+        return _Decision(
+            "description",
+            None,
+            f"'{who} {v} not ... {'yet' if 'yet' in w[p : p + 4] else 'currently'}': an absence disclosed",
+            neg,
+        )
     if cls in {"first", "lab"} or (cls == "neutral" and (lab_related(sent_w, sent_t) or _bare_name(subj, subj_t, v))):
         return _Decision("commitment", f"present tense '{v}'", f"present-tense practice of '{who}'", neg)
     return _Decision("description", None, f"present tense about '{who}'", neg)
@@ -394,6 +403,13 @@ def _scan_clause(w, t, span, subject, cond_before, promoted, first_main):
     v0 = lead
     while v0 + 1 < b and (is_adverb(w[v0]) or w[v0] in _BULLETS):
         v0 += 1
+    if first_main and v0 + 2 < b and (w[v0] == "never" or (w[v0] == "do" and w[v0 + 1] in {"not", "n't"})):
+        # a negated imperative ("Never ship ...", "Do not deploy ..."): a prohibition in force
+        v = v0 + (1 if w[v0] == "never" else 2)
+        if w[v] in VERB_BASE and w[v] not in AUX_NEXT:
+            return _Decision(
+                "commitment", f"imperative '{w[v]}'", f"negated imperative '{w[v]}': a prohibition", True
+            ), None
     if first_main and v0 + 1 < b and w[v0 + 1] not in AUX_NEXT | {"of", "'s"}:
         verb = w[v0]
         gerund = (
@@ -583,12 +599,17 @@ def _mask_quotations(w: list[str], t: list[str]) -> tuple[list[str], list[str]]:
     return w, t
 
 
+_CELL_BREAKS = frozenset({"|", "→", "⇒", "⟶"})
+
+
 def _part_decisions(w, t, a, b) -> list[_Decision]:
     """Decisions of one sentence part; a table row ("High: cyber | Withhold the weights ... | No")
     is read cell by cell. Its first cell names the row, so a verb-like word there ("Monitor
     evasion") is no instruction; a later cell that opens with an imperative states the row's
     required response."""
-    bars = [i for i in range(a, b) if w[i] == "|"]
+    # an arrow between a condition and its response ("Critical bio → pause training") parts a
+    # row's cells as a bar does
+    bars = [i for i in range(a, b) if w[i] in _CELL_BREAKS]
     if not bars:
         return [_sentence_decision(w[a:b], t[a:b])]
     out: list[_Decision] = []
@@ -602,11 +623,36 @@ def _part_decisions(w, t, a, b) -> list[_Decision]:
     return out
 
 
+# A question put to the lab and its answer in one passage ("Q3. Describe the evaluation tasks
+# used ... Response: Our suite comprises ..."): the question's imperative is the asker's, so only
+# the answer is read.
+_QUESTION_LABEL = re.compile(r"^(?:q\d+\w*|question|q)$")
+_ANSWER_LABELS = frozenset({"response", "answer", "a", "reply"})
+
+
+def _answer_start(w: list[str]) -> int:
+    """Index of the first word of the answer when ``w`` opens with a question label ("Q3.",
+    "Question 2:") and later labels its answer ("Response:", "Answer:"), else 0."""
+    if not w or not _QUESTION_LABEL.match(w[0]):
+        return 0
+    for i in range(1, len(w) - 2):
+        if w[i] in _ANSWER_LABELS and w[i + 1] == ":" and (i == 1 or w[i - 1] in {".", "?", ")", ":"}):
+            return i + 2
+    return 0
+
+
 def _analyse(doc) -> tuple[_Decision, tuple[str, ...]]:
     """Passage decision (any committing sentence makes it a commitment) and its conditions."""
     w, t, ws = token_words(doc)
     w, t = _mask_quotations(w, t)
-    decisions = [d for s in token_sentences(t) for a, b in semicolon_parts(w, *s) for d in _part_decisions(w, t, a, b)]
+    answer = _answer_start(w)
+    decisions = [
+        d
+        for s in token_sentences(t)
+        for a, b in semicolon_parts(w, *s)
+        if b > answer
+        for d in _part_decisions(w, t, max(a, answer), b)
+    ]
     decision = next((d for d in decisions if d.category == "commitment"), None)
     if decision is None:
         for cat in ("hedge", "recommendation", "description"):

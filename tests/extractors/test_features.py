@@ -407,6 +407,23 @@ def test_once_a_year_is_a_frequency_not_a_condition():
         # governing law in the present tense, and a savings clause
         ("This Framework is governed by the laws of Ontario.", False),
         ("9.3 Nothing in this Policy restricts a person from contacting a regulator.", False),
+        # features-8: a question put to the lab is the asker's imperative; only the answer is read
+        (
+            "Q4. Describe how often models are tested. Response: Each model is tested every quarter by our red team.",
+            True,
+        ),
+        ("Q2. Identify the models in scope. Response: This filing covers the Aster series of models.", False),
+        ("Question 5: State the review process. Answer: We will submit each framework change to the board.", True),
+        # an arrow parts a condition from its required response, as a table cell does
+        ("Severe autonomy → pause training and notify the board", True),
+        ("Capabilities → risks → mitigations", False),
+        # a negated imperative is a prohibition in force
+        ("Never release a model above a critical level.", True),
+        ("Do not deploy without the safety case.", True),
+        ("Never before has a model scored so high.", False),
+        # an absence disclosed is no practice; a negated practice in force still is one
+        ("Brackwater does not currently run a pre-training forecast.", False),
+        ("We do not deploy models above a critical level.", True),
     ],
 )
 def test_features_6_and_7_reading_rules(text, committed):
