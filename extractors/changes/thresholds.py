@@ -65,6 +65,7 @@ class Number:
     kind: str  # compute | interval | notice | percent | count | duration
     value: float
     raw: str
+    within: bool = False  # "within 15 points of": a distance to a level
 
 
 def numbers_in(text: str) -> list[Number]:
@@ -96,7 +97,8 @@ def numbers_in(text: str) -> list[Number]:
         elif m.group("per"):
             found.append(Number("interval", _PERIODIC[m.group("per").lower()], raw))
         else:
-            found.append(Number("count", float(m.group("bare")), raw))
+            within = bool(_WITHIN.search(text[max(0, m.start() - 12) : m.start()]))
+            found.append(Number("count", float(m.group("bare")), raw, within))
     return found
 
 
@@ -127,12 +129,12 @@ _AT_LEAST = re.compile(r"\b(?:at least|(?:a|the) minimum of|no (?:fewer|less) th
 
 def _duration_kind(text: str, m: re.Match) -> str:
     before = text[max(0, m.start() - 40) : m.start()]
+    if _AT_LEAST.search(before):
+        return "notice"  # "access ... for at least 30 days": a bound right before the number decides
     if _INTERVAL_CUE.search(before):
         return "interval"
-    if (
-        _NOTICE_CUE.search(text[m.end() : m.end() + 20])
-        or _AT_LEAST.search(before)
-        or re.match(r"\s*(?:or (?:more|longer)|at (?:the )?minimum)\b", text[m.end() :], re.I)
+    if _NOTICE_CUE.search(text[m.end() : m.end() + 20]) or re.match(
+        r"\s*(?:or (?:more|longer)|at (?:the )?minimum)\b", text[m.end() :], re.I
     ):
         return "notice"
     return "duration"
@@ -171,7 +173,15 @@ def quantitative_thresholds(text: str) -> list[str]:
 # A capability threshold ("the model can, in at least 50% of trials, keep a copy of itself
 # running for a week"): the share of trials, the count or the time it takes to reach it is a
 # level, and a lower level is crossed sooner, so it binds the lab more.
-_CAPABILITY = re.compile(r"\b(?:the|a) model (?:can|could|is able to|is capable of)\b|\bcapable of\b", re.IGNORECASE)
+_CAPABILITY = re.compile(
+    r"\b(?:the|a) model (?:can|could|is able to|is capable of)\b|\bcapable of\b"
+    # a threshold stated as a measured result ("Completes 20% of the task set", "scores above
+    # 60% on ...", a row of a threshold table)
+    r"|(?:^|[|:]\s*)(?:completes|solves|scores?|achieves|succeeds|passes|outperforms|exceeds|reaches)\b",
+    re.IGNORECASE,
+)
+# "within 15 points of the expert baseline": a distance to a level, so a smaller one is reached later
+_WITHIN = re.compile(r"\bwithin\s*$", re.IGNORECASE)
 _LEVELS = frozenset({"percent", "duration", "count"})
 
 
@@ -205,7 +215,8 @@ def number_reasons(a: str, b: str) -> list[Reason]:
             sense = _SENSE.get(kind, -1)  # a capability reached at a lower level triggers sooner
             for p, q in zip(xa, xb):
                 if p.value != q.value:
-                    stronger = (q.value > p.value) == (sense > 0)
+                    flip = kind in _LEVELS and p.within and q.within
+                    stronger = (q.value > p.value) == ((sense > 0) != flip)
                     word = "stronger" if stronger else "weaker"
                     text = f"{_LABEL.get(kind, 'capability level')}: '{p.raw}' -> '{q.raw}' ({word})"
                     reasons.append(Reason("number", 1 if stronger else -1, text, "threshold"))

@@ -995,6 +995,26 @@ def test_the_labs_own_hedged_practice_negated_still_moves():
             "strengthened",
             "modality: 'may' -> 'will'",
         ),
+        # a threshold-table row read as a capability level; "within N points of" is a distance
+        (
+            "| Autonomy | Solves 30% of the long-task suite | Pause further scaling |",
+            "| Autonomy | Solves 15% of the long-task suite | Pause further scaling |",
+            "strengthened",
+            "capability level: '30%' -> '15%' (stronger)",
+        ),
+        (
+            "| Chemistry | Scores within 12 points of expert chemists on the synthesis quiz | No release |",
+            "| Chemistry | Scores within 4 points of expert chemists on the synthesis quiz | No release |",
+            "weakened",
+            "capability level: '12' -> '4' (weaker)",
+        ),
+        # "at least" right before a duration decides over an "each" earlier in the sentence
+        (
+            "We will give each outside tester access to each release candidate for at least 21 days.",
+            "We will give each outside tester access to each release candidate for at least 10 days.",
+            "weakened",
+            "notice period: '21 days' -> '10 days' (weaker)",
+        ),
     ],
 )
 def test_thresholds_audiences_and_actors_read_in_new_forms(old, new, kind, reason):
