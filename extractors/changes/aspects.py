@@ -92,7 +92,8 @@ _PAST = re.compile(
 _RELATIVE_PAST = re.compile(
     r"\b(?:that|which|who|whom|when|why|how|whether)\s+(?:\w+\s+){0,3}?(?:was|were|had|did)\b", re.IGNORECASE
 )
-_IN_RELATIVE = re.compile(r"\b(?:who|whom|which|that)\s+(?:[\w'’-]+\s+){0,2}$", re.IGNORECASE)
+# a relative clause or an embedded question ("staff who can start", "whether the model can copy")
+_IN_RELATIVE = re.compile(r"\b(?:who|whom|which|that|whether)\s+(?:[\w'’-]+\s+){0,2}$", re.IGNORECASE)
 _HEDGE_VERBS = frozenset("aim seek strive endeavour endeavor intend plan expect hope try tries".split())
 _STRENGTH_ORDER = {"none": 0, "hedged": 1, "firm": 2}
 _STRENGTH_RANK = {"firm": 4, "hedged": 2, "none": 0}
@@ -234,7 +235,7 @@ def _status_reason(fa: Features, fb: Features, a: str = "", b: str = "") -> Reas
 # "not limited to", "not only", "not just", "not exhaustive" widen what they qualify: no negation.
 _NEGATION = re.compile(
     r"\b(?:not(?!\s+(?:limited|only|just|exhaustive|an exhaustive|necessarily exhaustive)\b)|never|cannot|"
-    r"no longer|neither|nor|(?<!\bwith )no(?!\s+(?:later|more|less|fewer|sooner|earlier)\b))\b|n't\b",
+    r"no longer|neither|nor|nobody|no one|(?<!\bwith )no(?!\s+(?:later|more|less|fewer|sooner|earlier|one)\b))\b|n't\b",
     re.IGNORECASE,
 )
 # Actions a lab promises *not* to take: negating them binds more, not less.

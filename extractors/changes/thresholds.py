@@ -318,11 +318,14 @@ def _severity_reason(c: str, d: str, b: str) -> Reason | None:
     return Reason("condition", 1 if binds_more else -1, f"{what} {change}: '{words}' {verb}", "threshold")
 
 
-def _restated_in(condition: str, other: str) -> bool:
+def _restated_in(condition: str, other: str, share: float = 0.8) -> bool:
     """Whether the other wording already says what ``condition`` says (four in five of its
-    content stems, its opening word aside, in a condition of four or more)."""
+    content stems, or ``share``, its opening word aside, in a condition of four or more)."""
     stems = _stems(" ".join(condition.split()[1:]))
-    return len(stems) >= 4 and len(stems & _stems(other)) / len(stems) >= 0.8
+    return len(stems) >= 4 and len(stems & _stems(other)) / len(stems) >= share
+
+
+_BEFORE_WORDS = re.compile(r"\b(?:before|ahead of|prior to|in advance of|no later than|by the time)\b", re.IGNORECASE)
 
 
 def condition_reasons(a: str, b: str, fa: Features, fb: Features) -> list[Reason]:
@@ -343,6 +346,11 @@ def condition_reasons(a: str, b: str, fa: Features, fb: Features) -> list[Reason
             first = c.split()[0].lower() if c.split() else ""
             verb = "added" if sign < 0 else "dropped"
             if _DEADLINE.match(c):
+                other = a if sign < 0 else b
+                if _BEFORE_WORDS.search(other) and _restated_in(c, other, share=0.6):
+                    # "Before each training run begins" -> "Ahead of every training run"
+                    reasons.append(Reason("condition", 0, f"deadline {verb} (restated): '{clip(c)}'", "threshold"))
+                    continue
                 moved.append((sign, c))
                 continue
             timing = first in _TIMING

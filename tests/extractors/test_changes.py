@@ -1125,6 +1125,20 @@ def test_thresholds_audiences_and_actors_read_in_new_forms(old, new, kind, reaso
             "The model passes the level when it finishes the task without human help in half the runs.",
             "The model passes the level when, in half the runs, it finishes the task with no human help.",
         ),
+        # a modal inside an embedded question is not the statement's own
+        (
+            "We check whether a model can run a multi-week project unaided.",
+            "Our suite asks whether the model can run a multi-week project unaided.",
+        ),
+        # "nobody ... will" for "we will not ... anyone"; "ahead of" for "before"
+        (
+            "We will not penalise anyone who reports a safety concern in good faith.",
+            "Nobody who reports a safety concern in good faith will be penalised by us.",
+        ),
+        (
+            "Before each large training run starts, we estimate the capabilities it will reach and log the estimate.",
+            "Ahead of every large training run, we log an estimate of the capabilities we expect it to reach.",
+        ),
     ],
 )
 def test_restatements_raise_no_alarm(old, new):
