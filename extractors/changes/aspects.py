@@ -84,7 +84,9 @@ _HEDGE_WORDS = re.compile(
 _NOT_AUX = r"(?!(?:is|are|be|been|being|was|were)\b)"
 _PAST = re.compile(
     r"\b(?:was|were|had|did|last (?:year|month|quarter|week)|previously|ago|in (?:19|20)\d\d)\b"
-    rf"|\b(?:we|our(?: {_NOT_AUX}\w+){{1,2}}|the(?: {_NOT_AUX}\w+){{1,2}})\s+{_NOT_AUX}\w+ed\b",
+    rf"|\b(?:we|our(?: {_NOT_AUX}\w+){{1,2}}|the(?: {_NOT_AUX}\w+){{1,2}})\s+{_NOT_AUX}\w+ed\b"
+    # "our most capable deployed model": a participle before the noun it qualifies, no past
+    r"(?!\s+(?:models?|systems?|versions?|weights|checkpoints?|data|datasets?)\b)",
     re.IGNORECASE,
 )
 # a past tense in a relative or wh-clause ("any evaluation that was not run", "recording when and

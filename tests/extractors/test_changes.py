@@ -1130,6 +1130,11 @@ def test_thresholds_audiences_and_actors_read_in_new_forms(old, new, kind, reaso
             "We check whether a model can run a multi-week project unaided.",
             "Our suite asks whether the model can run a multi-week project unaided.",
         ),
+        # a definition restated as the lab's practice; "deployed" before its noun is no past tense
+        (
+            "A model is a frontier model if it beats our most capable deployed model on the reference suite.",
+            "We treat a model as a frontier model when it beats our most capable deployed model on the reference suite.",
+        ),
         # "nobody ... will" for "we will not ... anyone"; "ahead of" for "before"
         (
             "We will not penalise anyone who reports a safety concern in good faith.",
