@@ -250,7 +250,9 @@ _RISKY_ACTIONS = frozenset(
 # A relative pronoun shortly before the negation, with no clause break between them, and the
 # contrast "X, not Y" of two noun phrases.
 _RELATIVE_BEFORE = re.compile(r"\b(?:who|whom|which|that)\b(?:\s+[\w'’-]+){0,4}\s*$", re.IGNORECASE)
-_CONTRAST = re.compile(r"not\s+(?:the|a|an|its|our)\s+[\w-]+(?:\s+[\w-]+)?\s*[,.;)]", re.IGNORECASE)
+_CONTRAST = re.compile(
+    r"not\s+(?:(?:to|for|with|by|from|in|under)\s+)?(?:the|a|an|its|our)\s+[\w-]+(?:\s+[\w-]+)?\s*[,.;)]", re.IGNORECASE
+)
 
 
 def _clause_negations(text: str) -> list[re.Match]:

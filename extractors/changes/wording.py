@@ -365,7 +365,11 @@ def _agent_of_passive(run: list[str], text: str, other: str) -> bool:
     words = [t for t in run if t not in _PUNCT]
     verbs = [t for t in words if t not in _PLAIN and not _named([t], text) and t not in ("we", "our")]
     agents = [t for t in words if t not in _PLAIN and t not in verbs]
-    if len(verbs) != 1 or (not agents and not {"we", "our"} & set(words)) or _ACTOR.search(" ".join(agents)):
+    if len(verbs) != 1 or (not agents and not {"we", "our"} & set(words)):
+        return False
+    if _ACTOR.search(" ".join(agents)) and not {"may", "can"} & set(words):
+        # an outside actor dropped from a duty is an actor change; dropped from a permission
+        # ("Staff may report concerns" -> "Concerns can be reported") it leaves anyone free to act
         return False
     stem = re.escape(verbs[0][: max(4, len(verbs[0]) - 2)])
     return re.search(_PASSIVE_OF.format(stem=stem), other, re.IGNORECASE) is not None

@@ -1130,6 +1130,16 @@ def test_thresholds_audiences_and_actors_read_in_new_forms(old, new, kind, reaso
             "We check whether a model can run a multi-week project unaided.",
             "Our suite asks whether the model can run a multi-week project unaided.",
         ),
+        # a permission's holder left out in the passive leaves anyone free to act
+        (
+            "Staff may raise safety concerns with the ombudsperson in confidence.",
+            "Safety concerns can be raised with the ombudsperson in confidence.",
+        ),
+        # "and not to the launch team": a contrast of two bodies, no negation of what the lab does
+        (
+            "Red-team leads will answer to the safety director and not to the launch team.",
+            "Red-team leads will answer to the safety director rather than the launch team.",
+        ),
         # a definition restated as the lab's practice; "deployed" before its noun is no past tense
         (
             "A model is a frontier model if it beats our most capable deployed model on the reference suite.",
