@@ -96,6 +96,13 @@ _RELATIVE_PAST = re.compile(
 )
 # a relative clause or an embedded question ("staff who can start", "whether the model can copy")
 _IN_RELATIVE = re.compile(r"\b(?:who|whom|which|that|whether)\s+(?:[\w'’-]+\s+){0,2}$", re.IGNORECASE)
+
+
+def _in_relative(text: str, at: int) -> bool:
+    """Whether position ``at`` of ``text`` lies in a relative clause or an embedded question."""
+    return _IN_RELATIVE.search(text[max(0, at - 40) : at]) is not None
+
+
 _HEDGE_VERBS = frozenset("aim seek strive endeavour endeavor intend plan expect hope try tries".split())
 _STRENGTH_ORDER = {"none": 0, "hedged": 1, "firm": 2}
 _STRENGTH_RANK = {"firm": 4, "hedged": 2, "none": 0}
@@ -114,7 +121,7 @@ def modality_of(text: str, features: Features | None = None) -> str:
     found = [
         normalize_modality(m.group(1))
         for m in _MODAL.finditer(text)
-        if not _IN_RELATIVE.search(text[max(0, m.start() - 40) : m.start()])  # "staff who can start a run"
+        if not _in_relative(text, m.start())  # "staff who can start a run"
     ]
     if found:
         if len(found) > 1 and _MODAL_RANK.get(found[0]) == 4 and _MODAL_RANK.get(found[1]) == 2:
@@ -199,7 +206,7 @@ def _modal_words(text: str, *, main_only: bool = False) -> list[str]:
     return sorted(
         normalize_modality(m.group(1))
         for m in _MODAL.finditer(text)
-        if not (main_only and _IN_RELATIVE.search(text[max(0, m.start() - 40) : m.start()]))
+        if not (main_only and _in_relative(text, m.start()))
     )
 
 

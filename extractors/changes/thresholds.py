@@ -345,8 +345,8 @@ def condition_reasons(a: str, b: str, fa: Features, fb: Features) -> list[Reason
                 continue
             first = c.split()[0].lower() if c.split() else ""
             verb = "added" if sign < 0 else "dropped"
+            other = a if sign < 0 else b  # the wording without this clause
             if _DEADLINE.match(c):
-                other = a if sign < 0 else b
                 if _BEFORE_WORDS.search(other) and _restated_in(c, other, share=0.6):
                     # "Before each training run begins" -> "Ahead of every training run"
                     reasons.append(Reason("condition", 0, f"deadline {verb} (restated): '{clip(c)}'", "threshold"))
@@ -355,7 +355,7 @@ def condition_reasons(a: str, b: str, fa: Features, fb: Features) -> list[Reason
                 continue
             timing = first in _TIMING
             what = "timing" if timing else "condition"
-            if not timing and not _GATE.match(c) and _restated_in(c, a if sign < 0 else b):
+            if not timing and not _GATE.match(c) and _restated_in(c, other):
                 # "a safeguard that has not been tested" -> "unless it has been tested": the
                 # condition was there, written as a qualifier of the noun
                 reasons.append(Reason("condition", 0, f"{what} {verb} (restated): '{clip(c)}'", "threshold"))

@@ -50,12 +50,8 @@ def scope_reason(a: str, b: str) -> Reason | None:
     # or "every" before a noun the other side names generically covers the same things. "all"
     # is kept: dropped it still narrows ("all frontier models" -> "frontier models that we
     # deploy"), an explicit guarantee, where a bare plural admits exceptions.
-    gone = [
-        t
-        for t in gone
-        if not _generic_in(t, b) and not _moved(t, b) and not _everyone(t, b) and not _universal_in(t, b)
-    ]
-    came = [t for t in came if not _generic_in(t, a) and not _moved(t, a) and not _everyone(t, a)]
+    gone = [t for t in gone if not _same_coverage(t, b)]
+    came = [t for t in came if not _same_coverage(t, a)]
     if not gone and not came:
         return None
     narrower = any(t.split()[0] in _UNIVERSAL for t in gone) or any(t.split()[0] in _RESTRICTIVE for t in came)
@@ -75,6 +71,12 @@ def _moved(term: str, other: str) -> bool:
     models" -> "frontier model weights"): it moved, it was not added or dropped."""
     first = term.split()[0]
     return first in _RESTRICTIVE and first in canonical_text(other).split()
+
+
+def _same_coverage(term: str, other: str) -> bool:
+    """Whether ``other`` covers what scope ``term`` covers in other words: the noun named
+    generically, the restrictive word only moved, a universal pronoun, another universal word."""
+    return _generic_in(term, other) or _moved(term, other) or _everyone(term, other) or _universal_in(term, other)
 
 
 _EVERYONE = re.compile(r"\b(?:everyone|everybody|anyone|anybody|everything|all of (?:them|us|our))\b", re.I)
