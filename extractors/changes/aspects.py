@@ -262,16 +262,27 @@ _CONTRAST = re.compile(
 )
 
 
+def _negations(text: str) -> list[re.Match]:
+    """The negations of ``text``, a "neither ... nor" counted once: "neither the model nor its
+    weights are released" negates as "shall not release the model or its weights" does."""
+    found, neither = [], False
+    for m in _NEGATION.finditer(text):
+        word = m.group(0).lower()
+        if word == "nor" and neither:
+            continue
+        neither = neither or word == "neither"
+        found.append(m)
+    return found
+
+
 def _clause_negations(text: str) -> list[re.Match]:
     """The negations of ``text`` that negate a clause: not those inside a relative clause ("a
     safeguard that has not been tested"), which qualify a noun."""
-    return [
-        m for m in _NEGATION.finditer(text) if not _RELATIVE_BEFORE.search(text[max(0, m.start() - 60) : m.start()])
-    ]
+    return [m for m in _negations(text) if not _RELATIVE_BEFORE.search(text[max(0, m.start() - 60) : m.start()])]
 
 
 def _negation_reason(a: str, b: str, fa: Features | None = None, fb: Features | None = None) -> Reason | None:
-    na, nb = len(_NEGATION.findall(a)), len(_NEGATION.findall(b))
+    na, nb = len(_negations(a)), len(_negations(b))
     if na != nb and len(_clause_negations(a)) == len(_clause_negations(b)):
         # only a negation inside a relative clause came or went ("will not rely on a safeguard that
         # has not been tested" -> "no safeguard will be relied on unless it has been tested"):
@@ -281,7 +292,7 @@ def _negation_reason(a: str, b: str, fa: Features | None = None, fb: Features | 
         return None
     added = nb > na
     text = b if added else a
-    m = list(_NEGATION.finditer(text))[-1 if added else 0]
+    m = _negations(text)[-1 if added else 0]
     words = text[: m.start()].split()[-2:] + text[m.start() :].split()[:3]
     what = f"negation {'added' if added else 'removed'}: '{' '.join(words)}'"
     if _RELATIVE_BEFORE.search(text[max(0, m.start() - 60) : m.start()]) or _CONTRAST.match(text[m.start() :]):

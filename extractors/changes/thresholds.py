@@ -22,27 +22,34 @@ from labwatch.extractors.records import Features
 
 WORD_NUMBERS = {
     "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
-    "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "eighteen": 18, "twenty": 20, "thirty": 30,
+    "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14, "fifteen": 15,
+    "sixteen": 16, "seventeen": 17, "eighteen": 18, "nineteen": 19, "twenty": 20, "thirty": 30, "forty": 40,
+    "fifty": 50, "sixty": 60, "ninety": 90,
 }  # fmt: skip
 _N = r"(\d+(?:\.\d+)?|" + "|".join(WORD_NUMBERS) + r")"
 _NU = r"(\d+(?:\.\d+)?|" + "|".join(WORD_NUMBERS) + r"|an?)"  # before a unit, "a day" is one day
-_DAYS = {"hour": 1 / 24, "day": 1, "week": 7, "month": 30, "quarter": 91, "year": 365}
-_PERIODIC = {"daily": 1, "weekly": 7, "monthly": 30, "quarterly": 91, "annually": 365, "yearly": 365,
-             "annual": 365, "biannually": 182, "semi-annually": 182, "every day": 1, "every week": 7,
-             "every month": 30, "every quarter": 91, "every year": 365, "each day": 1, "each week": 7,
-             "each month": 30, "each quarter": 91, "each year": 365}  # fmt: skip
+# A month is a twelfth of a year, so "12 months" is "once a year" and "3 months" is "quarterly".
+_YEAR = 365.25
+_DAYS = {"hour": 1 / 24, "day": 1, "week": 7, "month": _YEAR / 12, "quarter": _YEAR / 4, "year": _YEAR}
+_PERIODIC = {"daily": 1, "weekly": 7, "monthly": _YEAR / 12, "quarterly": _YEAR / 4, "annually": _YEAR,
+             "yearly": _YEAR, "annual": _YEAR, "biannually": _YEAR / 2, "semi-annually": _YEAR / 2,
+             "every day": 1, "every week": 7, "every month": _YEAR / 12, "every quarter": _YEAR / 4,
+             "every year": _YEAR, "each day": 1, "each week": 7, "each month": _YEAR / 12,
+             "each quarter": _YEAR / 4, "each year": _YEAR}  # fmt: skip
 _TIMES = {"once": 1, "twice": 2, "thrice": 3}
 _NUMBER = re.compile(
     rf"\b(?P<freq>once|twice|thrice|{_N}\s+times)\s+(?:a|an|per|each|every)\s+(?P<per_unit>day|week|month|quarter|year)\b"
-    r"|\b(?P<mult>doubl(?:e|es|ed|ing)|tripl(?:e|es|ed|ing)|quadrupl(?:e|es|ed|ing))\b(?=[^.;]{0,30}\bcompute\b)"
+    # "every doubling of effective compute", "can double the rate of progress": a 2x multiple
+    r"|\b(?P<mult>doubl(?:e|es|ed|ing)|tripl(?:e|es|ed|ing)|quadrupl(?:e|es|ed|ing))\b(?![-\u2010])"
+    r"(?=[^.;]{0,30}\b(?:compute|rate|speed|pace|progress)\b)"
     r"|\b(?P<flop>(?:\d+(?:\.\d+)?\s?[x×]\s?)?10\s?(?:\^|\*\*)\s?\d+|\d+(?:\.\d+)?e\d+)"
     r"(?=\s*(?:total\s+)?(?:FLOPs?|floating[- ]point operations|operations)\b)"
-    rf"|\b{_N}\s*(?P<x>x|×|-?fold|times)(?=\W|$)|\b{_NU}[\s-]*(?:(?:working|business|calendar)\s+)?(?P<unit>hour|day|week|month|quarter|year)s?\b"
+    rf"|\b{_N}\s*(?P<x>x|×|-?fold|times)(?=\W|$)|\bfactor of\s+(?P<factor>{_N})\b|\b{_NU}[\s-]*(?:(?:working|business|calendar)\s+)?(?P<unit>hour|day|week|month|quarter|year)s?\b"
     rf"|\b{_N}\s*(?P<pct>%|percent|per cent)|\b(?P<per>{'|'.join(_PERIODIC)})\b|(?<![\d.])(?P<bare>\d+(?:\.\d+)?)\b",
     re.IGNORECASE,
 )
 _INTERVAL_CUE = re.compile(
-    r"\b(every|each|within|no later than|at most|up to|intervals? of|once per|no (?:more|longer) than|"
+    r"\b(every|each|within|no later than|at most|up to|intervals?|once per|no (?:more|longer) than|not exceeding|"
     r"not (?:more|longer) than|(?:a|the) maximum of)\b[^.;]*$",
     re.I,
 )
@@ -83,6 +90,9 @@ def numbers_in(text: str) -> list[Number]:
             continue
         if m.group("flop"):
             found.append(Number("flop", _flop_value(m.group("flop")), raw))
+            continue
+        if m.group("factor"):  # "accelerate progress by a factor of two"
+            found.append(Number("compute", _value(m.group("factor")), raw))
             continue
         groups = [g for g in (_group_before(m, "x"), _group_before(m, "unit"), _group_before(m, "pct")) if g]
         value = _value(groups[0]) if groups else 0.0
@@ -177,7 +187,9 @@ _CAPABILITY = re.compile(
     r"\b(?:the|a) model (?:can|could|is able to|is capable of)\b|\bcapable of\b"
     # a threshold stated as a measured result ("Completes 20% of the task set", "scores above
     # 60% on ...", a row of a threshold table)
-    r"|(?:^|[|:]\s*)(?:completes|solves|scores?|achieves|succeeds|passes|outperforms|exceeds|reaches)\b",
+    r"|(?:^|[|:]\s*)(?:completes|solves|scores?|achieves|succeeds|passes|outperforms|exceeds|reaches)\b"
+    # "a model is at the Watch Level when it solves at least 20% of the tasks"
+    r"|\b(?:model|it|system)s?\s+(?:solves|completes|scores|achieves|succeeds in|passes|outperforms|reaches)\b",
     re.IGNORECASE,
 )
 # "within 15 points of the expert baseline": a distance to a level, so a smaller one is reached later
@@ -200,11 +212,12 @@ def number_reasons(a: str, b: str) -> list[Reason]:
         raw = ", ".join(f"'{q}'" for q in (qa or qb))
         text = f"quantitative threshold {'dropped' if gone else 'added'}: {raw}"
         return [Reason("number", -1 if gone else 1, text, "threshold")]
+    nb = _same_kinds(na, nb)
     reasons = []
     capability = bool(_CAPABILITY.search(a) and _CAPABILITY.search(b))
     for kind in dict.fromkeys([n.kind for n in na + nb]):
         xa, xb = [n for n in na if n.kind == kind], [n for n in nb if n.kind == kind]
-        if [n.value for n in xa] == [n.value for n in xb]:
+        if len(xa) == len(xb) and all(_same_value(p, q) for p, q in zip(xa, xb)):
             continue
         if kind in ("interval", "notice") and (not xa or not xb):
             # A time bound dropped leaves the lab free to act whenever; one added binds it.
@@ -214,7 +227,7 @@ def number_reasons(a: str, b: str) -> list[Reason]:
         elif (kind in _SENSE or (capability and kind in _LEVELS)) and len(xa) == len(xb):
             sense = _SENSE.get(kind, -1)  # a capability reached at a lower level triggers sooner
             for p, q in zip(xa, xb):
-                if p.value != q.value:
+                if not _same_value(p, q):
                     flip = kind in _LEVELS and p.within and q.within
                     stronger = (q.value > p.value) == ((sense > 0) != flip)
                     word = "stronger" if stronger else "weaker"
@@ -227,11 +240,38 @@ def number_reasons(a: str, b: str) -> list[Reason]:
     return reasons
 
 
+_TIME_KINDS = ("interval", "notice", "duration")
+
+
+def _same_kinds(na: list[Number], nb: list[Number]) -> list[Number]:
+    """``nb`` with the kinds of ``na`` where both state the same durations and only the cue
+    around them was read differently ("shall be reduced to three months" -> "is reduced to
+    three months", a cue just outside the window on one side): the same bound, not one dropped
+    and another added."""
+    ta, tb = [n for n in na if n.kind in _TIME_KINDS], [n for n in nb if n.kind in _TIME_KINDS]
+    if len(ta) != len(tb) or [n.kind for n in ta] == [n.kind for n in tb]:
+        return nb
+    if not all(_same_value(p, q) for p, q in zip(ta, tb)):
+        return nb
+    kinds = iter(n.kind for n in ta)
+    return [Number(next(kinds), n.value, n.raw, n.within) if n.kind in _TIME_KINDS else n for n in nb]
+
+
+def _same_value(p: Number, q: Number) -> bool:
+    """Whether two numbers of one kind state the same value: durations within 2% ("90 days" and
+    "three months", "every 12 months" and "once a year"), other kinds exactly."""
+    if p.kind in _TIME_KINDS:
+        return abs(p.value - q.value) <= 0.02 * max(p.value, q.value)
+    return p.value == q.value
+
+
 # --- conditions -----------------------------------------------------------------------
 
 _CONDITION = re.compile(
     # "subject to clause 4" excuses; "is subject to a background check" states a practice
     r"(?:^|(?<=[.;:]\s))\W*where\b[^,;.:]*(?=,)|"  # "Where publishing a detail would add risk, we ..."
+    # an inverted conditional: "Should a safeguard be bypassed, ...", "Were the board to object, ..."
+    r"(?:^|(?<=[.;:]\s))\W*(?:should|were|had)\s+(?:a|an|the|any|we|it|our|its|[A-Z]\w+)\b[^,;.:?]*(?=,)|"
     r"\b(?:unless|if|provided that|providing that|except|(?:(?<!\bis )(?<!\bare )(?<!\bbe )(?<!being )subject to|subject to(?!\s+(?:a|an)\b))|"
     r"only (?:if|when)|in the event that|"
     r"should it (?:happen|be the case|turn out) that|"

@@ -76,7 +76,13 @@ def _moved(term: str, other: str) -> bool:
 def _same_coverage(term: str, other: str) -> bool:
     """Whether ``other`` covers what scope ``term`` covers in other words: the noun named
     generically, the restrictive word only moved, a universal pronoun, another universal word."""
-    return _generic_in(term, other) or _moved(term, other) or _everyone(term, other) or _universal_in(term, other)
+    return (
+        _generic_in(term, other)
+        or _moved(term, other)
+        or _everyone(term, other)
+        or _universal_in(term, other)
+        or (term.split()[0] == "most" and re.search(r"\bmajority\b", other, re.I) is not None)
+    )
 
 
 _EVERYONE = re.compile(r"\b(?:everyone|everybody|anyone|anybody|everything|all of (?:them|us|our))\b", re.I)
@@ -317,7 +323,8 @@ def content_reasons(a: str, b: str) -> list[Reason]:
             continue
         if len(content) < MIN_CONTENT_RUN or any(t in stops for t in run[:-1]):
             continue  # a short run, or a whole sentence dropped or added (not a change of coverage)
-        elsewhere = {t[:5] for t in (tb if op == "delete" else ta)}
+        # a compound's parts count as its words ("cyber-misuse monitoring" -> "monitoring for cyber misuse")
+        elsewhere = {part[:5] for t in (tb if op == "delete" else ta) for part in [t, *re.split(r"[-\u2010]", t)]}
         if _moved_run(content, elsewhere):
             continue  # the words moved ("the board must approve" -> "must be approved by the board")
         if all(t in _NUMBERISH for t in content):
@@ -335,8 +342,10 @@ def content_reasons(a: str, b: str) -> list[Reason]:
             verb = "dropped" if op == "delete" else "added"
             reasons.append(Reason("content", sign, f"qualifier {verb}: '{clip(text)}'", "scope"))
             continue
+        if _LOOSENING_START.search(text) or (lo == 0 and run[0] in ("should", "were", "had")):
+            continue  # a condition or an exception came or went: the condition reader judges it
         if op == "insert":
-            if not around & _ENUMERATION or _LOOSENING_START.search(text) or _HEDGE.search(text):
+            if not around & _ENUMERATION or _HEDGE.search(text):
                 continue
         dimension = dimension_of(text)
         verb = "dropped" if op == "delete" else "added"
@@ -355,8 +364,10 @@ def _moved_run(content: list[str], elsewhere: set[str]) -> bool:
 
 _NUMBERISH = frozenset(WORD_NUMBERS) | frozenset(
     "once twice thrice least most hour hours day days week weeks month months quarter quarters year years "
-    "daily weekly monthly quarterly annually yearly annual working business calendar".split()
+    "daily weekly monthly quarterly annually yearly annual working business calendar "
+    "factor double doubles doubled triple tripled half fold times".split()
 )
+_PARTICLES = frozenset("out up off down over".split())
 _PASSIVE_OF = r"\b(?:be|been|being|is|are|was|were|get|gets)\s+(?:\w+ly\s+)?{stem}\w*"
 
 
@@ -365,8 +376,9 @@ def _agent_of_passive(run: list[str], text: str, other: str) -> bool:
     train", "we will report") whose verb the other wording puts in the passive without an agent
     ("will be trained", "is reported"): the same duty of the same lab."""
     words = [t for t in run if t not in _PUNCT]
-    verbs = [t for t in words if t not in _PLAIN and not _named([t], text) and t not in ("we", "our")]
-    agents = [t for t in words if t not in _PLAIN and t not in verbs]
+    # a phrasal verb's particle ("carry out" -> "is carried out") is not a second verb
+    verbs = [t for t in words if t not in _PLAIN | _PARTICLES and not _named([t], text) and t not in ("we", "our")]
+    agents = [t for t in words if t not in _PLAIN | _PARTICLES and t not in verbs]
     if len(verbs) != 1 or (not agents and not {"we", "our"} & set(words)):
         return False
     if _ACTOR.search(" ".join(agents)) and not {"may", "can"} & set(words):
@@ -440,7 +452,12 @@ def shared_content(a: str, b: str) -> float:
 
 
 def _content(run: list[str]) -> list[str]:
-    return [t for t in run if t not in _PLAIN and t not in _PUNCT and not t.isdigit() and len(t) > 2]
+    return [t for t in run if t not in _PLAIN | _CROSS_REFERENCE and t not in _PUNCT and not t.isdigit() and len(t) > 2]
+
+
+# Nouns of a cross-reference ("the monitoring required by clause 7.4"): they point into the
+# document, they name nothing the obligation covers.
+_CROSS_REFERENCE = frozenset("clause clauses subclause section sections paragraph paragraphs annex appendix".split())
 
 
 # Who learns of something: the public, or only named recipients. "publish" -> "share with the

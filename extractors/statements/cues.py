@@ -118,7 +118,7 @@ VERB_BASE = set(
         "suspend take test track train treat trigger undergo update use validate verify withhold "
         "work utilize utilise leverage adjust analyze analyse address combine instruct invest "
         "moderate simulate strengthen study filter refuse rely reference adhere participate contribute join "
-        "host convene invite sign brief rotate"
+        "host convene invite sign brief rotate spend post hire allocate dedicate"
     )
 )
 

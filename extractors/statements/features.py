@@ -164,6 +164,15 @@ def _firm_rule(w, i, subj, cls, neg, who) -> _Decision:
     return _Decision("commitment", modal, f"firm modal '{modal}' with {how}subject '{who}'", neg, True)
 
 
+# past tenses that are no present form of a verb ("we found", "we took"): a report
+_IRREGULAR_PAST = frozenset("found made took began gave held kept wrote told chose sent built brought saw".split())
+_APPROVALS = frozenset("approval approvals sign-off signoff authorisation authorization consent".split())
+_CROSSED = frozenset("reached met crossed triggered exceeded breached attained".split())
+_DETERMINERS = frozenset("the a an this that these those each every any its their".split())
+# after a stance word, a verb of its own: the word is the subject noun ("the plan is reviewed")
+_NOUN_NEXT = frozenset("is are was were has have will shall must".split())
+
+
 def _stance_decision(w, t, i) -> _Decision | None:
     """A hedge verb, belief verb or 'our goal' at ``i`` when it is the clause's verb."""
     tok = w[i]
@@ -171,6 +180,8 @@ def _stance_decision(w, t, i) -> _Decision | None:
     while p >= 0 and is_adverb(w[p]):
         p -= 1
     prev = w[p] if p >= 0 else ""
+    if prev in _DETERMINERS or (w[i + 1 : i + 2] and w[i + 1] in _NOUN_NEXT and w[i + 2 : i + 3] != ["to"]):
+        return None  # "The plan is reviewed every year", "our plan is approved by": a noun, not a stance
     if tok in GOAL_NOUNS and prev == "our":
         return _Decision("hedge", f"our {tok}", f"a stated {tok}, not a commitment", False, True)
     subjectish = (
@@ -181,6 +192,8 @@ def _stance_decision(w, t, i) -> _Decision | None:
     if not subjectish:
         return None
     neg = is_negated(w, [], i)
+    if tok in {"need", "needs"} and w[i + 1 : i + 2] and w[i + 1] in _APPROVALS:
+        return _Decision("commitment", f"{tok} {w[i + 1]}", f"a requirement: '{prev} {tok} {w[i + 1]}'", neg)
     if tok in HEDGE_VERBS:
         word = tok + (" to" if w[i + 1 : i + 2] == ["to"] else "")
         return _Decision("hedge", word, f"hedge verb '{word}'", neg, True)
@@ -223,7 +236,7 @@ def _we_decision(w, i) -> _Decision | None:
         return _Decision("hedge", word, f"hedge verb '{word}'", neg, True)
     if v in BELIEF:
         return _Decision("description", v, f"belief or stance '{v}'", neg, True)
-    if v in {"were", "was", "had", "did"} or (v.endswith("ed") and v not in VERB_BASE):
+    if v in {"were", "was", "had", "did"} or v in _IRREGULAR_PAST or (v.endswith("ed") and v not in VERB_BASE):
         return _Decision("description", None, f"past tense '{v}' reports, it does not commit", neg)
     if v.replace("-", "").isalpha() and v not in AUX_NEXT | FIRM.keys() | HEDGE_MODALS | RECOMMEND | {"can"}:
         return _Decision("commitment", f"present tense '{v}'", f"present-tense practice 'we {v}'", neg)
@@ -255,10 +268,19 @@ def _verb_decision(w, p, subj, subj_t, sentence) -> _Decision | None:
         if nv in DEFINING:
             return _Decision("description", None, f"'{v} {nv}': a definition", neg)
         if is_participle(nv):
+            if nv in _CROSSED and set(w[r + 1 : r + 4]) & {"when", "if", "once", "where", "whenever"}:
+                # "The critical level is reached when a model can ...": a threshold defined
+                return _Decision("description", None, f"'{v} {nv} when': a threshold defined", neg)
             if nv in _PLACED and set(w[r + 1 : r + 6]) & (_PART_NOUNS | {"below", "above", "herein"}):
                 # "... reports are attached as Appendix D", "results are shown in Table 2"
                 return _Decision("description", None, f"'{v} {nv}' points to a part of the document", neg)
-            if cls != "world" or set(subj) & FIRST or _names_a_measure(sent_w) or _SCHEDULE.search(" ".join(sent_w)):
+            if (
+                cls != "world"
+                or set(subj) & FIRST
+                or _names_a_measure(sent_w)
+                or _SCHEDULE.search(" ".join(sent_w))
+                or subj[:1] in (["no"], ["neither"])  # "No model is deployed until ...": a prohibition kept
+            ):
                 return _Decision("commitment", f"{v} {nv}", f"passive present practice, subject '{who}'", neg)
             return _Decision("description", None, f"passive statement about '{who}'", neg)
         if cls == "first" and set(head) & POLICY_NOUNS:
@@ -268,12 +290,19 @@ def _verb_decision(w, p, subj, subj_t, sentence) -> _Decision | None:
     base = v[:-1] if v.endswith("s") else v
     if v in PATIENT_VERBS:
         return _Decision("commitment", f"present tense '{v}'", f"'{who} {v}' a procedure", neg)
+    if v in {"need", "needs", "require", "requires"} and w[p + 1 : p + 2] and w[p + 1] in _APPROVALS:
+        # "Changes need approval from the board": a requirement the lab keeps, not a stance
+        return _Decision("commitment", f"{v} {w[p + 1]}", f"a requirement: '{who} {v} {w[p + 1]}'", neg)
     if v in BELIEF or base in BELIEF:
         return _Decision("description", v, f"belief or stance '{v}'", neg)
     if v in VERB_CANDIDATES_S - VERB_S or base in WORLD_VERBS or v in WORLD_VERBS:
         return _Decision("description", None, f"'{who} {v}' describes the world", neg)
     if v in DISCOURSE or (v in {"sets", "lays"} and w[p + 1 : p + 2] in (["out"], ["forth"])):
         return _Decision("description", None, f"'{who} {v}' speaks about the document", neg)
+    if v in {"include", "includes", "comprise", "comprises"} and _measures_in_force(subj):
+        # "The Deployment Safeguards implemented before a model is deployed include: (a) ...":
+        # what the lab's measures in place consist of is its practice
+        return _Decision("commitment", f"present tense '{v}'", f"the measures '{who}' in force {v}", neg)
     if v in _DOCUMENT_VERBS and set(head) & (_DOCUMENT_NOUNS | _PART_NOUNS):
         # "This appendix reports the results ...", "The report contains ...": the document
         # says what is in it, the lab promises nothing
@@ -290,6 +319,18 @@ def _verb_decision(w, p, subj, subj_t, sentence) -> _Decision | None:
     if cls in {"first", "lab"} or (cls == "neutral" and (lab_related(sent_w, sent_t) or _bare_name(subj, subj_t, v))):
         return _Decision("commitment", f"present tense '{v}'", f"present-tense practice of '{who}'", neg)
     return _Decision("description", None, f"present tense about '{who}'", neg)
+
+
+def _measures_in_force(subj: list[str]) -> bool:
+    """Whether a subject names the lab's measures as in place: a measure noun with a participle
+    of use or "our" ("the safeguards applied before release", "our security controls"), not
+    candidates or examples ("possible mitigations")."""
+    words = set(subj)
+    if not words & _MEASURE_LABELS or words & {"possible", "potential", "candidate", "example", "examples", "such"}:
+        return False
+    return bool(
+        words & {"our", "its"} or words & {"implemented", "applied", "used", "maintained", "required", "deployed"}
+    )
 
 
 def _bare_name(subj, subj_t, verb) -> bool:
@@ -498,9 +539,10 @@ def _sentence_decision(w, t) -> _Decision:
             for d in decisions
         ]
     for n, d in enumerate(decisions):
-        if d.cued and d.category == "hedge" and d.modality in HEDGE_MODALS:
-            # "Any person may report ..., and the Company shall not retaliate ...": a permission
-            # does not soften a firm promise of the lab's in a clause of its own
+        if d.cued and d.category == "hedge" and (d.modality in HEDGE_MODALS or d.subject not in {"first", "lab", ""}):
+            # "Any person may report ..., and the Company shall not retaliate ...": a permission,
+            # or someone else's attempt ("an outside team will try to ..."), does not soften a
+            # firm promise of the lab's in a clause of its own
             firm = next(
                 (
                     x
@@ -543,12 +585,15 @@ _DOCUMENT_VERBS = frozenset(
 _PLACED = frozenset(
     "attached included shown listed given provided summarised summarized presented reproduced described".split()
 )
-# A passive present on a schedule ("Deployed models are re-evaluated at least every 90 days") is
-# a procedure someone keeps, not a description of how the world is.
+# A passive present on a schedule ("Deployed models are re-evaluated at least every 90 days",
+# "... no less than once per quarter") or against a deadline ("the capability is restricted
+# within 48 hours") is a procedure someone keeps, not a description of how the world is.
+_COUNT_WORD = r"(?:\d+|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fourteen|thirty|sixty|ninety)"
 _SCHEDULE = re.compile(
-    r"\b(?:(?:every|each) (?:\d+|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve) "
-    r"(?:days?|weeks?|months?|years?|quarters?)|every (?:day|week|month|quarter|year)|"
-    r"annually|quarterly|monthly|weekly|daily|once a (?:year|quarter|month|week))\b"
+    rf"\b(?:(?:every|each) {_COUNT_WORD} "
+    r"(?:days?|weeks?|months?|years?|quarters?)|(?:every|each) (?:day|week|month|quarter|year)|"
+    r"annually|quarterly|monthly|weekly|daily|(?:once|twice) (?:a|an|per|each|every) (?:year|quarter|month|week|day)|"
+    rf"(?:within|no later than) {_COUNT_WORD} (?:(?:working|business|calendar) )?(?:hours?|days?|weeks?|months?))\b"
 )
 
 
@@ -641,6 +686,33 @@ def _answer_start(w: list[str]) -> int:
     return 0
 
 
+def _question(w: list[str], a: int, b: int) -> bool:
+    """Whether the sentence ``w[a:b]`` is a question ("Does Halyard test its models ...?", "Who
+    can change the framework?"): it asks, a heading of an FAQ, and commits to nothing."""
+    end = b - 1
+    while end > a and w[end] in _CLOSERS:
+        end -= 1
+    return end > a and w[end] == "?"
+
+
+_CLOSERS = frozenset({")", "]", '"', "'", "”", "’", "*"})
+
+
+def _after_label(w: list[str], a: int, b: int) -> int:
+    """Start of what follows a short label naming a list by what the lab does with it ("Areas
+    we evaluate: cyber operations; ..."): the label's "we evaluate" qualifies the noun before it
+    (a reduced relative clause), so only the part after the colon is read."""
+    colon = next((k for k in range(a + 2, min(b, a + 7)) if w[k] == ":"), None)
+    if colon is None or w[a] in FIRST or w[a] in _DETERMINERS - {"the"}:
+        return a
+    label = w[a:colon]
+    if not all(x.isalpha() for x in label):
+        return a  # "2.1 We track three domains: ...": a numbered sentence, no label
+    if "we" in label[1:] and label[label.index("we") - 1] not in FIRST | CONJ and label[-1] != "we":
+        return colon + 1
+    return a
+
+
 def _analyse(doc) -> tuple[_Decision, tuple[str, ...]]:
     """Passage decision (any committing sentence makes it a commitment) and its conditions."""
     w, t, ws = token_words(doc)
@@ -649,9 +721,10 @@ def _analyse(doc) -> tuple[_Decision, tuple[str, ...]]:
     decisions = [
         d
         for s in token_sentences(t)
+        if not _question(w, *s)
         for a, b in semicolon_parts(w, *s)
         if b > answer
-        for d in _part_decisions(w, t, max(a, answer), b)
+        for d in _part_decisions(w, t, _after_label(w, max(a, answer), b), b)
     ]
     decision = next((d for d in decisions if d.category == "commitment"), None)
     if decision is None:

@@ -22,6 +22,7 @@ from labwatch.extractors.changes.classification import (
 )
 from labwatch.extractors.changes.obligations import carries_obligation
 from labwatch.extractors.changes.thresholds import numbers_in
+from labwatch.extractors.changes.wording import content_reasons
 from labwatch.extractors.records import Features, Passage, Statement
 
 FIXTURES = Path(__file__).parent / "fixtures" / "changes"
@@ -334,9 +335,13 @@ def test_noise_edits_are_told_from_wording_changes(a, b, noise):
 
 def test_numbers_know_what_they_measure():
     kinds = {(n.kind, n.value) for n in numbers_in("every 4x effective compute and at least every three months")}
-    assert kinds == {("compute", 4.0), ("interval", 90.0)}
+    # a month is a twelfth of a year, so three months are a quarter and twelve months a year
+    assert kinds == {("compute", 4.0), ("interval", 365.25 / 4)}
     assert [n.kind for n in numbers_in("with 30 days' notice")] == ["notice"]
-    assert [(n.kind, n.value) for n in numbers_in("at least every quarter")] == [("interval", 91.0)]
+    assert [(n.kind, n.value) for n in numbers_in("at least every quarter")] == [("interval", 365.25 / 4)]
+    assert [n.value for n in numbers_in("every 12 months")] == [n.value for n in numbers_in("once a year")]
+    assert [(n.kind, n.value) for n in numbers_in("within fourteen days")] == [("interval", 14.0)]
+    assert [(n.kind, n.value) for n in numbers_in("by a factor of two")] == [("compute", 2.0)]
     assert [n.kind for n in numbers_in("a 20% uplift seen by 3 of 5 evaluators")] == ["percent", "count", "count"]
 
 
@@ -1015,6 +1020,38 @@ def test_the_labs_own_hedged_practice_negated_still_moves():
             "weakened",
             "notice period: '21 days' -> '10 days' (weaker)",
         ),
+        # changes-10: a level reached "when it solves" is a capability threshold; number words
+        # past twelve; a multiple written "by a factor of"; a condition still read when dropped
+        (
+            "A system reaches the Amber Level when it solves at least 30% of the uplift tasks.",
+            "A system reaches the Amber Level when it solves at least 40% of the uplift tasks.",
+            "weakened",
+            "capability level: '30%' -> '40%' (weaker)",
+        ),
+        (
+            "The safety lead will notify the board within fourteen days of an incident.",
+            "The safety lead will notify the board within thirty days of an incident.",
+            "weakened",
+            "interval: 'fourteen days' -> 'thirty days' (weaker)",
+        ),
+        (
+            "The pause applies when a model can speed up our research by a factor of three.",
+            "The pause applies when a model can speed up our research by a factor of five.",
+            "weakened",
+            "effective compute multiple",
+        ),
+        (
+            "Should an evaluation be skipped, we will delay the launch.",
+            "We will delay the launch.",
+            "strengthened",
+            "condition dropped: 'Should an evaluation be skipped'",
+        ),
+        (
+            "We will review this plan every 12 months.",
+            "We will review this plan every 18 months.",
+            "weakened",
+            "interval: '12 months' -> '18 months' (weaker)",
+        ),
     ],
 )
 def test_thresholds_audiences_and_actors_read_in_new_forms(old, new, kind, reason):
@@ -1154,12 +1191,61 @@ def test_thresholds_audiences_and_actors_read_in_new_forms(old, new, kind, reaso
             "Before each large training run starts, we estimate the capabilities it will reach and log the estimate.",
             "Ahead of every large training run, we log an estimate of the capabilities we expect it to reach.",
         ),
+        # changes-10: the same period in other units ("12 months" / "once a year", "3 months" /
+        # "once per quarter", "fourteen days" / "two weeks"); a bound after "intervals" however worded
+        (
+            "Our governance team reviews the plan at least every 12 months.",
+            "Our governance team reviews the plan no less than once a year.",
+        ),
+        (
+            "Deployed models are tested again at least every 3 months.",
+            "A deployed model is tested again no less than once per quarter.",
+        ),
+        (
+            "The ethics lead shall tell the board of any breach within fourteen days after learning of it.",
+            "The ethics lead tells the board of any breach within two weeks of learning of it.",
+        ),
+        (
+            "Hillcrest shall audit each covered system at intervals of not more than six months.",
+            "Each covered system is audited at intervals not exceeding six months.",
+        ),
+        # "shall not release X, or Y" and "neither X nor Y is released"
+        (
+            "Hillcrest shall not release the system, or any fine-tuned copy of it, until the audit is signed off.",
+            "Neither the system nor any fine-tuned copy of it is released until the audit is signed off.",
+        ),
+        # an inverted conditional restates an "if"; "the majority of" is "most of"; "double" is "by a factor of two"
+        (
+            "If a filter is found to be bypassed, the affected feature is switched off within 24 hours.",
+            "Should a filter be shown to be bypassable, the feature concerned is switched off within 24 hours.",
+        ),
+        (
+            "The level is met where a system can finish the majority of the week-long tasks, or can speed up our research by a factor of two.",
+            "The level is met where a system can finish most of the week-long tasks, or can double the speed of our research.",
+        ),
+        # a cross-reference dropped when two sentences merge and the passive turns active
+        (
+            "Hillcrest shall monitor each release for abuse. The findings of the monitoring required by clause 4.2 "
+            "shall be reviewed by the review team every week.",
+            "Each release is monitored for abuse, and the review team reviews the findings of that monitoring every week.",
+        ),
     ],
 )
 def test_restatements_raise_no_alarm(old, new):
     a, b = real_statements(old, new)
     change = classify_pair(a, b)
     assert change is None or change.kind == "reworded", change
+
+
+def test_a_compound_split_into_a_phrase_covers_the_same():
+    # "misuse-pattern monitoring" -> "monitoring for misuse patterns": the words moved, no scope added
+    assert (
+        content_reasons(
+            "Tier 2 | Misuse-pattern monitoring; tool access for vetted users",
+            "Tier 2 | Monitoring for misuse patterns; tool access for vetted users",
+        )
+        == []
+    )
 
 
 def test_two_sentences_merged_keep_their_modal_words():

@@ -424,6 +424,34 @@ def test_once_a_year_is_a_frequency_not_a_condition():
         # an absence disclosed is no practice; a negated practice in force still is one
         ("Brackwater does not currently run a pre-training forecast.", False),
         ("We do not deploy models above a critical level.", True),
+        # features-9: a stance word used as a noun ("the plan is reviewed") is no hedge; a passive
+        # present on a schedule or a deadline is a procedure; "No X is deployed until" a prohibition
+        ("The plan is reviewed at least every 12 months.", True),
+        ("Our plan is to publish a report.", False),
+        ("A deployed model is evaluated anew no less than once per quarter.", True),
+        ("If a filter is found to be bypassed, the affected capability is restricted within 48 hours.", True),
+        ("Larger models are generally considered more capable.", False),
+        ("No model is deployed until the audit is signed off.", True),
+        ("No method is perfect.", False),
+        # the lab's measures in force, listed
+        ("Our security controls include encryption at rest and logged access.", True),
+        ("The safeguards applied to each release include input classifiers.", True),
+        ("Possible mitigations include rate limits and output filters.", False),
+        # an FAQ's question heading asks and commits to nothing; its answer is read
+        ("Does Brackwater test every model before launch?", False),
+        ("How often do you test? Our red team spends two weeks on every release candidate.", True),
+        ("I found a jailbreak. Where do I send it?", False),
+        # a label that names a list by what the lab does with it ("Areas we evaluate:")
+        ("Domains we track: cyber offence; autonomous replication.", False),
+        ("What we do: we test every model before release.", True),
+        ("2.1 We track three risk domains: cyber offence; autonomous replication.", True),
+        # "need approval" states a requirement; a level "reached when" is defined, not promised
+        ("Exceptions need sign-off from the safety board.", True),
+        ("We need better evaluations of persuasion.", False),
+        ("The red line is crossed when a model can run a cyberattack end to end.", False),
+        # someone else's attempt does not soften the lab's own firm clause; the lab's own hedge still does
+        ("Outside testers will try to jailbreak the model, and we will publish what they find.", True),
+        ("We will try to publish, and we will notify the board.", False),
     ],
 )
 def test_features_6_and_7_reading_rules(text, committed):
