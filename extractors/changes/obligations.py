@@ -26,7 +26,7 @@ _OWN_OBLIGATION = re.compile(
 )
 _THRESHOLD = re.compile(
     r"\b(?:less|more|fewer|greater|lower|higher) than\b|\bat (?:least|most)\b|\b\d+(?:\.\d+)?\s*(?:%|percent|x\b|×)"
-    r"|\b\d+ (?:out of|in) \d+\b|\bthresholds?\b|\bcriteri(?:a|on)\b|\b(?:every|within) (?:\w+ )?\d",
+    r"|\b\d+ (?:out of|in|of) \d+\b|\bthresholds?\b|\bcriteri(?:a|on)\b|\b(?:every|within) (?:\w+ )?\d",
     re.IGNORECASE,
 )
 # The policy saying what it covers ("This framework applies to all frontier models", "This

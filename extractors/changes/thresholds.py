@@ -45,7 +45,7 @@ _NUMBER = re.compile(
     r"|\b(?P<flop>(?:\d+(?:\.\d+)?\s?[x×]\s?)?10\s?(?:\^|\*\*)\s?\d+|\d+(?:\.\d+)?e\d+)"
     r"(?=\s*(?:total\s+)?(?:FLOPs?|floating[- ]point operations|operations)\b)"
     rf"|\b{_N}\s*(?P<x>x|×|-?fold|times)(?=\W|$)|\bfactor of\s+(?P<factor>{_N})\b|\b{_NU}[\s-]*(?:(?:working|business|calendar)\s+)?(?P<unit>hour|day|week|month|quarter|year)s?\b"
-    rf"|\b{_N}\s*(?P<pct>%|percent|per cent)|\b(?P<per>{'|'.join(_PERIODIC)})\b|(?<![\d.])(?P<bare>\d+(?:\.\d+)?)\b",
+    rf"|\b{_N}\s*(?P<pct>%|percent|per cent)|\b(?P<per>{'|'.join(_PERIODIC)})\b|(?<![\d.,])(?P<bare>\d{{1,3}}(?:,\d{{3}})+(?!\d)|\d+(?:\.\d+)?)\b",
     re.IGNORECASE,
 )
 _INTERVAL_CUE = re.compile(
@@ -73,6 +73,7 @@ class Number:
     value: float
     raw: str
     within: bool = False  # "within 15 points of": a distance to a level
+    bound: int = 0  # a count after "at least" (+1: more binds more) or "at most" (-1)
 
 
 def numbers_in(text: str) -> list[Number]:
@@ -108,7 +109,9 @@ def numbers_in(text: str) -> list[Number]:
             found.append(Number("interval", _PERIODIC[m.group("per").lower()], raw))
         else:
             within = bool(_WITHIN.search(text[max(0, m.start() - 12) : m.start()]))
-            found.append(Number("count", float(m.group("bare")), raw, within))
+            before = text[max(0, m.start() - 40) : m.start()]
+            bound = 1 if _AT_LEAST.search(before) else -1 if _AT_MOST.search(before) else 0
+            found.append(Number("count", float(m.group("bare").replace(",", "")), raw, within, bound))
     return found
 
 
@@ -135,6 +138,7 @@ def _value(token: str) -> float:
 
 # Ways of writing a lower bound before a number ("at least 21 days", "a minimum of three weeks").
 _AT_LEAST = re.compile(r"\b(?:at least|(?:a|the) minimum of|no (?:fewer|less) than|not (?:fewer|less) than)\s*$", re.I)
+_AT_MOST = re.compile(r"\b(?:at most|(?:a|the) maximum of|no more than|not more than|up to)\s*$", re.I)
 
 
 def _duration_kind(text: str, m: re.Match) -> str:
@@ -224,6 +228,14 @@ def number_reasons(a: str, b: str) -> list[Reason]:
             word, raw = ("added", xb[0].raw) if xb else ("dropped", xa[0].raw)
             text = f"{_LABEL[kind]} {word}: '{raw}'"
             reasons.append(Reason("number", 1 if xb else -1, text, "threshold"))
+        elif kind == "count" and not capability and len(xa) == len(xb) and _bounded_moves(xa, xb):
+            # "at least 50 attempts per task" -> "at least 20": a floor on the effort lowered
+            for p, q in zip(xa, xb):
+                if p.value != q.value:
+                    stronger = (q.value > p.value) == (p.bound > 0)
+                    word = "stronger" if stronger else "weaker"
+                    text = f"{'minimum' if p.bound > 0 else 'maximum'}: '{p.raw}' -> '{q.raw}' ({word})"
+                    reasons.append(Reason("number", 1 if stronger else -1, text, "threshold"))
         elif (kind in _SENSE or (capability and kind in _LEVELS)) and len(xa) == len(xb):
             sense = _SENSE.get(kind, -1)  # a capability reached at a lower level triggers sooner
             for p, q in zip(xa, xb):
@@ -240,6 +252,13 @@ def number_reasons(a: str, b: str) -> list[Reason]:
     return reasons
 
 
+def _bounded_moves(xa: list[Number], xb: list[Number]) -> bool:
+    """Whether every count that moved is bounded the same way on both sides ("at least 50" ->
+    "at least 20"), so the direction of the bound tells the direction of the change."""
+    moved = [(p, q) for p, q in zip(xa, xb) if p.value != q.value]
+    return bool(moved) and all(p.bound and p.bound == q.bound for p, q in moved)
+
+
 _TIME_KINDS = ("interval", "notice", "duration")
 
 
@@ -254,7 +273,7 @@ def _same_kinds(na: list[Number], nb: list[Number]) -> list[Number]:
     if not all(_same_value(p, q) for p, q in zip(ta, tb)):
         return nb
     kinds = iter(n.kind for n in ta)
-    return [Number(next(kinds), n.value, n.raw, n.within) if n.kind in _TIME_KINDS else n for n in nb]
+    return [Number(next(kinds), n.value, n.raw, n.within, n.bound) if n.kind in _TIME_KINDS else n for n in nb]
 
 
 def _same_value(p: Number, q: Number) -> bool:

@@ -473,7 +473,10 @@ _RECIPIENT = re.compile(
     re.IGNORECASE,
 )
 # Who does it: someone outside the lab, or the lab itself.
-_OUTSIDE = re.compile(r"\b(?:external|independent|third[- ]part(?:y|ies)|outside|accredited)\b", re.IGNORECASE)
+# "independent of the Preparedness Team" is an internal group's independence, not an outsider
+_OUTSIDE = re.compile(
+    r"\b(?:external|independent(?!\s+(?:of|from)\b)|third[- ]part(?:y|ies)|outside|accredited)\b", re.IGNORECASE
+)
 _INSIDE = re.compile(r"\b(?:internal|in-house|our own|its own)\b", re.IGNORECASE)
 _OFFICER = re.compile(r"\b(?:general counsel|chief [a-z]+ officer|head of [a-z]+|company secretary)\b", re.IGNORECASE)
 

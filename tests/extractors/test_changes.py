@@ -1052,6 +1052,41 @@ def test_the_labs_own_hedged_practice_negated_still_moves():
             "weakened",
             "interval: '12 months' -> '18 months' (weaker)",
         ),
+        # a count under a floor or a ceiling moves one way; thousands keep their separator
+        (
+            "Each release is tested with at least 50 attempts per task.",
+            "Each release is tested with at least 20 attempts per task.",
+            "weakened",
+            "minimum: '50' -> '20' (weaker)",
+        ),
+        (
+            "Filters are tested against at least 1,000 adversarial prompts before they are relied on.",
+            "Filters are tested against at least 2,500 adversarial prompts before they are relied on.",
+            "strengthened",
+            "minimum: '1,000' -> '2,500' (stronger)",
+        ),
+        (
+            "We give at most 5 engineers access to the weights.",
+            "We give at most 12 engineers access to the weights.",
+            "weakened",
+            "maximum: '5' -> '12' (weaker)",
+        ),
+        # a level in a threshold row: "1 of 10 attempts" -> "3 of 10" is reached later
+        (
+            "| Cyber-2 | Model completes the range intrusion in 1 of 10 attempts | Pause deployment |",
+            "| Cyber-2 | Model completes the range intrusion in 3 of 10 attempts | Pause deployment |",
+            "weakened",
+            "capability level: '1' -> '3' (weaker)",
+        ),
+        # an outside evaluator replaced by an internal group "independent of" another team
+        (
+            "Before each launch, at least one independent external evaluator is given at least 14 days of access "
+            "to the model, including its helpful-only variant.",
+            "Before each launch, the Audit Group, an internal team independent of the product team, is given at "
+            "least 14 days of access to the model, including its helpful-only variant.",
+            "weakened",
+            "actor: 'independent' -> 'internal'",
+        ),
     ],
 )
 def test_thresholds_audiences_and_actors_read_in_new_forms(old, new, kind, reason):
@@ -1235,6 +1270,11 @@ def test_restatements_raise_no_alarm(old, new):
     a, b = real_statements(old, new)
     change = classify_pair(a, b)
     assert change is None or change.kind == "reworded", change
+
+
+def test_a_threshold_row_with_a_share_of_attempts_is_compared():
+    (row,) = real_statements("| Cyber-2 | Model completes the range intrusion in 1 of 10 attempts | Security Level 3 |")
+    assert carries_obligation(row)
 
 
 def test_a_compound_split_into_a_phrase_covers_the_same():
