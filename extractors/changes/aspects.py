@@ -23,8 +23,10 @@ from labwatch.extractors.changes.wording import (
     approval_reason,
     audience_reasons,
     content_reasons,
+    discretion_reason,
     hedge_reasons,
     scope_reason,
+    shared_content,
     similar_wording,
     standard_reasons,
     without_standards,
@@ -51,11 +53,20 @@ def compare_aspects(a: str, b: str, fa: Features, fb: Features) -> list[Reason]:
     # the Board" -> "are approved by the Safety Council")
     approval = approval_reason(a, b)
     found += [approval] if approval else []
+    discretion = discretion_reason(a, b)
+    found += [discretion] if discretion else []
     if similar_wording(a, b):
         found += audience_reasons(a, b)
         found += hedge_reasons(a, b)
         found += content_reasons(a, b)
+    elif shared_content(a, b) >= REWRITE_ACTOR_SHARED:
+        # who does it is read in a rewrite too ("We commission an external penetration test" ->
+        # "Our internal security team runs a penetration test"), when both speak of the same things
+        found += [r for r in audience_reasons(a, b) if r.aspect == "actor"]
     return found
+
+
+REWRITE_ACTOR_SHARED = 0.6
 
 
 # --- modality -------------------------------------------------------------------------

@@ -224,6 +224,12 @@ def number_reasons(a: str, b: str) -> list[Reason]:
         if len(xa) == len(xb) and all(_same_value(p, q) for p, q in zip(xa, xb)):
             continue
         if kind in ("interval", "notice") and (not xa or not xb):
+            if kind == "interval" and xb and _AT_EVENT.search(a) and _AFTER_EVENT.search(b):
+                # "publish ... when we deploy it" -> "within 60 days of deploying it": a period
+                # after the event where the lab acted at it or before, so the deadline is later
+                text = f"deadline moved later: '{clip(_AT_EVENT.search(a).group(0))}' -> '{xb[0].raw} after'"
+                reasons.append(Reason("number", -1, text, "threshold"))
+                continue
             # A time bound dropped leaves the lab free to act whenever; one added binds it.
             word, raw = ("added", xb[0].raw) if xb else ("dropped", xa[0].raw)
             text = f"{_LABEL[kind]} {word}: '{raw}'"
@@ -250,6 +256,19 @@ def number_reasons(a: str, b: str) -> list[Reason]:
             after = ", ".join(f"'{n.raw}'" for n in xb) or "none"
             reasons.append(Reason("number", 0, f"numbers: {before} -> {after}", "threshold"))
     return reasons
+
+
+# A deadline at or before an event ("when we deploy it", "on or before the date on which ...",
+# "before release") and a period after one ("within 60 days of deploying it", "within 30 days
+# after the launch").
+_AT_EVENT = re.compile(
+    r"\b(?:on or before|before|prior to|at (?:launch|release|deployment)\b|"
+    r"(?:when|upon|as soon as|at the time)\b(?=[^,;.]{0,40}\b(?:deploy|releas|launch|ship|made available)))[^,;.]{0,60}",
+    re.IGNORECASE,
+)
+_AFTER_EVENT = re.compile(
+    r"\bwithin\s+\S+\s+(?:(?:working|business|calendar)\s+)?\w+\s+(?:of|after|from|following)\b", re.I
+)
 
 
 def _bounded_moves(xa: list[Number], xb: list[Number]) -> bool:

@@ -345,7 +345,10 @@ def content_reasons(a: str, b: str) -> list[Reason]:
         if _LOOSENING_START.search(text) or (lo == 0 and run[0] in ("should", "were", "had")):
             continue  # a condition or an exception came or went: the condition reader judges it
         if op == "insert":
-            if not around & _ENUMERATION or _HEDGE.search(text):
+            # "any employee" -> "any employee, contractor or former employee": the run holds the
+            # enumeration's own commas and "or"
+            joins = around & _ENUMERATION or set(run[1:-1]) & {",", "or"}
+            if not joins or _HEDGE.search(text):
                 continue
         dimension = dimension_of(text)
         verb = "dropped" if op == "delete" else "added"
@@ -479,6 +482,31 @@ _OUTSIDE = re.compile(
 )
 _INSIDE = re.compile(r"\b(?:internal|in-house|our own|its own)\b", re.IGNORECASE)
 _OFFICER = re.compile(r"\b(?:general counsel|chief [a-z]+ officer|head of [a-z]+|company secretary)\b", re.IGNORECASE)
+
+
+# A response left to someone's judgement ("the Safety Council decides whether to treat the model
+# as ...", "reviews whether further training should be paused") where the other wording
+# requires it ("we will treat the model as ...", "further training paused").
+_DISCRETION = re.compile(
+    r"\b(?:decides?|determines?|considers?|judges?|reviews?|assess(?:es)?|shall decide|will decide|may decide)\s+whether\b"
+    r"|\bat (?:its|their|our|the [\w ]{1,30}'s) (?:sole )?discretion\b|\bmay (?:choose|elect|decide) to\b",
+    re.IGNORECASE,
+)
+
+
+def discretion_reason(a: str, b: str) -> Reason | None:
+    """A required response turned into a decision someone takes (weaker), or the reverse, in
+    two wordings about the same things."""
+    da, db = _DISCRETION.search(a), _DISCRETION.search(b)
+    if bool(da) == bool(db) or shared_content(a, b) < DISCRETION_SHARED:
+        return None
+    m = db or da
+    if db:
+        return Reason("consequence", -1, f"response left to a decision: '{clip(m.group(0))}'", "consequence")
+    return Reason("consequence", 1, f"decision became a required response (was '{clip(m.group(0))}')", "consequence")
+
+
+DISCRETION_SHARED = 0.5
 
 
 def audience_reasons(a: str, b: str) -> list[Reason]:

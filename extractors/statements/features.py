@@ -280,6 +280,7 @@ def _verb_decision(w, p, subj, subj_t, sentence) -> _Decision | None:
                 or _names_a_measure(sent_w)
                 or _SCHEDULE.search(" ".join(sent_w))
                 or subj[:1] in (["no"], ["neither"])  # "No model is deployed until ...": a prohibition kept
+                or subj[:1] in (["every"], ["each"])  # "Every frontier model is offered to ...": a practice for each
             ):
                 return _Decision("commitment", f"{v} {nv}", f"passive present practice, subject '{who}'", neg)
             return _Decision("description", None, f"passive statement about '{who}'", neg)

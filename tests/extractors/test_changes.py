@@ -1078,6 +1078,46 @@ def test_the_labs_own_hedged_practice_negated_still_moves():
             "weakened",
             "capability level: '1' -> '3' (weaker)",
         ),
+        # a deadline at the event becomes a period after it: later, so weaker
+        (
+            "We will publish a safety summary for each model when we release it.",
+            "We will publish a safety summary for each model within 30 days of releasing it.",
+            "weakened",
+            "deadline moved later",
+        ),
+        (
+            "We will publish a safety summary when it is ready.",
+            "We will publish a safety summary within 30 days of finishing it.",
+            "strengthened",
+            "interval added: '30 days'",
+        ),
+        # a required response left to someone's decision
+        (
+            "If a result is unclear, we will treat the model as having crossed the next level.",
+            "If a result is unclear, the risk board decides whether to treat the model as having crossed the next level.",
+            "weakened",
+            "response left to a decision: 'decides whether'",
+        ),
+        # who does it, read in a rewrite of the same step; people added to an enumeration's head
+        (
+            "We commission an external red-team exercise on our weight vault every year.",
+            "Our internal security team runs a red-team exercise on our weight vault every year.",
+            "weakened",
+            "actor: 'external' -> 'internal'",
+        ),
+        (
+            "Any employee can raise a concern through our ethics line, which reports to the board.",
+            "Any employee, contractor or former employee can raise a concern through our ethics line, which reports to the board.",
+            "strengthened",
+            "added: 'employee contractor or former'",
+        ),
+        # a permission turned into the practice for every model
+        (
+            "We may offer outside institutes access to frontier models before launch.",
+            "Every frontier model is offered to outside institutes for testing before launch.",
+            "strengthened",
+            "modality: 'may' -> 'present tense'",
+        ),
         # an outside evaluator replaced by an internal group "independent of" another team
         (
             "Before each launch, at least one independent external evaluator is given at least 14 days of access "
