@@ -177,7 +177,9 @@ def normalize_modality(word: str) -> str:
 # as binding as "may", which a revision often writes instead.
 _POWER = re.compile(
     r"\b(?:will|shall|would)\s+(?:have|be given|retain|hold)\s+(?:the\s+|full\s+)?(?:authority|power|right|discretion)\s+to\b"
-    r"|\b(?:is|are|will be|shall be)\s+(?:authori[sz]ed|empowered|entitled|free|permitted|allowed)\s+to\b",
+    r"|\b(?:is|are|will be|shall be)\s+(?:authori[sz]ed|empowered|entitled|free|permitted|allowed)\s+to\b"
+    # "Decryption ... is permitted only inside approved environments": the "may ... only" of a rule
+    r"|\b(?:is|are)\s+(?:permitted|allowed)\s+only\b",
     re.IGNORECASE,
 )
 
@@ -286,14 +288,31 @@ def _negations(text: str) -> list[re.Match]:
     return found
 
 
+_WITHOUT_AFTER = re.compile(r"[^,;.:]{0,60}?\bwithout\b", re.IGNORECASE)
+
+
 def _clause_negations(text: str) -> list[re.Match]:
     """The negations of ``text`` that negate a clause: not those inside a relative clause ("a
     safeguard that has not been tested"), which qualify a noun."""
     return [m for m in _negations(text) if not _RELATIVE_BEFORE.search(text[max(0, m.start() - 60) : m.start()])]
 
 
+def _required_without(text: str, other: str) -> int:
+    """How many negations of ``text`` restate a requirement of ``other`` ("no export takes place
+    without two-person control" for "every export is subject to two-person control"): a negation
+    with "without" after it, where ``other`` states a requirement and has no "without" of its own."""
+    if re.search(r"\bwithout\b", other, re.I) or not _REQUIREMENT.search(other):
+        return 0
+    return sum(bool(_WITHOUT_AFTER.match(text, m.end())) for m in _negations(text))
+
+
+_REQUIREMENT = re.compile(r"\b(?:requires?|required|subject to|must|only (?:with|after|once|if|when))\b", re.I)
+
+
 def _negation_reason(a: str, b: str, fa: Features | None = None, fb: Features | None = None) -> Reason | None:
     na, nb = len(_negations(a)), len(_negations(b))
+    if na != nb and na - _required_without(a, b) == nb - _required_without(b, a):
+        return None
     if na != nb and len(_clause_negations(a)) == len(_clause_negations(b)):
         # only a negation inside a relative clause came or went ("will not rely on a safeguard that
         # has not been tested" -> "no safeguard will be relied on unless it has been tested"):

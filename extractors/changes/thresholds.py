@@ -310,7 +310,9 @@ _CONDITION = re.compile(
     r"(?:^|(?<=[.;:]\s))\W*where\b[^,;.:]*(?=,)|"  # "Where publishing a detail would add risk, we ..."
     # an inverted conditional: "Should a safeguard be bypassed, ...", "Were the board to object, ..."
     r"(?:^|(?<=[.;:]\s))\W*(?:should|were|had)\s+(?:a|an|the|any|we|it|our|its|[A-Z]\w+)\b[^,;.:?]*(?=,)|"
-    r"\b(?:unless|if|provided that|providing that|except|(?:(?<!\bis )(?<!\bare )(?<!\bbe )(?<!being )subject to|subject to(?!\s+(?:a|an)\b))|"
+    r"\b(?:unless|(?<!\beven )if|provided that|providing that|except|(?:(?<!\bis )(?<!\bare )(?<!\bbe )(?<!being )subject to|(?<!\bbe )subject to(?!\s+(?:a|an)\b)|"
+    # "every export must be subject to two-person control" is a practice; "be subject to clause 6.4" excuses
+    r"\bbe subject to(?=\s+(?:clauses?|sections?|paragraphs?|the (?:exceptions?|conditions?|limits?)\b)))|"
     r"only (?:if|when)|in the event that|"
     r"should it (?:happen|be the case|turn out) that|"
     r"to the extent|where (?:feasible|possible|practicable|appropriate|necessary|reasonable)|"

@@ -190,8 +190,16 @@ def standards_in(text: str) -> list[str]:
 
 
 def without_standards(text: str) -> str:
-    """``text`` with its named standards blanked (so their numbers are not read as quantities)."""
-    return _STANDARD.sub(" ", text)
+    """``text`` with its named standards and its cross-references ("paragraph 8.5", "clause
+    3.1(c)") blanked, so their numbers are not read as quantities: a renumbering moves them."""
+    return _XREF_NUMBER.sub(" ", _STANDARD.sub(" ", text))
+
+
+_XREF_NUMBER = re.compile(
+    r"\b(?:sections?|clauses?|paragraphs?|para\.|articles?|annex|appendix|schedule|parts?|chapters?)\s+"
+    r"\d+(?:\.\d+)*(?:\s?\([a-z0-9]{1,4}\))*",
+    re.IGNORECASE,
+)
 
 
 def standard_reasons(a: str, b: str) -> list[Reason]:
@@ -216,7 +224,7 @@ def standard_reasons(a: str, b: str) -> list[Reason]:
 # (aspects, thresholds).
 _HEDGE = re.compile(
     r"\b(?:potentially|selectively|possibly|generally|typically|usually|normally|ideally|occasionally|"
-    r"sometimes|often|reasonabl[ey]|in (?:some|certain|most) cases|where relevant|as relevant|"
+    r"sometimes|(?<!less )(?<!more )often(?!\s+than\b)|reasonabl[ey]|in (?:some|certain|most) cases|where relevant|as relevant|"
     r"if relevant|(?:best|reasonable|significant|commercially reasonable) efforts?|efforts? to|"
     r"(?:as|if|when|where) (?:warranted|required|applicable)|(?:if|when) we determine)\b",
     re.IGNORECASE,
@@ -269,7 +277,9 @@ _CONSEQUENCE = re.compile(
     r"(?:not|never) (?:deploy|release|proceed|train)\w*)\b",
     re.IGNORECASE,
 )
-_LOOSENING_START = re.compile(r"^\W*(?:if|unless|except|only|provided|subject|when|where|as|to the extent)\b", re.I)
+_LOOSENING_START = re.compile(
+    r"^\W*(?:if|unless|except|only|provided|subject|when|where|as|to the extent|even (?:if|though)|regardless)\b", re.I
+)
 # A dropped or added run needs this many content words to say the obligation covers less or more
 # (one word is usually a synonym or an article of style).
 MIN_CONTENT_RUN = 2
@@ -384,6 +394,12 @@ def _agent_of_passive(run: list[str], text: str, other: str) -> bool:
     agents = [t for t in words if t not in _PLAIN | _PARTICLES and t not in verbs]
     if len(verbs) != 1 or (not agents and not {"we", "our"} & set(words)):
         return False
+    if verbs[0] in ("receive", "receives") and agents:
+        # "The Board receives a summary" -> "a summary is provided to the Board": the converse verb
+        given = (
+            r"\b(?:is|are|will be|shall be)\s+(?:provided|given|sent|reported|submitted|delivered)\s+to\s+(?:the\s+)?"
+        )
+        return re.search(given + re.escape(agents[-1]), other, re.IGNORECASE) is not None
     if _ACTOR.search(" ".join(agents)) and not {"may", "can"} & set(words):
         # an outside actor dropped from a duty is an actor change; dropped from a permission
         # ("Staff may report concerns" -> "Concerns can be reported") it leaves anyone free to act

@@ -100,9 +100,32 @@ def split_clauses(w: list[str], start: int) -> list[tuple[int, int, bool]]:
             sub = True
         elif tok == "should" and lead:
             sub = True  # "Should a model exceed ..., we will ..."
+        elif (
+            tok == "we"
+            and sub
+            and _opener(w, seg, i) in _OPENING_SUBORDINATORS
+            and w[i - 1] not in _OPENING_SUBORDINATORS
+            and w[i - 1] not in CONJ | _RELATIVES | PREPOSITIONS
+        ):
+            # "Before deployment we evaluate ...", "If a model crosses the line we will pause":
+            # an opening clause without its comma; the lab's "we" after it opens the main clause
+            out.append((seg, i, True))
+            seg, sub = i, False
     if len(w) > seg:
         out.append((seg, len(w), sub or depth > 0))
     return out
+
+
+def _opener(w: list[str], seg: int, i: int) -> str:
+    """The first word of ``w[seg:i]`` after any conjunctions ("and before deployment ...")."""
+    k = seg
+    while k < i and w[k] in CONJ:
+        k += 1
+    return w[k] if k < i else ""
+
+
+_OPENING_SUBORDINATORS = frozenset("before after until once when whenever if unless".split())
+_RELATIVES = frozenset("that which who whom whose what how whether".split())
 
 
 def names_someone(texts: list[str]) -> bool:

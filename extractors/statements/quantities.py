@@ -136,6 +136,8 @@ def extract_conditions(w: list[str], t: list[str], ws: list[str]) -> tuple[str, 
         hit = None if w[i] not in _COND_FIRST else next((m for m in _COND_START if w[i : i + len(m)] == m), None)
         if hit == ["once"] and (w[i + 1 : i + 2] in (["per"], ["every"], ["each"]) or w[i + 2 : i + 3] in _PER_UNIT):
             hit = None  # "once a year": a frequency, not "once <it happens>"
+        if hit == ["if"] and i and w[i - 1] == "even":
+            hit = None  # "even if other tests fall short": a concession, no condition
         if hit is None:
             i += 1
             continue

@@ -1078,6 +1078,13 @@ def test_the_labs_own_hedged_practice_negated_still_moves():
             "weakened",
             "capability level: '1' -> '3' (weaker)",
         ),
+        # a negation with "without" still counts when the requirement is not restated
+        (
+            "We will not deploy a model without a safety case.",
+            "We will deploy a model without a safety case.",
+            "weakened",
+            "negation removed",
+        ),
         # a deadline at the event becomes a period after it: later, so weaker
         (
             "We will publish a safety summary for each model when we release it.",
@@ -1297,6 +1304,25 @@ def test_thresholds_audiences_and_actors_read_in_new_forms(old, new, kind, reaso
         (
             "The level is met where a system can finish the majority of the week-long tasks, or can speed up our research by a factor of two.",
             "The level is met where a system can finish most of the week-long tasks, or can double the speed of our research.",
+        ),
+        # "even if" concedes, it sets no condition; "is permitted only" is the "may ... only" of a rule
+        (
+            "We will treat the level as reached if one test reaches the bar, even if other tests fall short.",
+            "We will treat the level as reached if one test reaches the bar.",
+        ),
+        (
+            "Model weights are kept encrypted and may be decrypted only inside approved clusters.",
+            "Decryption of model weights, which are kept encrypted, is permitted only inside approved clusters.",
+        ),
+        # "no X without Y" restates "every X is subject to Y"; a practice "be subject to" is no excuse
+        (
+            "Tier 4 requires that every export be subject to two-person control.",
+            "At Tier 4, no export takes place without two-person control.",
+        ),
+        # a renumbered cross-reference; "the Board receives" restated as "is provided to the Board"
+        (
+            "The Board receives, at least twice a year, a summary of the reports made under paragraph 8.5.",
+            "At least twice a year, a summary of the reports made under paragraph 8.6 is provided to the Board.",
         ),
         # a cross-reference dropped when two sentences merge and the passive turns active
         (

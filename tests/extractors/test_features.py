@@ -449,6 +449,10 @@ def test_once_a_year_is_a_frequency_not_a_condition():
         ("Exceptions need sign-off from the safety board.", True),
         ("We need better evaluations of persuasion.", False),
         ("The red line is crossed when a model can run a cyberattack end to end.", False),
+        # an opening clause without its comma: the lab's "we" after it opens the main clause
+        ("Before launch we evaluate every change made to the candidate.", True),
+        ("If a model crosses the line we will pause training.", True),
+        ("If we find a flaw we may publish it.", False),
         # someone else's attempt does not soften the lab's own firm clause; the lab's own hedge still does
         ("Outside testers will try to jailbreak the model, and we will publish what they find.", True),
         ("We will try to publish, and we will notify the board.", False),
