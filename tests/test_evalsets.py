@@ -31,7 +31,7 @@ def test_heldout_passages_use_the_rubric_ids_and_the_eval_fields(name):
         assert set(r["criteria"]) <= rubric_ids, (r["id"], set(r["criteria"]) - rubric_ids)
 
 
-@pytest.mark.parametrize("name", ["changes-team", "changes-team-2", "changes-team-3"])
+@pytest.mark.parametrize("name", ["changes-team", "changes-team-2", "changes-team-3", "changes-team-4"])
 def test_every_traced_wording_is_in_its_version_text(name):
     folder = EVALSETS / name
     rows = [json.loads(line) for line in (folder / "traces.jsonl").read_text().splitlines() if line]
