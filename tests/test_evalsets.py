@@ -21,7 +21,10 @@ def _squash(text: str) -> str:
     return re.sub(r"\s+", " ", text).strip()
 
 
-@pytest.mark.parametrize("name", ["heldout-passages.jsonl", "heldout-passages-2.jsonl", "heldout-passages-3.jsonl"])
+@pytest.mark.parametrize(
+    "name",
+    ["heldout-passages.jsonl", "heldout-passages-2.jsonl", "heldout-passages-3.jsonl", "heldout-passages-4.jsonl"],
+)
 def test_heldout_passages_use_the_rubric_ids_and_the_eval_fields(name):
     rubric_ids = {c.id for c in load_rubric().criteria}
     rows = [json.loads(line) for line in (EVALSETS / name).read_text().splitlines() if line]

@@ -99,7 +99,11 @@ def _modal_decision(w, t, i, subj, subj_t, cond_before) -> _Decision | None:
     """Decision from a modal or hedge cue at ``i`` with subject tokens ``subj``."""
     cls = subject_class(head_phrase(subj) or subj, subj_t)
     neg = is_negated(w, subj, i)
-    d = _modal_rule(w, i, subj, cls, neg, cond_before)
+    if t[i] == "SHOULD":
+        # a requirement keyword in capitals (RFC 2119): SHOULD recommends, only MUST binds
+        d = _Decision("recommendation", "should", "'SHOULD' (RFC 2119) recommends, it does not require", neg, True)
+    else:
+        d = _modal_rule(w, i, subj, cls, neg, cond_before)
     if d is not None:
         d.subject = cls
     return d
@@ -308,13 +312,14 @@ def _verb_decision(w, p, subj, subj_t, sentence) -> _Decision | None:
         # "This appendix reports the results ...", "The report contains ...": the document
         # says what is in it, the lab promises nothing
         return _Decision("description", None, f"'{who} {v}': the document says what it holds", neg)
-    if neg and set(w[p : p + 4]) & {"currently", "yet"}:
+    if neg and (set(w[p : p + 4]) & {"currently", "yet"} or "at present" in " ".join(w[p : p + 5])):
         # "Quorum does not currently perform ...", "we have not yet obtained ...": an absence
         # disclosed, not a practice in force
         return _Decision(
             "description",
             None,
-            f"'{who} {v} not ... {'yet' if 'yet' in w[p : p + 4] else 'currently'}': an absence disclosed",
+            f"'{who} {v} not ... {next(x for x in ('yet', 'currently', 'at present') if x in ' '.join(w[p : p + 5]))}': "
+            "an absence disclosed",
             neg,
         )
     if cls in {"first", "lab"} or (cls == "neutral" and (lab_related(sent_w, sent_t) or _bare_name(subj, subj_t, v))):
@@ -529,6 +534,8 @@ def _sentence_decision(w, t) -> _Decision:
     boilerplate = _boilerplate(w, start)
     if boilerplate is not None:
         return boilerplate
+    if _OPINION.search(" ".join(w[start:])):
+        return _Decision("description", None, "a stated opinion, not a practice", False, True)
     decisions = _clause_decisions(w, t, start)
     if not decisions:
         return _NONE
@@ -554,6 +561,12 @@ def _sentence_decision(w, t) -> _Decision:
             )
             if firm is not None and firm.modality.split()[0] in set(FIRM.values()):
                 return firm
+            if d.modality == "may" and d.subject not in {"first", "lab"}:
+                # "Any engineer MAY file a report ...; reports are routed to the audit committee":
+                # someone's right, then the lab's practice in a clause of its own
+                practice = next((x for x in decisions[n + 1 :] if x.category == "commitment"), None)
+                if practice is not None:
+                    return practice
         if d.category == "commitment":
             if d.cued and _FEASIBLE.search(" ".join(w)):
                 # "Where feasible, we will ..." / "... to the extent practicable": the lab keeps
@@ -572,9 +585,14 @@ _FEASIBLE = re.compile(
 )
 # How the document itself is to be read or which law governs it: no practice of the lab.
 _CONSTRUCTION = re.compile(
-    r"\b(?:(?:shall|will|must) be|is|are) (?:construed|interpreted|governed by)\b|"
-    r"^nothing in (?:this|these|the) (?:\w+ ){0,2}(?:policy|framework|agreement|section|document|standard)\b"
+    r"\b(?:(?:shall|will|must) be|is|are|(?:is|are) to be) (?:construed|interpreted|read|governed by)\b|"
+    r"^(?:\w+ ){0,5}nothing in (?:this|these|the) (?:\w+ ){0,2}"
+    r"(?:policy|framework|agreement|section|document|standard|response|filing|submission|statement|charter)\b|"
+    # "Lumen ... submits this response to Section 4 of the questionnaire": the document presents itself
+    r"\b(?:submits?|presents?|provides?) (?:this|these) (?:response|responses|answers|filing|submission|document)\b"
 )
+# A stated opinion ("In the Company's view, thresholds set by one developer are unlikely to ...")
+_OPINION = re.compile(r"^\W*in (?:our|its|(?:the )?[\w-]+ ?'s) (?:view|opinion|judgement|judgment)\b")
 _QUOTES = frozenset("' \" “ ” ‘ ’".split())
 _PURPOSE_NOUNS = frozenset("purpose purposes aim aims objective objectives intent goal goals scope".split())
 _DOCUMENT_NOUNS = frozenset("policy framework document section protocol standard standards chapter".split())

@@ -453,6 +453,15 @@ def test_once_a_year_is_a_frequency_not_a_condition():
         ("Before launch we evaluate every change made to the candidate.", True),
         ("If a model crosses the line we will pause training.", True),
         ("If we find a flaw we may publish it.", False),
+        # RFC-style keywords: SHOULD recommends, MUST binds; a conventions clause is how the text is read
+        ("REQ-EXT-09: Outside testers SHOULD be offered sandbox access through the test API.", False),
+        ("REQ-EXT-01: Outside testers MUST be offered sandbox access.", True),
+        ("3. Conventions. The key words MUST and SHOULD in this standard are to be interpreted as in RFC 2119.", False),
+        # the document presenting itself, disclaiming, or an opinion; an absence "at present"
+        ("Acme Ltd. submits this response to Part 2 of the questionnaire.", False),
+        ("For the avoidance of doubt, nothing in this response creates legal obligations.", False),
+        ("In the Company's view, rules set by a single developer are unlikely to be enough.", False),
+        ("Acme does not at present give outside parties access to model weights.", False),
         # someone else's attempt does not soften the lab's own firm clause; the lab's own hedge still does
         ("Outside testers will try to jailbreak the model, and we will publish what they find.", True),
         ("We will try to publish, and we will notify the board.", False),
