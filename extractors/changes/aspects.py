@@ -73,7 +73,7 @@ REWRITE_ACTOR_SHARED = 0.6
 
 _MODAL_RANK = {
     "must": 4, "shall": 4, "will": 4, "would": 4, "commit": 4, "required": 4, "present tense": 4,
-    "imperative": 4,
+    "imperative": 4, "shorthand": 4,
     "should": 3,
     "plan to": 2, "intend to": 2, "expect to": 2, "aim to": 2, "seek to": 2, "strive to": 2,
     "endeavour to": 2, "try to": 2, "hope to": 2, "goal": 2,

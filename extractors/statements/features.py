@@ -732,6 +732,28 @@ def _after_label(w: list[str], a: int, b: int) -> int:
     return a
 
 
+# A slide's or a checklist's shorthand with no verb to read ("Eval cadence: every 4x eff.
+# compute; quarterly in deployment", "Weights: 2-person rule for any copy", "30 days min."):
+# a schedule, a minimum, a sign-off or a gate states a practice; a bare list of domains does not.
+_SHORTHAND = re.compile(
+    r"\b(?:min\.?|minimum|at least (?:once|every|\d+ (?:hours?|days?|weeks?|months?))|"
+    r"(?:once|twice) (?:a|per) (?:year|quarter|month|week)|sign-?off|notice|"
+    r"\d+-person rule|until|w/o)(?=\W|$)"
+)
+
+
+def _shorthand_practice(w: list[str]) -> bool:
+    """Whether a passage without a verb the rules read states a practice in shorthand (no
+    table bars: a row's cells are read as cells)."""
+    if len(w) > SHORTHAND_MAX_WORDS or set(w) & _CELL_BREAKS:
+        return False
+    text = " ".join(w)
+    return bool(_SHORTHAND.search(text) or _SCHEDULE.search(text))
+
+
+SHORTHAND_MAX_WORDS = 40
+
+
 def _analyse(doc) -> tuple[_Decision, tuple[str, ...]]:
     """Passage decision (any committing sentence makes it a commitment) and its conditions."""
     w, t, ws = token_words(doc)
@@ -746,6 +768,8 @@ def _analyse(doc) -> tuple[_Decision, tuple[str, ...]]:
         for d in _part_decisions(w, t, _after_label(w, max(a, answer), b), b)
     ]
     decision = next((d for d in decisions if d.category == "commitment"), None)
+    if decision is None and all(d is _NONE for d in decisions) and _shorthand_practice(w):
+        decision = _Decision("commitment", "shorthand", "a practice in shorthand: a schedule, a minimum or a gate")
     if decision is None:
         for cat in ("hedge", "recommendation", "description"):
             decision = next((d for d in decisions if d.category == cat), None)

@@ -1078,6 +1078,13 @@ def test_the_labs_own_hedged_practice_negated_still_moves():
             "weakened",
             "capability level: '1' -> '3' (weaker)",
         ),
+        # "where the queue permits" leaves the step to capacity
+        (
+            "We review each flagged chat within 24 hours.",
+            "We review each flagged chat within 24 hours, where the size of the queue permits.",
+            "weakened",
+            "condition added: 'where the size of the queue permits'",
+        ),
         # a negation with "without" still counts when the requirement is not restated
         (
             "We will not deploy a model without a safety case.",

@@ -453,6 +453,14 @@ def test_once_a_year_is_a_frequency_not_a_condition():
         ("Before launch we evaluate every change made to the candidate.", True),
         ("If a model crosses the line we will pause training.", True),
         ("If we find a flaw we may publish it.", False),
+        # a slide's shorthand: a schedule, a minimum, a sign-off or a gate states a practice; a bare
+        # list of domains, a result, or a table row's label does not
+        ("Red-team window: outside testers, 21 days min., tool access included", True),
+        ("Tabletop drills twice a year, legal team included", True),
+        ("Weight copies: 2-person rule for any export", True),
+        ("Tracked areas: cyber offence; bio uplift; autonomy", False),
+        ("Our current reading points to at least three threat models of concern.", False),
+        ("Review cycle | Quarterly", False),
         # RFC-style keywords: SHOULD recommends, MUST binds; a conventions clause is how the text is read
         ("REQ-EXT-09: Outside testers SHOULD be offered sandbox access through the test API.", False),
         ("REQ-EXT-01: Outside testers MUST be offered sandbox access.", True),
