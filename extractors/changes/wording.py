@@ -280,6 +280,13 @@ _CONSEQUENCE = re.compile(
 _LOOSENING_START = re.compile(
     r"^\W*(?:if|unless|except|only|provided|subject|when|where|as|to the extent|even (?:if|though)|regardless)\b", re.I
 )
+# A run that opens a condition, an exception or a concession (not "only ..." or "as well as ...",
+# which restrict or enumerate what the obligation covers).
+_CONDITION_START = re.compile(
+    r"^\W*(?:if|unless|except|provided|subject to|when|whenever|where|to the extent|in the event|even (?:if|though)|"
+    r"regardless)\b",
+    re.I,
+)
 # A dropped or added run needs this many content words to say the obligation covers less or more
 # (one word is usually a synonym or an article of style).
 MIN_CONTENT_RUN = 2
@@ -352,7 +359,7 @@ def content_reasons(a: str, b: str) -> list[Reason]:
             verb = "dropped" if op == "delete" else "added"
             reasons.append(Reason("content", sign, f"qualifier {verb}: '{clip(text)}'", "scope"))
             continue
-        if _LOOSENING_START.search(text) or (lo == 0 and run[0] in ("should", "were", "had")):
+        if _CONDITION_START.search(text) or (lo == 0 and run[0] in ("should", "were", "had")):
             continue  # a condition or an exception came or went: the condition reader judges it
         if op == "insert":
             # "any employee" -> "any employee, contractor or former employee": the run holds the

@@ -1085,6 +1085,13 @@ def test_the_labs_own_hedged_practice_negated_still_moves():
             "weakened",
             "condition added: 'where the size of the queue permits'",
         ),
+        # a dropped "as well as ..." still narrows who takes part (only conditions are left to their reader)
+        (
+            "We will share the results with the board as well as outside auditors.",
+            "We will share the results with the board.",
+            "weakened",
+            "actor dropped: 'as well as outside auditors'",
+        ),
         # a negation with "without" still counts when the requirement is not restated
         (
             "We will not deploy a model without a safety case.",
