@@ -277,8 +277,11 @@ _CONSEQUENCE = re.compile(
     r"(?:not|never) (?:deploy|release|proceed|train)\w*)\b",
     re.IGNORECASE,
 )
+# An added run that opens a restriction or a loosening ("only ...", "as appropriate"): left to
+# the readers of conditions and hedges, and not read as an enumeration widened ("as well as
+# outside auditors" is one).
 _LOOSENING_START = re.compile(
-    r"^\W*(?:if|unless|except|only|provided|subject|when|where|as|to the extent|even (?:if|though)|regardless)\b", re.I
+    r"^\W*(?:if|unless|except|only|provided|subject|when|where|as(?!\s+well\s+as\b)|to the extent)\b", re.I
 )
 # A run that opens a condition, an exception or a concession (not "only ..." or "as well as ...",
 # which restrict or enumerate what the obligation covers).
@@ -363,9 +366,9 @@ def content_reasons(a: str, b: str) -> list[Reason]:
             continue  # a condition or an exception came or went: the condition reader judges it
         if op == "insert":
             # "any employee" -> "any employee, contractor or former employee": the run holds the
-            # enumeration's own commas and "or"
-            joins = around & _ENUMERATION or set(run[1:-1]) & {",", "or"}
-            if not joins or _HEDGE.search(text):
+            # enumeration's own commas and "or"; "as well as X" joins one too
+            joins = around & _ENUMERATION or set(run[1:-1]) & {",", "or"} or run[:3] == ["as", "well", "as"]
+            if not joins or _LOOSENING_START.search(text) or _HEDGE.search(text):
                 continue
         dimension = dimension_of(text)
         verb = "dropped" if op == "delete" else "added"

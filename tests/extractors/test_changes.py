@@ -1092,6 +1092,12 @@ def test_the_labs_own_hedged_practice_negated_still_moves():
             "weakened",
             "actor dropped: 'as well as outside auditors'",
         ),
+        (
+            "We will share the results with the board.",
+            "We will share the results with the board as well as outside auditors.",
+            "strengthened",
+            "actor added: 'as well as outside auditors'",
+        ),
         # a negation with "without" still counts when the requirement is not restated
         (
             "We will not deploy a model without a safety case.",
