@@ -47,7 +47,8 @@ _SECTION_REF = re.compile(r"(?:\b(?:section|sec\.|clause|appendix|annex)|§)\s*(
 _NON_WORD = re.compile(r"[^0-9a-z%]+")
 # Footnote markers as PDFs transcribe them: glued to a word ("hierarchy9") or after its
 # punctuation ("outputs.5 "). Their numbers change with the footnotes around, not the wording.
-_FOOTNOTE = re.compile(r"(?:(?<=[A-Za-z)\]])|(?<=[A-Za-z)][.,;:]))\d{1,2}(?=[\s.,;:)]|$)")
+# not the exponent of "1e26"
+_FOOTNOTE = re.compile(r"(?<!\d[eE])(?:(?<=[A-Za-z)\]])|(?<=[A-Za-z)][.,;:]))\d{1,2}(?=[\s.,;:)]|$)")
 _STRENGTH_ORDER = {"none": 0, "hedged": 1, "firm": 2}
 
 # Words whose change is never a typo: modals, negation, quantifiers, number words.

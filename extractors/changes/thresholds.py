@@ -11,6 +11,7 @@ conditions are added to the ones found here.
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 
@@ -24,10 +25,22 @@ WORD_NUMBERS = {
     "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
     "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14, "fifteen": 15,
     "sixteen": 16, "seventeen": 17, "eighteen": 18, "nineteen": 19, "twenty": 20, "thirty": 30, "forty": 40,
-    "fifty": 50, "sixty": 60, "ninety": 90,
+    "fifty": 50, "sixty": 60, "seventy": 70, "eighty": 80, "ninety": 90,
 }  # fmt: skip
-_N = r"(\d+(?:\.\d+)?|" + "|".join(WORD_NUMBERS) + r")"
-_NU = r"(\d+(?:\.\d+)?|" + "|".join(WORD_NUMBERS) + r"|an?)"  # before a unit, "a day" is one day
+# "twenty-five" is 25 ("at most twenty-five named staff" and "no more than 25" are one limit)
+WORD_NUMBERS.update(
+    {f"{tens}-{unit}": WORD_NUMBERS[tens] + WORD_NUMBERS[unit]
+     for tens in "twenty thirty forty fifty sixty seventy eighty ninety".split()
+     for unit in "one two three four five six seven eight nine".split()}
+)  # fmt: skip
+# the longest first, so that "twenty-five" is read whole, not as "twenty"; a hyphen, a Unicode
+# hyphen or a space joins the parts
+_WORDS = "|".join(w.replace("-", "[-\u2010 ]") for w in sorted(WORD_NUMBERS, key=len, reverse=True))
+_N = r"(\d+(?:\.\d+)?|" + _WORDS + r")"
+_NU = r"(\d+(?:\.\d+)?|" + _WORDS + r"|an?)"  # before a unit, "a day" is one day
+# 10^26, 10**26, 3 x 10^26, 1e26, 10²⁶: one way of writing a power of ten, however it is typed
+_SUPERSCRIPT = "⁰¹²³⁴⁵⁶⁷⁸⁹"
+_SCIENTIFIC = rf"(?:\d+(?:\.\d+)?\s?[x×]\s?)?10\s?(?:(?:\^|\*\*)\s?\d+|[{_SUPERSCRIPT}]+)|\d+(?:\.\d+)?e\+?\d+"
 # A month is a twelfth of a year, so "12 months" is "once a year" and "3 months" is "quarterly".
 _YEAR = 365.25
 _DAYS = {"hour": 1 / 24, "day": 1, "week": 7, "month": _YEAR / 12, "quarter": _YEAR / 4, "year": _YEAR}
@@ -42,10 +55,15 @@ _NUMBER = re.compile(
     # "every doubling of effective compute", "can double the rate of progress": a 2x multiple
     r"|\b(?P<mult>doubl(?:e|es|ed|ing)|tripl(?:e|es|ed|ing)|quadrupl(?:e|es|ed|ing))\b(?![-\u2010])"
     r"(?=[^.;]{0,30}\b(?:compute|rate|speed|pace|progress)\b)"
-    r"|\b(?P<flop>(?:\d+(?:\.\d+)?\s?[x×]\s?)?10\s?(?:\^|\*\*)\s?\d+|\d+(?:\.\d+)?e\d+)"
+    rf"|\b(?P<flop>{_SCIENTIFIC})"
     r"(?=\s*(?:total\s+)?(?:FLOPs?|floating[- ]point operations|operations)\b)"
-    rf"|\b{_N}\s*(?P<x>x|×|-?fold|times)(?=\W|$)|\bfactor of\s+(?P<factor>{_N})\b|\b{_NU}[\s-]*(?:(?:working|business|calendar)\s+)?(?P<unit>hour|day|week|month|quarter|year)s?\b"
-    rf"|\b{_N}\s*(?P<pct>%|percent|per cent)|\b(?P<per>{'|'.join(_PERIODIC)})\b|(?<![\d.,])(?P<bare>\d{{1,3}}(?:,\d{{3}})+(?!\d)|\d+(?:\.\d+)?)\b",
+    rf"|\b{_N}\s*(?P<x>x|×|-?fold|times)(?=\W|$)|\bfactor of\s+(?P<factor>{_N})\b|\b{_NU}[\s-]*(?:(?:working|business|calendar|full|whole|entire|single)\s+)?(?P<unit>hour|day|week|month|quarter|year)s?\b"
+    rf"|\b{_N}\s*(?P<pct>%|percent|per cent)|\b(?P<per>{'|'.join(_PERIODIC)})\b|(?<![\d.,])(?P<bare>\d{{1,3}}(?:,\d{{3}})+(?!\d)|\d+(?:\.\d+)?)\b"
+    # a count in words under a bound ("at least two independent evaluators"), not the number
+    # of a unit ("at least two weeks") or a share ("at least one of the following")
+    rf"|\b(?P<wbound>at least|at most|no (?:fewer|more|less) than|(?:a|the) (?:minimum|maximum) of)\s+(?P<wcount>{_WORDS})\b"
+    r"(?![\s-]+(?:(?:working|business|calendar|full|whole|entire|single)\s+)?(?:hour|day|week|month|quarter|year|time)s?\b"
+    r"|\s*(?:x\b|×|-?fold\b|%|percent\b|per cent\b)|\s+of\b)",
     re.IGNORECASE,
 )
 _INTERVAL_CUE = re.compile(
@@ -95,6 +113,10 @@ def numbers_in(text: str) -> list[Number]:
         if m.group("factor"):  # "accelerate progress by a factor of two"
             found.append(Number("compute", _value(m.group("factor")), raw))
             continue
+        if m.group("wcount"):
+            bound = 1 if _AT_LEAST.search(m.group("wbound")) else -1
+            found.append(Number("count", _value(m.group("wcount")), raw, False, bound))
+            continue
         groups = [g for g in (_group_before(m, "x"), _group_before(m, "unit"), _group_before(m, "pct")) if g]
         value = _value(groups[0]) if groups else 0.0
         if m.group("x"):
@@ -121,8 +143,9 @@ def _group_before(m: re.Match, name: str) -> str | None:
 
 
 def _flop_value(token: str) -> float:
-    """10^25, 10**25, 3 x 10^26, 1e26 as a float."""
-    t = token.replace(" ", "").replace("×", "x").replace("**", "^").lower()
+    """10^25, 10**25, 3 x 10^26, 1e26, 10²⁶ as a float."""
+    t = token.replace(" ", "").replace("×", "x").replace("**", "^").replace("+", "").lower()
+    t = re.sub(f"[{_SUPERSCRIPT}]+", lambda m: "^" + "".join(str(_SUPERSCRIPT.index(c)) for c in m.group()), t)
     if "e" in t and "^" not in t:
         return float(t)
     mult, _, power = t.partition("10^")
@@ -133,7 +156,8 @@ def _flop_value(token: str) -> float:
 def _value(token: str) -> float:
     if token.lower() in ("a", "an"):
         return 1.0
-    return float(WORD_NUMBERS[token.lower()]) if token.lower() in WORD_NUMBERS else float(token)
+    word = re.sub(r"[\u2010\s]+", "-", token.lower())
+    return float(WORD_NUMBERS[word]) if word in WORD_NUMBERS else float(token)
 
 
 # Ways of writing a lower bound before a number ("at least 21 days", "a minimum of three weeks").
@@ -159,8 +183,10 @@ def _duration_kind(text: str, m: re.Match) -> str:
 # "an unacceptable level") can no longer be checked, so the commitment binds less; the
 # reverse binds more.
 _QUANTITY = (
-    r"(?:\$\s?)?(?:\d[\d,.]*|"
-    + "|".join(WORD_NUMBERS)
+    r"(?:\$\s?)?(?:"
+    + _SCIENTIFIC
+    + r"|\d[\d,.]*|"
+    + _WORDS
     + r"|a|one)(?:\s+(?:hundred|thousand|million|billion|trillion))?"
 )
 _QUANTITATIVE = re.compile(
@@ -263,7 +289,7 @@ def number_reasons(a: str, b: str) -> list[Reason]:
 # after the launch").
 _AT_EVENT = re.compile(
     r"\b(?:on or before|before|prior to|at (?:launch|release|deployment)\b|"
-    r"(?:when|upon|as soon as|at the time)\b(?=[^,;.]{0,40}\b(?:deploy|releas|launch|ship|made available)))[^,;.]{0,60}",
+    r"(?:when|upon|as soon as|at the time|on the (?:same )?day)\b(?=[^,;.]{0,40}\b(?:deploy|releas|launch|ship|made available)))[^,;.]{0,60}",
     re.IGNORECASE,
 )
 _AFTER_EVENT = re.compile(
@@ -300,7 +326,7 @@ def _same_value(p: Number, q: Number) -> bool:
     "three months", "every 12 months" and "once a year"), other kinds exactly."""
     if p.kind in _TIME_KINDS:
         return abs(p.value - q.value) <= 0.02 * max(p.value, q.value)
-    return p.value == q.value
+    return math.isclose(p.value, q.value, rel_tol=1e-9)  # 3 x 10^26 and 3e26 are one value
 
 
 # --- conditions -----------------------------------------------------------------------
@@ -398,14 +424,18 @@ def _severity_reason(c: str, d: str, b: str) -> Reason | None:
     return Reason("condition", 1 if binds_more else -1, f"{what} {change}: '{words}' {verb}", "threshold")
 
 
-def _restated_in(condition: str, other: str, share: float = 0.8) -> bool:
+def _restated_in(condition: str, other: str, share: float = 0.8, least: int = 3) -> bool:
     """Whether the other wording already says what ``condition`` says (four in five of its
-    content stems, or ``share``, its opening word aside, in a condition of four or more)."""
+    content stems, or ``share``, its opening word aside, in a condition of ``least`` or more:
+    "If a model crosses a threshold, we will not deploy it" is "A model that has crossed a
+    threshold is not deployed")."""
     stems = _stems(" ".join(condition.split()[1:]))
-    return len(stems) >= 4 and len(stems & _stems(other)) / len(stems) >= share
+    return len(stems) >= least and len(stems & _stems(other)) / len(stems) >= share
 
 
-_BEFORE_WORDS = re.compile(r"\b(?:before|ahead of|prior to|in advance of|no later than|by the time)\b", re.IGNORECASE)
+_BEFORE_WORDS = re.compile(
+    r"\b(?:before|(?:well )?ahead of|prior to|in advance of|no later than|by the time)\b", re.IGNORECASE
+)
 
 
 def condition_reasons(a: str, b: str, fa: Features, fb: Features) -> list[Reason]:
@@ -427,7 +457,7 @@ def condition_reasons(a: str, b: str, fa: Features, fb: Features) -> list[Reason
             verb = "added" if sign < 0 else "dropped"
             other = a if sign < 0 else b  # the wording without this clause
             if _DEADLINE.match(c):
-                if _BEFORE_WORDS.search(other) and _restated_in(c, other, share=0.6):
+                if _BEFORE_WORDS.search(other) and _restated_in(c, other, share=0.6, least=2):
                     # "Before each training run begins" -> "Ahead of every training run"
                     reasons.append(Reason("condition", 0, f"deadline {verb} (restated): '{clip(c)}'", "threshold"))
                     continue

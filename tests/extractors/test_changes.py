@@ -345,6 +345,24 @@ def test_numbers_know_what_they_measure():
     assert [n.kind for n in numbers_in("a 20% uplift seen by 3 of 5 evaluators")] == ["percent", "count", "count"]
 
 
+def test_numbers_are_read_however_they_are_typed():
+    # a power of ten typed four ways is one value; "1e26" is not the count 26
+    flops = [numbers_in(f"more than {t} FLOPs") for t in ("10^26", "10**26", "1e26", "1e+26", "10²⁶")]
+    assert all([(n.kind, n.value) for n in found] == [("flop", 1e26)] for found in flops), flops
+    assert [n.value for n in numbers_in("3 x 10^26 FLOPs")] == [n.value for n in numbers_in("3×10²⁶ FLOPs")]
+    # compound number words are read whole, hyphenated or not
+    assert [n.value for n in numbers_in("ninety-nine percent")] == [99.0]
+    assert [n.value for n in numbers_in("within twenty one days")] == [21.0]
+    assert [(n.kind, n.value) for n in numbers_in("within a full day")] == [("interval", 1.0)]
+    # a count in words under a bound is a count with its bound; units and shares are not counts
+    assert [(n.kind, n.value, n.bound) for n in numbers_in("at least two independent evaluators")] == [
+        ("count", 2.0, 1)
+    ]
+    assert [(n.kind, n.value, n.bound) for n in numbers_in("no more than four engineers")] == [("count", 4.0, -1)]
+    assert [n.kind for n in numbers_in("at least two weeks before release")] == ["notice"]
+    assert numbers_in("at least one of the following") == []
+
+
 # --- alignment ------------------------------------------------------------------------
 
 
@@ -1105,6 +1123,26 @@ def test_the_labs_own_hedged_practice_negated_still_moves():
             "weakened",
             "negation removed",
         ),
+        # a required number of reviewers, written in words, lowered or raised
+        (
+            "Each result will be reviewed by at least two independent evaluators.",
+            "Each result will be reviewed by at least one independent evaluator.",
+            "weakened",
+            "minimum: 'at least two' -> 'at least one' (weaker)",
+        ),
+        (
+            "Each result will be reviewed by at least two independent evaluators.",
+            "Each result will be reviewed by at least three independent evaluators.",
+            "strengthened",
+            "minimum: 'at least two' -> 'at least three' (stronger)",
+        ),
+        # "on the day we release it" is at the event, so a period after it is later
+        (
+            "We will publish the system card on the day we release the model.",
+            "We will publish the system card within 30 days of releasing the model.",
+            "weakened",
+            "deadline moved later",
+        ),
         # a deadline at the event becomes a period after it: later, so weaker
         (
             "We will publish a safety summary for each model when we release it.",
@@ -1165,6 +1203,25 @@ def test_thresholds_audiences_and_actors_read_in_new_forms(old, new, kind, reaso
 @pytest.mark.parametrize(
     ("old", "new"),
     [
+        # one compute threshold typed two ways; one period as hours and as a day; one limit in
+        # digits and in words
+        (
+            "Models trained with more than 10^26 floating-point operations are evaluated before release.",
+            "Models trained with more than 1e26 floating-point operations are evaluated before release.",
+        ),
+        (
+            "We will tell the board of any serious incident within 24 hours.",
+            "We will tell the board of any serious incident within a full day.",
+        ),
+        (
+            "Access to the weights is limited to no more than 25 named engineers.",
+            "Access to the weights is limited to at most twenty-five named engineers.",
+        ),
+        # an opening condition of three content words restated inside the subject
+        (
+            "If a model crosses a threshold, we will not deploy it.",
+            "A model that has crossed a threshold is not deployed.",
+        ),
         # a deadline moved to the front and put in other word forms is the same deadline
         (
             "Safeguards must be tested by the red team before they are relied upon for a launch decision.",
