@@ -5,6 +5,6 @@ anything heavy starts, whether a stored document needs deriving again. Bump one 
 output changes for the same input.
 """
 
-PARSER_VERSION = "parse-5"  # extractors/parsing/formats.py and the format readers
+PARSER_VERSION = "parse-6"  # extractors/parsing/formats.py and the format readers
 SEGMENTER_VERSION = "segment-2"  # extractors/statements/segmentation.py (passage boundaries, sections, lead-ins)
 FEATURES_VERSION = "features-9"  # extractors/statements/features.py and quantities.py

@@ -200,8 +200,24 @@ def _power_restated(a: str, b: str, fa: Features, fb: Features) -> bool:
     return (pa != ma or pb != mb) and pa == pb
 
 
+# "Only named staff may access the weights", "no copy may be made without ...", "may be
+# accessed only by ...": a "may" that restricts binds as "shall be limited to" does
+# ("may ... only where the council decides" is a permission with a gate, and stays "may")
+_PERMIT = r"(?:may|can|(?:is|are)\s+(?:permitted|allowed))"
+_RESTRICTING_MAY = re.compile(
+    rf"\b(?:only|no)\b(?:\s+[\w'’-]+){{1,12}}?\s+{_PERMIT}\b"
+    rf"|\b{_PERMIT}\s+(?:[\w'’-]+\s+){{0,3}}?only\b(?!\s+(?:where|if|when|after|once|with|upon|in the event)\b)",
+    re.IGNORECASE,
+)
+
+
+def _restriction_or(modality: str, text: str) -> str:
+    return "shall" if modality in ("may", "can") and _RESTRICTING_MAY.search(text) else modality
+
+
 def _modality_reason(a: str, b: str, fa: Features, fb: Features) -> Reason | None:
-    ma, mb = _power_or(modality_of(a, fa), a), _power_or(modality_of(b, fb), b)
+    ma = _restriction_or(_power_or(modality_of(a, fa), a), a)
+    mb = _restriction_or(_power_or(modality_of(b, fb), b), b)
     if ma == mb or "none" in (ma, mb):  # no modal word on one side: the status reason says it
         return None
     if _modal_words(a) and _modal_words(a) == _modal_words(b) and bool(_POWER.search(a)) == bool(_POWER.search(b)):
@@ -228,6 +244,10 @@ def _status_reason(fa: Features, fb: Features, a: str = "", b: str = "") -> Reas
         was, now = ("a commitment", f"a {fb.category}") if fa.is_commitment else (f"a {fa.category}", "a commitment")
         plain = b if fa.is_commitment else a
         other = fb if fa.is_commitment else fa
+        if other.category == "hedge" and _restriction_or(modality_of(plain, other), plain) == "shall":
+            # "shall be limited to named staff" -> "only named staff may access": the "may"
+            # restricts, it does not hedge
+            return Reason("status", 0, f"{was} became {now} (no direction: a 'may' that restricts)")
         if (
             other.category == "description"
             and not _modal_words(plain, main_only=True)
@@ -256,7 +276,9 @@ def _status_reason(fa: Features, fb: Features, a: str = "", b: str = "") -> Reas
 
 # "not limited to", "not only", "not just", "not exhaustive" widen what they qualify: no negation.
 _NEGATION = re.compile(
-    r"\b(?:not(?!\s+(?:limited|only|just|exhaustive|an exhaustive|necessarily exhaustive)\b)|never|cannot|"
+    # "not less than 100", "not later than": a bound, as "no fewer than" is, not a negation
+    r"\b(?:not(?!\s+(?:limited|only|just|exhaustive|an exhaustive|necessarily exhaustive|"
+    r"(?:less|fewer|more|later|sooner|earlier)\s+than|exceeding|to exceed)\b)|never|cannot|"
     r"no longer|neither|nor|nobody|no one|(?<!\bwith )no(?!\s+(?:later|more|less|fewer|sooner|earlier|one)\b))\b|n't\b",
     re.IGNORECASE,
 )

@@ -36,8 +36,11 @@ WORD_NUMBERS.update(
 # the longest first, so that "twenty-five" is read whole, not as "twenty"; a hyphen, a Unicode
 # hyphen or a space joins the parts
 _WORDS = "|".join(w.replace("-", "[-\u2010 ]") for w in sorted(WORD_NUMBERS, key=len, reverse=True))
-_N = r"(\d+(?:\.\d+)?|" + _WORDS + r")"
-_NU = r"(\d+(?:\.\d+)?|" + _WORDS + r"|an?)"  # before a unit, "a day" is one day
+# "one hundred person-hours", "two thousand prompts": a number word times its multiplier
+_SCALE = {"hundred": 100, "thousand": 1000, "million": 10**6}
+_WORDS_SCALED = rf"(?:{_WORDS})(?:\s+(?:{'|'.join(_SCALE)}))?"
+_N = r"(\d+(?:\.\d+)?|" + _WORDS_SCALED + r")"
+_NU = r"(\d+(?:\.\d+)?|" + _WORDS_SCALED + r"|an?)"  # before a unit, "a day" is one day
 # 10^26, 10**26, 3 x 10^26, 1e26, 10²⁶: one way of writing a power of ten, however it is typed
 _SUPERSCRIPT = "⁰¹²³⁴⁵⁶⁷⁸⁹"
 _SCIENTIFIC = rf"(?:\d+(?:\.\d+)?\s?[x×]\s?)?10\s?(?:(?:\^|\*\*)\s?\d+|[{_SUPERSCRIPT}]+)|\d+(?:\.\d+)?e\+?\d+"
@@ -55,13 +58,15 @@ _NUMBER = re.compile(
     # "every doubling of effective compute", "can double the rate of progress": a 2x multiple
     r"|\b(?P<mult>doubl(?:e|es|ed|ing)|tripl(?:e|es|ed|ing)|quadrupl(?:e|es|ed|ing))\b(?![-\u2010])"
     r"(?=[^.;]{0,30}\b(?:compute|rate|speed|pace|progress)\b)"
+    # "whenever the effective training compute has doubled": the multiple after its quantity
+    r"|(?<=\bcompute\b)[^.;]{0,40}?\b(?P<mult_after>doubl(?:es|ed)|tripl(?:es|ed)|quadrupl(?:es|ed))\b"
     rf"|\b(?P<flop>{_SCIENTIFIC})"
     r"(?=\s*(?:total\s+)?(?:FLOPs?|floating[- ]point operations|operations)\b)"
     rf"|\b{_N}\s*(?P<x>x|×|-?fold|times)(?=\W|$)|\bfactor of\s+(?P<factor>{_N})\b|\b{_NU}[\s-]*(?:(?:working|business|calendar|full|whole|entire|single)\s+)?(?P<unit>hour|day|week|month|quarter|year)s?\b"
     rf"|\b{_N}\s*(?P<pct>%|percent|per cent)|\b(?P<per>{'|'.join(_PERIODIC)})\b|(?<![\d.,])(?P<bare>\d{{1,3}}(?:,\d{{3}})+(?!\d)|\d+(?:\.\d+)?)\b"
     # a count in words under a bound ("at least two independent evaluators"), not the number
     # of a unit ("at least two weeks") or a share ("at least one of the following")
-    rf"|\b(?P<wbound>at least|at most|no (?:fewer|more|less) than|(?:a|the) (?:minimum|maximum) of)\s+(?P<wcount>{_WORDS})\b"
+    rf"|\b(?P<wbound>at least|at most|no[t]? (?:fewer|more|less) than|(?:a|the) (?:minimum|maximum) of)\s+(?P<wcount>{_WORDS_SCALED})\b"
     r"(?![\s-]+(?:(?:working|business|calendar|full|whole|entire|single)\s+)?(?:hour|day|week|month|quarter|year|time)s?\b"
     r"|\s*(?:x\b|×|-?fold\b|%|percent\b|per cent\b)|\s+of\b)",
     re.IGNORECASE,
@@ -104,8 +109,10 @@ def numbers_in(text: str) -> list[Number]:
             times = _TIMES.get(word) or _value(word)
             found.append(Number("interval", _DAYS[m.group("per_unit").lower()] / max(times, 1), raw))
             continue
-        if m.group("mult"):  # "every doubling of effective compute": a 2x multiple
-            found.append(Number("compute", {"d": 2.0, "t": 3.0, "q": 4.0}[m.group("mult")[0].lower()], raw))
+        mult = m.group("mult") or m.group("mult_after")
+        if mult:  # "every doubling of effective compute": a 2x multiple
+            raw = mult if m.group("mult_after") else raw
+            found.append(Number("compute", {"d": 2.0, "t": 3.0, "q": 4.0}[mult[0].lower()], raw))
             continue
         if m.group("flop"):
             found.append(Number("flop", _flop_value(m.group("flop")), raw))
@@ -156,8 +163,10 @@ def _flop_value(token: str) -> float:
 def _value(token: str) -> float:
     if token.lower() in ("a", "an"):
         return 1.0
-    word = re.sub(r"[\u2010\s]+", "-", token.lower())
-    return float(WORD_NUMBERS[word]) if word in WORD_NUMBERS else float(token)
+    words = token.lower().split()
+    scale = _SCALE.get(words[-1], 1) if len(words) > 1 else 1
+    word = re.sub(r"[\u2010\s]+", "-", " ".join(words[:-1] if scale > 1 else words))
+    return scale * (float(WORD_NUMBERS[word]) if word in WORD_NUMBERS else float(word))
 
 
 # Ways of writing a lower bound before a number ("at least 21 days", "a minimum of three weeks").
@@ -336,7 +345,7 @@ _CONDITION = re.compile(
     r"(?:^|(?<=[.;:]\s))\W*where\b[^,;.:]*(?=,)|"  # "Where publishing a detail would add risk, we ..."
     # an inverted conditional: "Should a safeguard be bypassed, ...", "Were the board to object, ..."
     r"(?:^|(?<=[.;:]\s))\W*(?:should|were|had)\s+(?:a|an|the|any|we|it|our|its|[A-Z]\w+)\b[^,;.:?]*(?=,)|"
-    r"\b(?:unless|(?<!\beven )if|provided that|providing that|except|(?:(?<!\bis )(?<!\bare )(?<!\bbe )(?<!being )subject to|(?<!\bbe )subject to(?!\s+(?:a|an)\b)|"
+    r"\b(?:unless|(?<!\beven )if|provided that|providing that|except|save(?=\s+(?:where|that|under|as|for|in|with|to the extent)\b)|(?:(?<!\bis )(?<!\bare )(?<!\bbe )(?<!being )subject to|(?<!\bbe )subject to(?!\s+(?:a|an)\b)|"
     # "every export must be subject to two-person control" is a practice; "be subject to clause 6.4" excuses
     r"\bbe subject to(?=\s+(?:clauses?|sections?|paragraphs?|the (?:exceptions?|conditions?|limits?)\b)))|"
     r"only (?:if|when)|in the event that|"
@@ -399,7 +408,7 @@ _SEVERITY = frozenset(
     "catastrophic severe serious significant substantial major large-scale critical imminent extreme grave "
     "unacceptable intolerable".split()
 )
-_EXCUSE = frozenset("unless except provided providing subject to assuming insofar".split())
+_EXCUSE = frozenset("unless except save provided providing subject to assuming insofar".split())
 _PERMISSION = re.compile(
     r"\b(?:may|can|will|would)\s+(?:still\s+)?(?:deploy|proceed|release|continue|override|deviate|waive|resume)\b",
     re.IGNORECASE,

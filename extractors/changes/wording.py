@@ -27,13 +27,21 @@ _RESTRICTIVE = frozenset(
 _TIME_WORDS = frozenset("hour hours day days week weeks month months quarter year years time".split())
 
 
+# "each of its decisions", "all the models": a partitive or a determiner after the universal word
+_PARTITIVE = frozenset("of the such these those our its their".split())
+
+
 def _scope_terms(text: str) -> Counter:
     tokens = canonical_text(text).split()
     terms = Counter()
     for i, t in enumerate(tokens):
-        nxt = tokens[i + 1] if i + 1 < len(tokens) else ""
+        j = i + 1
+        while t in _UNIVERSAL and j < len(tokens) and tokens[j] in _PARTITIVE:
+            j += 1
+        nxt = tokens[j] if j < len(tokens) else ""
         if t in _UNIVERSAL and nxt and not nxt[0].isdigit() and nxt not in _TIME_WORDS and nxt not in WORD_NUMBERS:
-            terms[f"{t} {nxt}"] += 1
+            # "every [Frontier Model] that ...": the noun was a name, taken out before this
+            terms[f"{t} {'_' if nxt in _PLAIN else nxt}"] += 1
         elif t in _RESTRICTIVE:
             terms[f"{t} {nxt}".strip()] += 1
     return terms
@@ -98,9 +106,11 @@ def _universal_in(term: str, other: str) -> bool:
     """Whether ``other`` puts another universal word before the noun of ``term`` ("all
     contractors" -> "every contractor")."""
     first, _, noun = term.partition(" ")
+    words = canonical_text(other).split()
+    if first in _UNIVERSAL and noun == "_":
+        return any(w in _UNIVERSAL for w in words)  # a universal word before a name, on both sides
     if first not in _UNIVERSAL or len(noun) < 3:
         return False
-    words = canonical_text(other).split()
     return any(w in _UNIVERSAL and nxt.startswith(noun[:5]) for w, nxt in zip(words, words[1:]))
 
 
@@ -349,6 +359,8 @@ def content_reasons(a: str, b: str) -> list[Reason]:
             continue  # the words moved ("the board must approve" -> "must be approved by the board")
         if all(t in _NUMBERISH for t in content):
             continue  # "at least once a year" -> "at least annually": the number readers judge it
+        if all(t in _REFERENCE for t in content):
+            continue  # "the Standard set out in the Annex" -> "the Standard in Annex A": a pointer
         if _agent_of_passive(run, a if op == "delete" else b, b if op == "delete" else a):
             continue  # "Saltmarsh will train Covered Models" -> "Covered Models will be trained"
         text = " ".join(t for t in run if t not in _PUNCT)
@@ -391,6 +403,8 @@ _NUMBERISH = frozenset(WORD_NUMBERS) | frozenset(
     "factor double doubles doubled triple tripled half fold times".split()
 )
 _PARTICLES = frozenset("out up off down over".split())
+# words that point to where something is written, not what it covers
+_REFERENCE = frozenset("set out laid down described specified referred listed stated contained detailed given".split())
 _PASSIVE_OF = r"\b(?:be|been|being|is|are|was|were|get|gets)\s+(?:\w+ly\s+)?{stem}\w*"
 
 
@@ -513,8 +527,13 @@ _OFFICER = re.compile(r"\b(?:general counsel|chief [a-z]+ officer|head of [a-z]+
 # A response left to someone's judgement ("the Safety Council decides whether to treat the model
 # as ...", "reviews whether further training should be paused") where the other wording
 # requires it ("we will treat the model as ...", "further training paused").
+# "assesses whether this Policy has been complied with" examines a fact: "reviews", "assesses"
+# and "considers" leave a response open only when a response follows ("whether to pause",
+# "whether training should be paused").
 _DISCRETION = re.compile(
-    r"\b(?:decides?|determines?|considers?|judges?|reviews?|assess(?:es)?|shall decide|will decide|may decide)\s+whether\b"
+    r"\b(?:decides?|determines?|judges?|shall decide|will decide|may decide)\s+whether\b"
+    r"|\b(?:considers?|reviews?|assess(?:es)?)\s+whether\b(?=\s+to\b|[^.;:]{0,60}?\b(?:should|must|ought|"
+    r"needs? to|is to|are to|(?:be|is|are)\s+(?:paused|halted|stopped|suspended|deployed|released|delayed|resumed))\b)"
     r"|\bat (?:its|their|our|the [\w ]{1,30}'s) (?:sole )?discretion\b|\bmay (?:choose|elect|decide) to\b",
     re.IGNORECASE,
 )

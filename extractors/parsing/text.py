@@ -234,6 +234,7 @@ def _add_group(builder: BlockBuilder, lines: list[str], vocab: set[str], page: i
         para, item = [], None
 
     marker_lines = sum(1 for ln in lines if strip_list_marker(ln) is not None)
+    width = max(len(ln.rstrip()) for ln in lines)
     for i, line in enumerate(lines):
         s = line.strip()
         nxt = lines[i + 1].strip() if i + 1 < len(lines) else ""
@@ -263,6 +264,10 @@ def _add_group(builder: BlockBuilder, lines: list[str], vocab: set[str], page: i
         head = heading_level(s, standalone=len(lines) == 1) if first else None
         if head and goes_on_in_lower_case(nxt) and not MD_HEADING_RE.match(s):
             head = None  # the line wraps on into the next one: a sentence, not a heading
+        if head and head[2] == "numbered" and _hangs_under(line, lines[i + 1] if i + 1 < len(lines) else "", width):
+            # "3.3 The evaluations ... at least 15" over an indented "Business Days before ...":
+            # a clause whose text wraps under a hanging indent, not a heading
+            head = None
         if head and (MD_HEADING_RE.match(s) or not _list_context(builder, s, marker_lines)):
             flush()
             builder.heading(strip_emphasis(head[1]), head[0], head[2], page=page)
@@ -278,6 +283,17 @@ def _add_group(builder: BlockBuilder, lines: list[str], vocab: set[str], page: i
                 flush()
             para.append(s)
     flush()
+
+
+def _hangs_under(line: str, nxt: str, width: int) -> bool:
+    """True when ``nxt`` continues ``line`` under a hanging indent: indented deeper, no list
+    item or heading of its own, and its first word would not have fitted on ``line`` within
+    the run's width (so the line was wrapped; a short heading over an indented body was not)."""
+    words = nxt.split()
+    if not words or strip_list_marker(nxt) is not None or MD_HEADING_RE.match(nxt.strip()):
+        return False
+    deeper = len(nxt) - len(nxt.lstrip()) > len(line) - len(line.lstrip())
+    return deeper and len(line.rstrip()) + 1 + len(words[0]) > width
 
 
 def _list_context(builder: BlockBuilder, line: str, marker_lines: int) -> bool:

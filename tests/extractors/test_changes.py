@@ -361,6 +361,9 @@ def test_numbers_are_read_however_they_are_typed():
     assert [(n.kind, n.value, n.bound) for n in numbers_in("no more than four engineers")] == [("count", 4.0, -1)]
     assert [n.kind for n in numbers_in("at least two weeks before release")] == ["notice"]
     assert numbers_in("at least one of the following") == []
+    # a doubling after its quantity ("compute has doubled") is the 2x multiple, as "each doubling of compute" is
+    assert [(n.kind, n.value) for n in numbers_in("whenever effective compute has doubled")] == [("compute", 2.0)]
+    assert [(n.kind, n.value) for n in numbers_in("a minimum of one hundred person-hours")] == [("count", 100.0)]
 
 
 # --- alignment ------------------------------------------------------------------------
@@ -1136,6 +1139,13 @@ def test_the_labs_own_hedged_practice_negated_still_moves():
             "strengthened",
             "minimum: 'at least two' -> 'at least three' (stronger)",
         ),
+        # a "may ... only where" is a permission with a gate, not a restriction: weaker than "will"
+        (
+            "We will give outside testers access to the model before release.",
+            "Outside testers may access the model before release only where the board agrees.",
+            "weakened",
+            "modality: 'will' -> 'may'",
+        ),
         # "on the day we release it" is at the event, so a period after it is later
         (
             "We will publish the system card on the day we release the model.",
@@ -1217,6 +1227,43 @@ def test_thresholds_audiences_and_actors_read_in_new_forms(old, new, kind, reaso
             "Access to the weights is limited to no more than 25 named engineers.",
             "Access to the weights is limited to at most twenty-five named engineers.",
         ),
+        # legal register: "not less than" / "not fewer than" are bounds, not negations; "one
+        # hundred" is 100; "only X may" restricts as "shall be limited to X" does; "save" is
+        # "except"; an audit "assesses whether" a fact holds, it leaves no response open; "set
+        # out in" points to a text; "each of its" is "its"; "every [Name] that" is "each [Name]"
+        (
+            "Each evaluation shall include red-teaming of not less than 100 person-hours.",
+            "Each evaluation shall include a minimum of one hundred person-hours of red-teaming.",
+        ),
+        (
+            "The council shall include at least two members appointed by the board.",
+            "The council shall include not fewer than two members appointed by the board.",
+        ),
+        (
+            "Access to the weights shall be limited to named staff approved by the security lead.",
+            "Only named staff approved by the security lead may access the weights.",
+        ),
+        (
+            "The Head of Safety must approve each release.",
+            "Each release may be approved only by the Head of Safety.",
+        ),
+        (
+            "Weights shall not be given to any third party except under a written agreement.",
+            "No weights shall be given to a third party save under a written agreement.",
+        ),
+        (
+            "The audit team shall assess compliance with this Policy every year and report to the Board.",
+            "Every year, the audit team shall assess whether this Policy has been complied with and report to the Board.",
+        ),
+        (
+            "The Lab shall protect the weights in line with the security standard set out in the Annex.",
+            "The weights shall be protected in line with the security standard in Annex B.",
+        ),
+        (
+            "The Lab shall evaluate every Frontier Model that it trains.",
+            "The Lab shall evaluate each Frontier Model trained by it.",
+        ),
+        ("The board shall keep minutes of its decisions.", "The board shall keep minutes of each of its decisions."),
         # an opening condition of three content words restated inside the subject
         (
             "If a model crosses a threshold, we will not deploy it.",

@@ -151,6 +151,23 @@ def test_numbered_line_that_wraps_is_a_list_item_not_a_heading():
     assert [(b.kind, b.text) for b in doc.blocks] == [("list_item", "We will publish reports every quarter.")]
 
 
+def test_a_numbered_clause_wrapped_under_a_hanging_indent_is_one_passage():
+    # the continuation starts with a capitalised defined term, so only the indent and the
+    # line width show that the clause goes on
+    text = (
+        "4.2 The evaluations required by clause 4.1 shall be finished at least ten\n"
+        "    Working Days before the planned launch of any Covered Model to the public.\n"
+        "\n"
+        "5. Security\n"
+        "    The Lab keeps model weights in encrypted storage at all times, as follows.\n"
+    )
+    doc = parse_document(text.encode(), source="clauses.txt")
+    kinds = [(b.kind, b.text[:40]) for b in doc.blocks]
+    assert kinds[0][0] != "heading" and "ten Working Days before the planned launch" in doc.blocks[0].text, kinds
+    # a short numbered heading over an indented body stays a heading
+    assert ("heading", "5. Security") in kinds, kinds
+
+
 PAGED = """# Harbor Labs Frontier Policy
 
 [[page 1]]
