@@ -85,6 +85,16 @@ WORLD = set(
     )
 )
 OTHERS = set(_W("labs developers companies industry governments policymakers regulators firms providers"))
+# The other party of an agreement ("The Evaluator shall report its findings"): its duties are
+# not the lab's, though what it is given ("shall be given access", "will receive") is.
+COUNTERPARTIES = set(
+    _W(
+        "evaluator evaluators assessor assessors tester testers recipient recipients licensee licensees "
+        "contractor contractors vendor vendors supplier suppliers customer customers grantee grantees "
+        "participant participants subscriber subscribers counterparty counterparties"
+    )
+)
+RECEIVING = set(_W("receive receives get gets obtain obtains retain retains have has be"))
 POLICY_NOUNS = set(
     _W(
         "criteria criterion threshold thresholds policy policies process procedure requirement "

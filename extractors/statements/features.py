@@ -31,6 +31,7 @@ from labwatch.extractors.statements.cues import (
     CONDITIONALS,
     CONJ,
     COPULA,
+    COUNTERPARTIES,
     DEFINING,
     DISCOURSE,
     EXPECTATION,
@@ -48,6 +49,7 @@ from labwatch.extractors.statements.cues import (
     PEOPLE,
     POLICY_NOUNS,
     PREPOSITIONS,
+    RECEIVING,
     RECOMMEND,
     VERB_BASE,
     VERB_CANDIDATES_S,
@@ -147,6 +149,10 @@ def _firm_rule(w, i, subj, cls, neg, who) -> _Decision:
     after = word_after_be(w, i)
     if cls == "others":
         return _Decision("recommendation", modal, f"'{modal}' binds others ({who})", neg, True)
+    head = head_phrase(subj)
+    if head and head[-1] in COUNTERPARTIES and nxt not in RECEIVING and not is_participle(word_after_be(w, i)):
+        # "The Evaluator shall delete derived weights": the other party's duty, not the lab's
+        return _Decision("recommendation", modal, f"'{modal}' binds the other party ({who}{_OTHER_PARTY}", neg, True)
     if nxt in CHANGE_VERBS and cls != "first":
         return _Decision("description", modal, f"'{modal} {nxt}' predicts a change", neg, True)
     if soft or after in {"able", "capable", "likely", "possible", "unlikely", "necessary", "sufficient"}:
@@ -547,6 +553,12 @@ def _sentence_decision(w, t) -> _Decision:
             for d in decisions
         ]
     for n, d in enumerate(decisions):
+        if d.category == "recommendation" and d.why.endswith(_OTHER_PARTY):
+            # "The Evaluator shall keep a channel ..., and the Lab shall not retaliate ...": the
+            # other party's duty, then the lab's own in a clause of its own
+            own = next((x for x in decisions[n + 1 :] if x.category == "commitment" and x.cued), None)
+            if own is not None:
+                return own
         if d.cued and d.category == "hedge" and (d.modality in HEDGE_MODALS or d.subject not in {"first", "lab", ""}):
             # "Any person may report ..., and the Company shall not retaliate ...": a permission,
             # or someone else's attempt ("an outside team will try to ..."), does not soften a
@@ -578,6 +590,7 @@ def _sentence_decision(w, t) -> _Decision:
     return decisions[0]
 
 
+_OTHER_PARTY = ", not the lab)"
 _BULLETS = frozenset("- • * – — · ▪ ◦".split())
 _FEASIBLE = re.compile(
     r"\b(?:(?:where|when|if|as far as|insofar as) (?:it is )?(?:reasonably )?(?:feasible|possible|practicable)|"
@@ -589,7 +602,10 @@ _CONSTRUCTION = re.compile(
     r"^(?:\w+ ){0,5}nothing in (?:this|these|the) (?:\w+ ){0,2}"
     r"(?:policy|framework|agreement|section|document|standard|response|filing|submission|statement|charter)\b|"
     # "Lumen ... submits this response to Section 4 of the questionnaire": the document presents itself
-    r"\b(?:submits?|presents?|provides?) (?:this|these) (?:response|responses|answers|filing|submission|document)\b"
+    r"\b(?:submits?|presents?|provides?) (?:this|these) (?:response|responses|answers|filing|submission|document)\b|"
+    # "This Agreement shall remain in force for 24 months": the document's own term
+    r"^(?:\w+ ){0,2}(?:this|the) (?:agreement|policy|framework|charter|standard|protocol|document)\b[^.;]{0,20}\b"
+    r"(?:shall|will) (?:remain in (?:full )?(?:force|effect)|take effect|come into (?:force|effect)|expire|terminate)\b"
 )
 # A stated opinion ("In the Company's view, thresholds set by one developer are unlikely to ...")
 _OPINION = re.compile(r"^\W*in (?:our|its|(?:the )?[\w-]+ ?'s) (?:view|opinion|judgement|judgment)\b")
@@ -644,11 +660,22 @@ def _boilerplate(w: list[str], start: int) -> _Decision | None:
 # lab's, unless the quote opens with the lab's own "we" / "our". Shorter quotes are names
 # ("a “system card”").
 _MIN_QUOTED = 5
+_QUOTED_MODALS = frozenset(
+    "will shall must may might should can could would aim aims intend intends plan plans seek seeks strive strives".split()
+)
 
 
 def _mask_quotations(w: list[str], t: list[str]) -> tuple[list[str], list[str]]:
-    """``w`` and ``t`` with the words of long quotations replaced by a neutral word."""
+    """``w`` and ``t`` with the words of long quotations replaced by a neutral word, and of
+    quoted wordings that open with a modal ("Changed: 'will pause' -> 'may pause'"): a
+    wording mentioned, not the lab's own use of it."""
     w, t = list(w), list(t)
+    for k, x in enumerate(t):
+        if x in ("'", "‘", '"', "“") and k + 1 < len(w) and w[k + 1] in _QUOTED_MODALS:
+            end = next((j for j in range(k + 2, min(len(t), k + 10)) if t[j] in ("'", "’", '"', "”")), None)
+            if end is not None:
+                for j in range(k + 1, end):
+                    w[j], t[j] = "quoted", "quoted"
     start = None
     for k, x in enumerate(t):
         opening = x == "\u201c" or (x == '"' and start is None)

@@ -346,6 +346,32 @@ def test_a_long_quotation_is_someone_elses_words(text, committed):
     assert f.is_commitment is committed, f.why
 
 
+@pytest.mark.parametrize(
+    ("text", "committed"),
+    [
+        # the other party's duties under an agreement are not the lab's ...
+        ("2.4 The Tester shall return or destroy all prompts supplied by the Lab when the engagement ends.", False),
+        ("The Contractor must notify the Lab of any security incident within 48 hours.", False),
+        # ... but what it is given is, and so is the lab's own clause beside the other party's
+        ("The Tester shall receive access to each checkpoint at least 20 days before release.", True),
+        ("Qualified Evaluators will be given API access to every frontier model before launch.", True),
+        (
+            "The Contractor shall keep a log of its tests, and the Lab shall give it the logs of its own runs.",
+            True,
+        ),
+        # a document's own term, and wordings quoted as wordings, are no practice
+        ("This Agreement shall remain in force for three years unless ended earlier by either party.", False),
+        ("v2.1 Changed: 'will publish within 30 days' -> 'aims to publish within 60 days'.", False),
+        ("We replaced \u2018must pause\u2019 with \u2018may pause\u2019 in section 4.", False),
+        # the lab's own "will" after a quoted word still binds it
+        ("We will publish a 'model card' for every release.", True),
+    ],
+)
+def test_other_parties_duties_document_terms_and_quoted_wordings(text, committed):
+    f = one(text)
+    assert f.is_commitment is committed, f.why
+
+
 def test_once_a_year_is_a_frequency_not_a_condition():
     assert one("We will review this policy at least once a year.").conditions == ()
     assert one("Once a model crosses a threshold, we will pause training.").conditions
