@@ -234,6 +234,12 @@ _CAPABILITY = re.compile(
 # "within 15 points of the expert baseline": a distance to a level, so a smaller one is reached later
 _WITHIN = re.compile(r"\bwithin\s*$", re.IGNORECASE)
 _LEVELS = frozenset({"percent", "duration", "count"})
+# a margin below a threshold within which a result counts as reaching it
+_MARGIN = re.compile(
+    r"\bwithin\s+\S+\s*(?:%|per ?cent|percent|percentage points?|points?)\s+of\s+(?:the|a|an|its|any)\s+"
+    r"(?:[\w-]+\s+){0,2}(?:threshold|limit|level|line|trigger)s?\b",
+    re.IGNORECASE,
+)
 
 
 def number_reasons(a: str, b: str) -> list[Reason]:
@@ -277,6 +283,15 @@ def number_reasons(a: str, b: str) -> list[Reason]:
                     word = "stronger" if stronger else "weaker"
                     text = f"{'minimum' if p.bound > 0 else 'maximum'}: '{p.raw}' -> '{q.raw}' ({word})"
                     reasons.append(Reason("number", 1 if stronger else -1, text, "threshold"))
+        elif kind == "percent" and len(xa) == len(xb) == 1 and _MARGIN.search(a) and _MARGIN.search(b):
+            # "a result within 15 per cent of the threshold is treated as reaching it": a
+            # safety margin, so a wider one catches more models and binds more
+            p, q = xa[0], xb[0]
+            stronger = q.value > p.value
+            word = "stronger" if stronger else "weaker"
+            reasons.append(
+                Reason("number", 1 if stronger else -1, f"margin: '{p.raw}' -> '{q.raw}' ({word})", "threshold")
+            )
         elif (kind in _SENSE or (capability and kind in _LEVELS)) and len(xa) == len(xb):
             sense = _SENSE.get(kind, -1)  # a capability reached at a lower level triggers sooner
             for p, q in zip(xa, xb):
@@ -348,14 +363,14 @@ _CONDITION = re.compile(
     r"\b(?:unless|(?<!\beven )if|provided that|providing that|except|save(?=\s+(?:where|that|under|as|for|in|with|to the extent)\b)|(?:(?<!\bis )(?<!\bare )(?<!\bbe )(?<!being )subject to|(?<!\bbe )subject to(?!\s+(?:a|an)\b)|"
     # "every export must be subject to two-person control" is a practice; "be subject to clause 6.4" excuses
     r"\bbe subject to(?=\s+(?:clauses?|sections?|paragraphs?|the (?:exceptions?|conditions?|limits?)\b)))|"
-    r"only (?:if|when)|in the event that|"
+    r"only (?:if|when|where)|in the event that|"
     r"should it (?:happen|be the case|turn out) that|"
-    r"to the extent|where (?:feasible|possible|practicable|appropriate|necessary|reasonable)|"
+    r"to the extent|where (?:\w+ly )?(?:feasible|possible|practicable|appropriate|necessary|reasonable)|"
     # "where the risk area calls for it", "where suitable forums exist": the lab judges when
     r"where [\w -]{1,40}?\b(?:calls? for it|requires? it|warrants? it|permits?|allows? it|(?:is|are) (?:relevant|available|warranted)|exists?)\b|"
-    r"when (?:feasible|possible|practicable|appropriate)|as (?:appropriate|feasible|needed|necessary)|"
+    r"when (?:\w+ly )?(?:feasible|possible|practicable|appropriate)|as (?:appropriate|feasible|needed|necessary)|"
     r"as (?:necessity|necessities|circumstances|conditions) (?:dictates?|requires?|warrants?|permits?)|"
-    r"at (?:our|its|the company's) (?:sole )?discretion|"
+    r"at (?:our|its|the company's) (?:sole )?discretion|at the (?:sole )?discretion of|"
     r"assuming|whenever|insofar as)\b[^,;.:]*",
     re.IGNORECASE,
 )
@@ -397,7 +412,7 @@ _DEADLINE = re.compile(
     r"thirty|ninety|the next)\b[\w\s-]{0,12}?\b(?:hours?|days?|weeks?|months?|quarters?|years?))\b",
     re.IGNORECASE,
 )
-_GATE = re.compile(r"only (?:if|when)\b", re.IGNORECASE)
+_GATE = re.compile(r"only (?:if|when|where)\b", re.IGNORECASE)
 
 
 # How grave a condition's event must be ("a *catastrophic* event", "a *significant* risk"). A

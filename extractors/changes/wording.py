@@ -235,7 +235,7 @@ def standard_reasons(a: str, b: str) -> list[Reason]:
 _HEDGE = re.compile(
     r"\b(?:potentially|selectively|possibly|generally|typically|usually|normally|ideally|occasionally|"
     r"sometimes|(?<!less )(?<!more )often(?!\s+than\b)|reasonabl[ey]|in (?:some|certain|most) cases|where relevant|as relevant|"
-    r"if relevant|(?:best|reasonable|significant|commercially reasonable) efforts?|efforts? to|"
+    r"if relevant|(?:best|reasonable|significant|commercially reasonable) (?:efforts?|endeavou?rs?)|efforts? to|"
     r"(?:as|if|when|where) (?:warranted|required|applicable)|(?:if|when) we determine)\b",
     re.IGNORECASE,
 )
@@ -376,6 +376,8 @@ def content_reasons(a: str, b: str) -> list[Reason]:
             continue
         if _CONDITION_START.search(text) or (lo == 0 and run[0] in ("should", "were", "had")):
             continue  # a condition or an exception came or went: the condition reader judges it
+        if op == "delete" and _HEDGE.search(text):
+            continue  # "shall use reasonable endeavours to withdraw": the hedge reader judges it
         if op == "insert":
             # "any employee" -> "any employee, contractor or former employee": the run holds the
             # enumeration's own commas and "or"; "as well as X" joins one too
@@ -534,7 +536,8 @@ _DISCRETION = re.compile(
     r"\b(?:decides?|determines?|judges?|shall decide|will decide|may decide)\s+whether\b"
     r"|\b(?:considers?|reviews?|assess(?:es)?)\s+whether\b(?=\s+to\b|[^.;:]{0,60}?\b(?:should|must|ought|"
     r"needs? to|is to|are to|(?:be|is|are)\s+(?:paused|halted|stopped|suspended|deployed|released|delayed|resumed))\b)"
-    r"|\bat (?:its|their|our|the [\w ]{1,30}'s) (?:sole )?discretion\b|\bmay (?:choose|elect|decide) to\b",
+    r"|\bat (?:its|their|our|the [\w ]{1,30}'s) (?:sole )?discretion\b|\bat the (?:sole )?discretion of\b"
+    r"|\bmay (?:choose|elect|decide) to\b",
     re.IGNORECASE,
 )
 

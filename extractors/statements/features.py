@@ -593,8 +593,8 @@ def _sentence_decision(w, t) -> _Decision:
 _OTHER_PARTY = ", not the lab)"
 _BULLETS = frozenset("- • * – — · ▪ ◦".split())
 _FEASIBLE = re.compile(
-    r"\b(?:(?:where|when|if|as far as|insofar as) (?:it is )?(?:reasonably )?(?:feasible|possible|practicable)|"
-    r"to the (?:extent|degree) (?:reasonably )?(?:feasible|possible|practicable))\b"
+    r"\b(?:(?:where|when|if|as far as|insofar as) (?:it is )?(?:reasonably |technically |commercially )?(?:feasible|possible|practicable)|"
+    r"to the (?:extent|degree) (?:reasonably |technically |commercially )?(?:feasible|possible|practicable))\b"
 )
 # How the document itself is to be read or which law governs it: no practice of the lab.
 _CONSTRUCTION = re.compile(

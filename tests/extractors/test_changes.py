@@ -1146,6 +1146,38 @@ def test_the_labs_own_hedged_practice_negated_still_moves():
             "weakened",
             "modality: 'will' -> 'may'",
         ),
+        # a feasibility proviso and a discretion added; an "only where" gate dropped; a safety
+        # margin narrowed; a "reasonable endeavours" hedge dropped
+        (
+            "Access under this clause shall include the base model.",
+            "Access under this clause shall include, where technically feasible, the base model.",
+            "weakened",
+            "condition added: 'where technically feasible'",
+        ),
+        (
+            "The Lab shall give testers the ability to fine-tune the model.",
+            "The Lab shall give testers the ability to fine-tune the model at the discretion of the Lab.",
+            "weakened",
+            "at the discretion of",
+        ),
+        (
+            "The board may waive a safeguard only where a rival has already released a model of the same power.",
+            "The board may waive a safeguard where it judges that a rival may soon release a model of the same power.",
+            "weakened",
+            "condition dropped: 'only where",
+        ),
+        (
+            "A result within 20 per cent of the threshold for a tier is treated as reaching that tier.",
+            "A result within 5 per cent of the threshold for a tier is treated as reaching that tier.",
+            "weakened",
+            "margin: '20 per cent' -> '5 per cent' (weaker)",
+        ),
+        (
+            "If safeguards fail, the Lab shall use reasonable endeavours to withdraw the model within 48 hours.",
+            "If safeguards fail, the Lab shall withdraw the model within 48 hours.",
+            "strengthened",
+            "hedge dropped: 'reasonable'",
+        ),
         # "on the day we release it" is at the event, so a period after it is later
         (
             "We will publish the system card on the day we release the model.",
