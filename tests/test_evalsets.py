@@ -23,7 +23,13 @@ def _squash(text: str) -> str:
 
 @pytest.mark.parametrize(
     "name",
-    ["heldout-passages.jsonl", "heldout-passages-2.jsonl", "heldout-passages-3.jsonl", "heldout-passages-4.jsonl"],
+    [
+        "heldout-passages.jsonl",
+        "heldout-passages-2.jsonl",
+        "heldout-passages-3.jsonl",
+        "heldout-passages-4.jsonl",
+        "heldout-passages-5.jsonl",
+    ],
 )
 def test_heldout_passages_use_the_rubric_ids_and_the_eval_fields(name):
     rubric_ids = {c.id for c in load_rubric().criteria}
@@ -34,7 +40,9 @@ def test_heldout_passages_use_the_rubric_ids_and_the_eval_fields(name):
         assert set(r["criteria"]) <= rubric_ids, (r["id"], set(r["criteria"]) - rubric_ids)
 
 
-@pytest.mark.parametrize("name", ["changes-team", "changes-team-2", "changes-team-3", "changes-team-4"])
+@pytest.mark.parametrize(
+    "name", ["changes-team", "changes-team-2", "changes-team-3", "changes-team-4", "changes-team-5"]
+)
 def test_every_traced_wording_is_in_its_version_text(name):
     folder = EVALSETS / name
     rows = [json.loads(line) for line in (folder / "traces.jsonl").read_text().splitlines() if line]

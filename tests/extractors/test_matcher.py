@@ -77,6 +77,14 @@ def test_clear_passages_rank_their_criterion_first(matcher):
         assert "cues:" in row[0].why or "exemplar" in row[0].why
 
 
+def test_an_agreement_clause_giving_the_other_party_access_is_third_party_access(matcher):
+    # an access agreement names the outside party by its role ("the Tester"), not as "external"
+    text = "4.1 The Company shall provide the Tester with API access to each pre-release model for at least 21 days."
+    (row,) = run(matcher, [text])
+    assert row[0].criterion_id == "measuring.third_party_access", row[0]
+    assert "cues:" in row[0].why
+
+
 def test_recall_at_three_on_fixture_passages(matcher, rows):
     labeled = [r for r in rows if r["criteria"]]
     result = run(matcher, [r["text"] for r in labeled])

@@ -33,7 +33,7 @@ def rubric():
 
 
 def test_packaged_rubric_has_the_contract_ids_and_weights(rubric):
-    assert (rubric.id, rubric.version) == ("risk-assessment", "2026.11.1")
+    assert (rubric.id, rubric.version) == ("risk-assessment", "2026.12.1")
     assert {c.id: c.weight for c in rubric.criteria} == pytest.approx(CONTRACT_WEIGHTS)
     cats = {c.id: c for c in rubric.categories}
     assert cats["measuring"].weight == pytest.approx(0.60)
