@@ -289,6 +289,11 @@ _RISKY_ACTIONS = frozenset(
 )
 
 
+_NOT_UNTIL = re.compile(r"\b(?:no|not|never)\b[^.;]{0,120}?\buntil\b", re.IGNORECASE)
+_BEFORE = re.compile(r"\b(?:before|prior to)\b", re.IGNORECASE)
+_CLAUSE_MODALS = frozenset("shall will must may can is are".split())
+
+
 # A relative pronoun shortly before the negation, with no clause break between them, and the
 # contrast "X, not Y" of two noun phrases.
 _RELATIVE_BEFORE = re.compile(r"\b(?:who|whom|which|that)\b(?:\s+[\w'’-]+){0,4}\s*$", re.IGNORECASE)
@@ -343,6 +348,10 @@ def _negation_reason(a: str, b: str, fa: Features | None = None, fb: Features | 
     if na == nb:
         return None
     added = nb > na
+    if _NOT_UNTIL.search(b if added else a) and _BEFORE.search(a if added else b):
+        # "shall implement safeguards before it is deployed" -> "no model shall be deployed
+        # until safeguards are in place": the deadline restated as a prohibition
+        return None
     text = b if added else a
     m = _negations(text)[-1 if added else 0]
     words = text[: m.start()].split()[-2:] + text[m.start() :].split()[:3]
@@ -356,8 +365,12 @@ def _negation_reason(a: str, b: str, fa: Features | None = None, fb: Features | 
         # neither side a commitment, and the negated clause speaks of the world, not of the
         # lab ("larger models may not be more honest"): a description changed, no obligation
         return Reason("negation", 0, what + " (no direction: not the lab's)")
-    clause = re.split(r"[,;:.]", text[m.start() :])[0].split()[:7]
-    prohibition = any(w.lower() in _RISKY_ACTIONS for w in clause)
+    clause = re.split(r"[,;:.]", text[m.start() :])[0].split()
+    # the verb the negation governs: the words after its modal ("No model that has reached
+    # tier 2 in any domain shall be deployed"), else the words right after the negation
+    modal = next((k for k, w in enumerate(clause) if w.lower() in _CLAUSE_MODALS), None)
+    governed = clause[modal + 1 : modal + 5] if modal is not None else clause[:7]
+    prohibition = any(w.lower() in _RISKY_ACTIONS for w in governed + clause[:7])
     direction = (1 if added else -1) * (1 if prohibition else -1)
     return Reason("negation", direction, what)
 

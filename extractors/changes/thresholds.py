@@ -54,7 +54,8 @@ _PERIODIC = {"daily": 1, "weekly": 7, "monthly": _YEAR / 12, "quarterly": _YEAR 
              "each quarter": _YEAR / 4, "each year": _YEAR}  # fmt: skip
 _TIMES = {"once": 1, "twice": 2, "thrice": 3}
 _NUMBER = re.compile(
-    rf"\b(?P<freq>once|twice|thrice|{_N}\s+times)\s+(?:a|an|per|each|every)\s+(?P<per_unit>day|week|month|quarter|year)\b"
+    rf"\b(?P<freq>once|twice|thrice|{_N}\s+times)\s+(?:in\s+)?(?:a|an|per|each|every)\s+(?:[a-z]+\s+)?"
+    r"(?P<per_unit>day|week|month|quarter|year)\b"
     # "every doubling of effective compute", "can double the rate of progress": a 2x multiple
     r"|\b(?P<mult>doubl(?:e|es|ed|ing)|tripl(?:e|es|ed|ing)|quadrupl(?:e|es|ed|ing))\b(?![-\u2010])"
     r"(?=[^.;]{0,30}\b(?:compute|rate|speed|pace|progress)\b)"
@@ -312,7 +313,7 @@ def number_reasons(a: str, b: str) -> list[Reason]:
 # "before release") and a period after one ("within 60 days of deploying it", "within 30 days
 # after the launch").
 _AT_EVENT = re.compile(
-    r"\b(?:on or before|before|prior to|at (?:launch|release|deployment)\b|"
+    r"\b(?:on or before|before|prior to|at (?:launch|release|deployment)\b|(?:no later than|by) the (?:date|day|time)\b|"
     r"(?:when|upon|as soon as|at the time|on the (?:same )?day)\b(?=[^,;.]{0,40}\b(?:deploy|releas|launch|ship|made available)))[^,;.]{0,60}",
     re.IGNORECASE,
 )
@@ -457,6 +458,7 @@ def _restated_in(condition: str, other: str, share: float = 0.8, least: int = 3)
     return len(stems) >= least and len(stems & _stems(other)) / len(stems) >= share
 
 
+_NOT_UNTIL = re.compile(r"\b(?:no|not|never)\b[^.;]{0,120}?\buntil\b", re.IGNORECASE)
 _BEFORE_WORDS = re.compile(
     r"\b(?:before|(?:well )?ahead of|prior to|in advance of|no later than|by the time)\b", re.IGNORECASE
 )
@@ -481,6 +483,11 @@ def condition_reasons(a: str, b: str, fa: Features, fb: Features) -> list[Reason
             verb = "added" if sign < 0 else "dropped"
             other = a if sign < 0 else b  # the wording without this clause
             if _DEADLINE.match(c):
+                if _NOT_UNTIL.search(other) and c.split()[0].lower() in ("before", "prior"):
+                    # "shall put safeguards in place before it is deployed" -> "no model shall be
+                    # deployed until safeguards are in place": the same deadline, as a prohibition
+                    reasons.append(Reason("condition", 0, f"deadline {verb} (restated): '{clip(c)}'", "threshold"))
+                    continue
                 if _BEFORE_WORDS.search(other) and _restated_in(c, other, share=0.6, least=2):
                     # "Before each training run begins" -> "Ahead of every training run"
                     reasons.append(Reason("condition", 0, f"deadline {verb} (restated): '{clip(c)}'", "threshold"))

@@ -27,6 +27,7 @@ _RESTRICTIVE = frozenset(
 _TIME_WORDS = frozenset("hour hours day days week weeks month months quarter year years time".split())
 
 
+_ADJECTIVE = re.compile(r"(?:ive|ful|able|ible|ent|ant|ous|ic|al|est)$")
 # "each of its decisions", "all the models": a partitive or a determiner after the universal word
 _PARTITIVE = frozenset("of the such these those our its their".split())
 
@@ -42,7 +43,8 @@ def _scope_terms(text: str) -> Counter:
         if t in _UNIVERSAL and nxt and not nxt[0].isdigit() and nxt not in _TIME_WORDS and nxt not in WORD_NUMBERS:
             # "every [Frontier Model] that ...": the noun was a name, taken out before this
             terms[f"{t} {'_' if nxt in _PLAIN else nxt}"] += 1
-        elif t in _RESTRICTIVE:
+        elif t in _RESTRICTIVE and not (t == "most" and _ADJECTIVE.search(nxt)):
+            # ("the most effective techniques": a superlative, not "most models")
             terms[f"{t} {nxt}".strip()] += 1
     return terms
 
@@ -343,6 +345,8 @@ def content_reasons(a: str, b: str) -> list[Reason]:
         items = ";" in ta and ";" in tb  # items of a list separated by semicolons
         stops = ".:" if items else ".:;"
         around = {tokens[lo - 1] if lo else "", run[0], run[-1], tokens[hi] if hi < len(tokens) else ""}
+        if content and all(t in _FILLER_WORDS for t in content):
+            continue  # "encrypted both in transit and at rest": no coverage word
         name = _listed_name(content, a if op == "delete" else b) if around & _ENUMERATION else None
         if name is not None:
             # one named party dropped from or added to a list ("SecureBio, NIST, RAND"): who
@@ -359,6 +363,11 @@ def content_reasons(a: str, b: str) -> list[Reason]:
             continue  # the words moved ("the board must approve" -> "must be approved by the board")
         if all(t in _NUMBERISH for t in content):
             continue  # "at least once a year" -> "at least annually": the number readers judge it
+        core = [t for t in content if t not in _NUMBERISH and t not in _FILLER_WORDS and t not in ("date", "dates")]
+        if core != content and core and _moved_run(core, elsewhere):
+            # "before the planned date of launch" -> "before launch is planned", "at rest and in
+            # transit" -> "both in transit and at rest": the words that carry content moved
+            continue
         if all(t in _REFERENCE for t in content):
             continue  # "the Standard set out in the Annex" -> "the Standard in Annex A": a pointer
         if _agent_of_passive(run, a if op == "delete" else b, b if op == "delete" else a):
@@ -366,7 +375,9 @@ def content_reasons(a: str, b: str) -> list[Reason]:
         text = " ".join(t for t in run if t not in _PUNCT)
         if _EXAMPLE.match(text):
             continue  # an example given or withdrawn illustrates; it does not set the coverage
-        qualifier = run[0] in _RELATIVE and (lo == 0 or tokens[lo - 1] != ",")
+        # "each deployed model that has reached tier 1": a "that" opening a verb phrase relates
+        relative = run[0] in _RELATIVE or (run[0] == "that" and len(run) > 1 and run[1] in _RELATIVE_VERBS)
+        qualifier = relative and (lo == 0 or tokens[lo - 1] != ",")
         if qualifier:
             # a restrictive relative clause ("models which pose severe risks") limits what it
             # follows: dropping it widens the obligation, adding it narrows
@@ -405,6 +416,7 @@ _NUMBERISH = frozenset(WORD_NUMBERS) | frozenset(
     "factor double doubles doubled triple tripled half fold times".split()
 )
 _PARTICLES = frozenset("out up off down over".split())
+_FILLER_WORDS = frozenset("both either also each".split())
 # words that point to where something is written, not what it covers
 _REFERENCE = frozenset("set out laid down described specified referred listed stated contained detailed given".split())
 _PASSIVE_OF = r"\b(?:be|been|being|is|are|was|were|get|gets)\s+(?:\w+ly\s+)?{stem}\w*"
@@ -448,9 +460,9 @@ def _list_regrown(old: list[str], new: list[str], whole_old: list[str], whole_ne
     if longer is None or not set(longer) & {",", "and", "or", ";"}:
         return None
     other = {t[:5] for t in (whole_old if ca < cb else whole_new)}
-    extra = [t for t in _content(longer) if t[:5] not in other]
+    extra = [t for t in _content(longer) if t[:5] not in other and t not in _FILLER_WORDS]
     if not extra:
-        return None  # the words only moved
+        return None  # the words only moved ("at rest and in transit" -> "both in transit and at rest")
     verb, sign = ("added", 1) if ca < cb else ("dropped", -1)
     return Reason("content", sign, f"scope {verb}: '{clip(' '.join(extra))}'", "scope")
 
@@ -460,6 +472,9 @@ _PUNCT = frozenset(",;:.")
 _ENUMERATION = frozenset({",", ";", "and", "or", "including"})
 _EXAMPLE = re.compile(r"^(?:for example|for instance|e g|eg|i e|such as|like)\b")
 _RELATIVE = frozenset({"which", "who", "whose", "whom"})
+_RELATIVE_VERBS = frozenset(
+    "has have had is are was were meets meet exceeds exceed poses pose reaches reach reached crosses cross can could may will".split()
+)
 
 
 def _named(run: list[str], text: str) -> bool:
@@ -537,7 +552,8 @@ _DISCRETION = re.compile(
     r"|\b(?:considers?|reviews?|assess(?:es)?)\s+whether\b(?=\s+to\b|[^.;:]{0,60}?\b(?:should|must|ought|"
     r"needs? to|is to|are to|(?:be|is|are)\s+(?:paused|halted|stopped|suspended|deployed|released|delayed|resumed))\b)"
     r"|\bat (?:its|their|our|the [\w ]{1,30}'s) (?:sole )?discretion\b|\bat the (?:sole )?discretion of\b"
-    r"|\bmay (?:choose|elect|decide) to\b",
+    r"|\bmay (?:choose|elect|decide) to\b"
+    r"|\bas (?:[\w'’-]+ ){1,4}(?:considers?|deems?|judges?|thinks?|determines?) (?:appropriate|necessary|fit|suitable)\b",
     re.IGNORECASE,
 )
 

@@ -1178,6 +1178,33 @@ def test_the_labs_own_hedged_practice_negated_still_moves():
             "strengthened",
             "hedge dropped: 'reasonable'",
         ),
+        # "once in each calendar year" is a yearly interval; "no later than the date on which"
+        # is at the event; "as the Lab considers appropriate" leaves the method to the lab; a
+        # "that has reached ..." clause narrows what "each model" covers
+        (
+            "The Lab shall commission an outside penetration test at least once in each calendar year.",
+            "The Lab shall commission an outside penetration test at least once in every two calendar years.",
+            "weakened",
+            "interval: 'once in each calendar year' -> 'two calendar years' (weaker)",
+        ),
+        (
+            "The Lab shall publish a safety card no later than the date on which the model is first released.",
+            "The Lab shall publish a safety card within 30 days after the date on which the model is first released.",
+            "weakened",
+            "deadline moved later",
+        ),
+        (
+            "Evaluations shall use the most effective elicitation methods available, including fine-tuning.",
+            "Evaluations shall use such elicitation methods as the Lab considers appropriate, which may include fine-tuning.",
+            "weakened",
+            "response left to a decision",
+        ),
+        (
+            "The Lab shall re-test each deployed model at least every six months.",
+            "The Lab shall re-test each deployed model that has reached the second tier at least every six months.",
+            "weakened",
+            "qualifier added: 'that has reached the second tier'",
+        ),
         # "on the day we release it" is at the event, so a period after it is later
         (
             "We will publish the system card on the day we release the model.",
@@ -1296,6 +1323,20 @@ def test_thresholds_audiences_and_actors_read_in_new_forms(old, new, kind, reaso
             "The Lab shall evaluate each Frontier Model trained by it.",
         ),
         ("The board shall keep minutes of its decisions.", "The board shall keep minutes of each of its decisions."),
+        # a deadline restated as a prohibition; words of a pair reordered around "both"; the
+        # same time written with and without "date"
+        (
+            "Where a model has reached the first tier, the Lab shall put the safeguards in place before it is released.",
+            "No model that has reached the first tier shall be released until the safeguards are in place.",
+        ),
+        (
+            "Model weights are encrypted at rest and in transit;",
+            "Model weights shall be encrypted both in transit and at rest;",
+        ),
+        (
+            "The evaluations shall be completed at least 15 days before the planned date of release.",
+            "The evaluations shall be completed at least 15 days before release is planned to take place.",
+        ),
         # an opening condition of three content words restated inside the subject
         (
             "If a model crosses a threshold, we will not deploy it.",
