@@ -69,7 +69,7 @@ _NUMBER = re.compile(
     # of a unit ("at least two weeks") or a share ("at least one of the following")
     rf"|\b(?P<wbound>at least|at most|no[t]? (?:fewer|more|less) than|(?:a|the) (?:minimum|maximum) of)\s+(?P<wcount>{_WORDS_SCALED})\b"
     r"(?![\s-]+(?:(?:working|business|calendar|full|whole|entire|single)\s+)?(?:hour|day|week|month|quarter|year|time)s?\b"
-    r"|\s*(?:x\b|×|-?fold\b|%|percent\b|per cent\b)|\s+of\b)",
+    r"|\s*(?:x\b|×|-?fold\b|%|percent\b|per cent\b)|\s+of\s+(?:the\s+)?following\b|\s+of\s*:)",
     re.IGNORECASE,
 )
 _INTERVAL_CUE = re.compile(

@@ -122,7 +122,8 @@ def _generic_in(term: str, other: str) -> bool:
     if first not in _SINGULAR_UNIVERSAL or len(noun) < 3:
         return False
     stem = noun[:5]
-    return any(w.startswith(stem) for w in canonical_text(other).split())
+    # "any copying" and "no copy": a word form shorter than the stem counts when it opens it
+    return any(w.startswith(stem) or (len(w) >= 4 and stem.startswith(w)) for w in canonical_text(other).split())
 
 
 def _edited_scope_terms(a: str, b: str) -> tuple[Counter, Counter]:

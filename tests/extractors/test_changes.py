@@ -361,6 +361,7 @@ def test_numbers_are_read_however_they_are_typed():
     assert [(n.kind, n.value, n.bound) for n in numbers_in("no more than four engineers")] == [("count", 4.0, -1)]
     assert [n.kind for n in numbers_in("at least two weeks before release")] == ["notice"]
     assert numbers_in("at least one of the following") == []
+    assert [(n.kind, n.value, n.bound) for n in numbers_in("at least two of those staff")] == [("count", 2.0, 1)]
     # a doubling after its quantity ("compute has doubled") is the 2x multiple, as "each doubling of compute" is
     assert [(n.kind, n.value) for n in numbers_in("whenever effective compute has doubled")] == [("compute", 2.0)]
     assert [(n.kind, n.value) for n in numbers_in("a minimum of one hundred person-hours")] == [("count", 100.0)]
@@ -1323,6 +1324,11 @@ def test_thresholds_audiences_and_actors_read_in_new_forms(old, new, kind, reaso
             "The Lab shall evaluate each Frontier Model trained by it.",
         ),
         ("The board shall keep minutes of its decisions.", "The board shall keep minutes of each of its decisions."),
+        # "any copying" restated as "no copy ... without"; a count of "those staff"
+        (
+            "Any copying of the weights shall require the sign-off of at least two such staff.",
+            "No copy of the weights may be made without sign-off from at least two of those staff.",
+        ),
         # a deadline restated as a prohibition; words of a pair reordered around "both"; the
         # same time written with and without "date"
         (
