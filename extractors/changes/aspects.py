@@ -114,6 +114,10 @@ def _in_relative(text: str, at: int) -> bool:
     return _IN_RELATIVE.search(text[max(0, at - 40) : at]) is not None
 
 
+# "is run", "are set", "is held": passives whose participle has no -ed
+_IRREGULAR_PARTICIPLES = frozenset(
+    "run set put held kept made done sent shown given built paid met read led cut".split()
+)
 _HEDGE_VERBS = frozenset("aim seek strive endeavour endeavor intend plan expect hope try tries".split())
 _STRENGTH_ORDER = {"none": 0, "hedged": 1, "firm": 2}
 _STRENGTH_RANK = {"firm": 4, "hedged": 2, "none": 0}
@@ -153,7 +157,7 @@ def normalize_modality(word: str) -> str:
     if (
         len(w) == 2
         and w[0] in ("is", "are")
-        and re.fullmatch(r"[a-z]+(?:ed|en|wn|ne|t)", w[1])
+        and (re.fullmatch(r"[a-z]+(?:ed|en|wn|ne|t)", w[1]) or w[1] in _IRREGULAR_PARTICIPLES)
         and not (
             w[1].startswith(("commit", "recommend", "encourag", "advis", "suppos"))
             or w[1] in ("required", "expected", "intended", "planned", "designed", "meant", "hoped", "aimed")
@@ -223,6 +227,12 @@ def _modality_reason(a: str, b: str, fa: Features, fb: Features) -> Reason | Non
     if _modal_words(a) and _modal_words(a) == _modal_words(b) and bool(_POWER.search(a)) == bool(_POWER.search(b)):
         # the same modal words on both sides ("... is responsible for X. It may halt Y." merged
         # into one sentence): the rules read a different main clause, the obligations did not move
+        return None
+    ranks_a = sorted(_MODAL_RANK.get(w, 0) for w in _modal_words(a, main_only=True))
+    ranks_b = sorted(_MODAL_RANK.get(w, 0) for w in _modal_words(b, main_only=True))
+    if len(ranks_a) > 1 and ranks_a == ranks_b:
+        # "Staff can report ..., and we will not retaliate" -> "Staff may report ...; the
+        # Company shall not retaliate": a permission and a duty on both sides, one clause each
         return None
     ra = _MODAL_RANK.get(ma, _STRENGTH_RANK.get(fa.strength, 0))
     rb = _MODAL_RANK.get(mb, _STRENGTH_RANK.get(fb.strength, 0))

@@ -40,7 +40,14 @@ def _scope_terms(text: str) -> Counter:
         while t in _UNIVERSAL and j < len(tokens) and tokens[j] in _PARTITIVE:
             j += 1
         nxt = tokens[j] if j < len(tokens) else ""
-        if t in _UNIVERSAL and nxt and not nxt[0].isdigit() and nxt not in _TIME_WORDS and nxt not in WORD_NUMBERS:
+        if (
+            t in _UNIVERSAL
+            and nxt
+            and not nxt[0].isdigit()
+            and nxt not in _TIME_WORDS
+            and nxt not in WORD_NUMBERS
+            and not nxt.endswith("fold")  # "every 4x" / "each fourfold increase": a step, no noun
+        ):
             # "every [Frontier Model] that ...": the noun was a name, taken out before this
             terms[f"{t} {'_' if nxt in _PLAIN else nxt}"] += 1
         elif t in _RESTRICTIVE and not (t == "most" and _ADJECTIVE.search(nxt)):
@@ -359,7 +366,7 @@ def content_reasons(a: str, b: str) -> list[Reason]:
         if len(content) < MIN_CONTENT_RUN or any(t in stops for t in run[:-1]):
             continue  # a short run, or a whole sentence dropped or added (not a change of coverage)
         # a compound's parts count as its words ("cyber-misuse monitoring" -> "monitoring for cyber misuse")
-        elsewhere = {part[:5] for t in (tb if op == "delete" else ta) for part in [t, *re.split(r"[-\u2010]", t)]}
+        elsewhere = {_stem(part) for t in (tb if op == "delete" else ta) for part in [t, *re.split(r"[-\u2010]", t)]}
         if _moved_run(content, elsewhere):
             continue  # the words moved ("the board must approve" -> "must be approved by the board")
         if all(t in _NUMBERISH for t in content):
@@ -402,11 +409,16 @@ def content_reasons(a: str, b: str) -> list[Reason]:
     return reasons
 
 
+def _stem(word: str) -> str:
+    """A crude stem: an inflection off ("tested" -> "test"), then five letters."""
+    return (re.sub(r"(?:ing|ed|es|s)$", "", word) if len(word) > 5 else word)[:5]
+
+
 def _moved_run(content: list[str], elsewhere: set[str]) -> bool:
     """Whether a dropped or added run's content words are found elsewhere in the other wording:
     all of them, or (a clause moved and lightly reworded) three in four of a run of four or
     more, three in five of a run of six or more."""
-    stems = [t[:5] for t in content]
+    stems = [_stem(t) for t in content]
     share = sum(t in elsewhere for t in stems) / max(1, len(stems))
     return share == 1 or (len(stems) >= 4 and share >= 0.75) or (len(stems) >= 6 and share >= 0.6)
 

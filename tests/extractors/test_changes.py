@@ -1324,6 +1324,21 @@ def test_thresholds_audiences_and_actors_read_in_new_forms(old, new, kind, reaso
             "The Lab shall evaluate each Frontier Model trained by it.",
         ),
         ("The board shall keep minutes of its decisions.", "The board shall keep minutes of each of its decisions."),
+        # a document moved from "we" to the third person and the passive: a permission and a
+        # duty on both sides; an irregular passive ("is run"); "every 4x" / "each fourfold"; an
+        # opening clause moved to the end with the verb inflected
+        (
+            "Our staff can report concerns anonymously, and we will not retaliate against anyone who does.",
+            "Staff may report concerns anonymously; the Company shall not retaliate against any person who does so.",
+        ),
+        (
+            "We will run our full evaluation suite at every 4x increase in effective compute.",
+            "The full evaluation suite is run at each fourfold increase in effective compute.",
+        ),
+        (
+            "Before each deployment, we test our safeguards against red-team attacks.",
+            "Safeguards are tested against red-team attacks before every deployment.",
+        ),
         # "any copying" restated as "no copy ... without"; a count of "those staff"
         (
             "Any copying of the weights shall require the sign-off of at least two such staff.",
