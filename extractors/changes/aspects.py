@@ -180,7 +180,7 @@ def normalize_modality(word: str) -> str:
 # A power given rather than a duty imposed ("will have the authority to delay", "is entitled to"):
 # as binding as "may", which a revision often writes instead.
 _POWER = re.compile(
-    r"\b(?:will|shall|would)\s+(?:have|be given|retain|hold)\s+(?:the\s+|full\s+)?(?:authority|power|right|discretion)\s+to\b"
+    r"\b(?:(?:will|shall|would)\s+(?:have|be given|retain|hold)|has|have|holds|retains)\s+(?:the\s+|full\s+)?(?:authority|power|right|discretion)\s+to\b"
     r"|\b(?:is|are|will be|shall be)\s+(?:authori[sz]ed|empowered|entitled|free|permitted|allowed)\s+to\b"
     # "Decryption ... is permitted only inside approved environments": the "may ... only" of a rule
     r"|\b(?:is|are)\s+(?:permitted|allowed)\s+only\b",
@@ -301,6 +301,10 @@ _RISKY_ACTIONS = frozenset(
 
 _NOT_UNTIL = re.compile(r"\b(?:no|not|never)\b[^.;]{0,120}?\buntil\b", re.IGNORECASE)
 _BEFORE = re.compile(r"\b(?:before|prior to)\b", re.IGNORECASE)
+_NOT_UNLESS = re.compile(
+    r"\b(?:no|not|never)\b[^.;]{0,100}?\b(?:unless|until|except (?:if|when|where))\b", re.IGNORECASE
+)
+_ONLY_IF = re.compile(r"\bonly\b[^.;]{0,60}?\b(?:if|when|once|after|where)\b", re.IGNORECASE)
 _CLAUSE_MODALS = frozenset("shall will must may can is are".split())
 
 
@@ -358,6 +362,10 @@ def _negation_reason(a: str, b: str, fa: Features | None = None, fb: Features | 
     if na == nb:
         return None
     added = nb > na
+    negated, plain = (b, a) if added else (a, b)
+    if _NOT_UNLESS.search(negated) and _ONLY_IF.search(plain):
+        # "We will not deploy a model unless it passed" -> "A model is only deployed once it passed"
+        return None
     if _NOT_UNTIL.search(b if added else a) and _BEFORE.search(a if added else b):
         # "shall implement safeguards before it is deployed" -> "no model shall be deployed
         # until safeguards are in place": the deadline restated as a prohibition

@@ -1339,6 +1339,15 @@ def test_thresholds_audiences_and_actors_read_in_new_forms(old, new, kind, reaso
             "Before each deployment, we test our safeguards against red-team attacks.",
             "Safeguards are tested against red-team attacks before every deployment.",
         ),
+        # "not ... unless" restated as "only ... once"; "has the authority to" is "may"
+        (
+            "We will not deploy a model unless its safeguards have passed red-team testing.",
+            "A model is only deployed once its safeguards have passed red-team testing.",
+        ),
+        (
+            "The safety team has the authority to delay any launch that has not met these requirements.",
+            "The safety team may delay a launch that does not meet these requirements.",
+        ),
         # "any copying" restated as "no copy ... without"; a count of "those staff"
         (
             "Any copying of the weights shall require the sign-off of at least two such staff.",
