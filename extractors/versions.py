@@ -7,4 +7,4 @@ output changes for the same input.
 
 PARSER_VERSION = "parse-6"  # extractors/parsing/formats.py and the format readers
 SEGMENTER_VERSION = "segment-2"  # extractors/statements/segmentation.py (passage boundaries, sections, lead-ins)
-FEATURES_VERSION = "features-11"  # extractors/statements/features.py and quantities.py
+FEATURES_VERSION = "features-12"  # extractors/statements/features.py and quantities.py

@@ -230,10 +230,14 @@ def _modality_reason(a: str, b: str, fa: Features, fb: Features) -> Reason | Non
         return None
     ranks_a = sorted(_MODAL_RANK.get(w, 0) for w in _modal_words(a, main_only=True))
     ranks_b = sorted(_MODAL_RANK.get(w, 0) for w in _modal_words(b, main_only=True))
-    if len(ranks_a) > 1 and ranks_a == ranks_b:
+    read_as_written = (ma, mb) == (modality_of(a, fa), modality_of(b, fb))  # no power or restriction read
+    if ranks_a and ranks_a == ranks_b and read_as_written:
         # "Staff can report ..., and we will not retaliate" -> "Staff may report ...; the
-        # Company shall not retaliate": a permission and a duty on both sides, one clause each
-        return None
+        # Company shall not retaliate": a permission and a duty on both sides, one clause each.
+        # Named without a direction, so that the status reader does not judge it either.
+        return Reason(
+            "modality", 0, f"modality: '{ma}' -> '{mb}' (no direction: modal words of the same force)", "strength"
+        )
     ra = _MODAL_RANK.get(ma, _STRENGTH_RANK.get(fa.strength, 0))
     rb = _MODAL_RANK.get(mb, _STRENGTH_RANK.get(fb.strength, 0))
     return Reason("modality", (rb > ra) - (rb < ra), f"modality: '{ma}' -> '{mb}'", "strength")

@@ -460,7 +460,8 @@ def _restated_in(condition: str, other: str, share: float = 0.8, least: int = 3)
 
 _NOT_UNTIL = re.compile(r"\b(?:no|not|never)\b[^.;]{0,120}?\buntil\b", re.IGNORECASE)
 _BEFORE_WORDS = re.compile(
-    r"\b(?:before|(?:well )?ahead of|prior to|in advance of|no later than|by the time)\b", re.IGNORECASE
+    r"\b(?:before|(?:well )?ahead of|prior to|in advance of|no later than|by the time|(?:is|are) preceded by)\b",
+    re.IGNORECASE,
 )
 
 

@@ -363,7 +363,10 @@ def content_reasons(a: str, b: str) -> list[Reason]:
             verb = "dropped" if op == "delete" else "added"
             reasons.append(Reason("content", -1 if op == "delete" else 1, f"{dimension} {verb}: '{name}'", dimension))
             continue
-        if len(content) < MIN_CONTENT_RUN or any(t in stops for t in run[:-1]):
+        # a clause after a semicolon inside one cell or sentence ("Do not deploy; pause training
+        # until ...") is part of it; a run that holds a sentence break is a sentence of its own
+        inner = run[1:-1] if run[0] == ";" else run[:-1]
+        if len(content) < MIN_CONTENT_RUN or any(t in stops for t in inner):
             continue  # a short run, or a whole sentence dropped or added (not a change of coverage)
         # a compound's parts count as its words ("cyber-misuse monitoring" -> "monitoring for cyber misuse")
         elsewhere = {_stem(part) for t in (tb if op == "delete" else ta) for part in [t, *re.split(r"[-\u2010]", t)]}
@@ -371,7 +374,9 @@ def content_reasons(a: str, b: str) -> list[Reason]:
             continue  # the words moved ("the board must approve" -> "must be approved by the board")
         if all(t in _NUMBERISH for t in content):
             continue  # "at least once a year" -> "at least annually": the number readers judge it
-        core = [t for t in content if t not in _NUMBERISH and t not in _FILLER_WORDS and t not in ("date", "dates")]
+        core = [
+            t for t in content if t not in _NUMBERISH | _FILLER_WORDS | _TIMING_WORDS and t not in ("date", "dates")
+        ]
         if core != content and core and _moved_run(core, elsewhere):
             # "before the planned date of launch" -> "before launch is planned", "at rest and in
             # transit" -> "both in transit and at rest": the words that carry content moved
@@ -430,6 +435,7 @@ _NUMBERISH = frozenset(WORD_NUMBERS) | frozenset(
 )
 _PARTICLES = frozenset("out up off down over".split())
 _FILLER_WORDS = frozenset("both either also each".split())
+_TIMING_WORDS = frozenset("before after until prior following during once".split())
 # words that point to where something is written, not what it covers
 _REFERENCE = frozenset("set out laid down described specified referred listed stated contained detailed given".split())
 _PASSIVE_OF = r"\b(?:be|been|being|is|are|was|were|get|gets)\s+(?:\w+ly\s+)?{stem}\w*"

@@ -304,6 +304,17 @@ def _verb_decision(w, p, subj, subj_t, sentence) -> _Decision | None:
     if v in {"need", "needs", "require", "requires"} and w[p + 1 : p + 2] and w[p + 1] in _APPROVALS:
         # "Changes need approval from the board": a requirement the lab keeps, not a stance
         return _Decision("commitment", f"{v} {w[p + 1]}", f"a requirement: '{who} {v} {w[p + 1]}'", neg)
+    if v in _RULE_VERBS and set(w[p + 1 : p + 4]) & COUNTERPARTIES:
+        # "This Agreement requires the Evaluator to delete all outputs": the other party's duty
+        return _Decision(
+            "recommendation", f"present tense '{v}'", f"'{who} {v}' binds the other party{_OTHER_PARTY}", neg, True
+        )
+    if v in _RULE_VERBS and set(head) & (
+        _DOCUMENT_NOUNS | {"case", "procedure", "procedures", "process", "rule", "rules", "charter"}
+    ):
+        # "This policy requires that every model be evaluated", "The safety case requires that
+        # the trial be repeated": the lab's own document binds the lab (not "the Evaluator")
+        return _Decision("commitment", f"present tense '{v}'", f"'{who} {v}': the lab's document sets a rule", neg)
     if v in BELIEF or base in BELIEF:
         return _Decision("description", v, f"belief or stance '{v}'", neg)
     if v in VERB_CANDIDATES_S - VERB_S or base in WORLD_VERBS or v in WORLD_VERBS:
@@ -591,6 +602,7 @@ def _sentence_decision(w, t) -> _Decision:
 
 
 _OTHER_PARTY = ", not the lab)"
+_RULE_VERBS = frozenset("requires mandates stipulates obliges obligates prohibits forbids".split())
 _BULLETS = frozenset("- • * – — · ▪ ◦".split())
 _FEASIBLE = re.compile(
     r"\b(?:(?:where|when|if|as far as|insofar as) (?:it is )?(?:reasonably |technically |commercially )?(?:feasible|possible|practicable)|"

@@ -1206,6 +1206,13 @@ def test_the_labs_own_hedged_practice_negated_still_moves():
             "weakened",
             "qualifier added: 'that has reached the second tier'",
         ),
+        # a required step after a semicolon in one table cell, dropped
+        (
+            "| Bio | Severe | Do not deploy; pause training until safeguards are verified |",
+            "| Bio | Severe | Do not deploy until safeguards are verified |",
+            "weakened",
+            "consequence dropped: 'pause training'",
+        ),
         # "on the day we release it" is at the event, so a period after it is later
         (
             "We will publish the system card on the day we release the model.",
@@ -1338,6 +1345,16 @@ def test_thresholds_audiences_and_actors_read_in_new_forms(old, new, kind, reaso
         (
             "Before each deployment, we test our safeguards against red-team attacks.",
             "Safeguards are tested against red-team attacks before every deployment.",
+        ),
+        # "X before each release" is "each release is preceded by X"; a decision and a power on
+        # both sides, in other clause forms
+        (
+            "| Autonomy | Elevated | Red-team review before each external release |",
+            "| Autonomy | Elevated | Each external release is preceded by a red-team review |",
+        ),
+        (
+            "The panel advises; the CEO decides, and the board can overturn the decision.",
+            "The CEO takes the decision on the panel's advice, and the board may reverse it.",
         ),
         # "not ... unless" restated as "only ... once"; "has the authority to" is "may"
         (

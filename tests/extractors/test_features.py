@@ -365,6 +365,10 @@ def test_a_long_quotation_is_someone_elses_words(text, committed):
         ("We replaced \u2018must pause\u2019 with \u2018may pause\u2019 in section 4.", False),
         # the lab's own "will" after a quoted word still binds it
         ("We will publish a 'model card' for every release.", True),
+        # the lab's own document sets a rule; an agreement requiring the other party does not bind the lab
+        ("This policy requires that every model be evaluated before release.", True),
+        ("The safety case requires that the uplift trial be repeated whenever the model is fine-tuned.", True),
+        ("This Agreement requires the Tester to delete all outputs when access ends.", False),
     ],
 )
 def test_other_parties_duties_document_terms_and_quoted_wordings(text, committed):
