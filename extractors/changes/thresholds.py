@@ -368,7 +368,7 @@ _CONDITION = re.compile(
     r"should it (?:happen|be the case|turn out) that|"
     r"to the extent|where (?:\w+ly )?(?:feasible|possible|practicable|appropriate|necessary|reasonable)|"
     # "where the risk area calls for it", "where suitable forums exist": the lab judges when
-    r"where [\w -]{1,40}?\b(?:calls? for it|requires? it|warrants? it|permits?|allows? it|(?:is|are) (?:relevant|available|warranted)|exists?)\b|"
+    r"where [\w -]{1,40}?\b(?:calls? for it|requires? it|warrants? it|permits?|allows? it|(?:is|are) (?:relevant|available|warranted|needed|required)|exists?)\b|"
     r"when (?:\w+ly )?(?:feasible|possible|practicable|appropriate)|as (?:appropriate|feasible|needed|necessary)|"
     r"as (?:necessity|necessities|circumstances|conditions) (?:dictates?|requires?|warrants?|permits?)|"
     r"at (?:our|its|the company's) (?:sole )?discretion|at the (?:sole )?discretion of|"

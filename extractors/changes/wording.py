@@ -27,6 +27,7 @@ _RESTRICTIVE = frozenset(
 _TIME_WORDS = frozenset("hour hours day days week weeks month months quarter year years time".split())
 
 
+_MODEL_NOUNS = frozenset("model models system systems checkpoint checkpoints version versions".split())
 _ADJECTIVE = re.compile(r"(?:ive|ful|able|ible|ent|ant|ous|ic|al|est)$")
 # "each of its decisions", "all the models": a partitive or a determiner after the universal word
 _PARTITIVE = frozenset("of the such these those our its their".split())
@@ -50,7 +51,11 @@ def _scope_terms(text: str) -> Counter:
         ):
             # "every [Frontier Model] that ...": the noun was a name, taken out before this
             terms[f"{t} {'_' if nxt in _PLAIN else nxt}"] += 1
-        elif t in _RESTRICTIVE and not (t == "most" and _ADJECTIVE.search(nxt)):
+        elif t in _RESTRICTIVE and not (
+            t == "most"
+            and _ADJECTIVE.search(nxt)
+            and (tokens[j + 1] if j + 1 < len(tokens) else "") not in _MODEL_NOUNS
+        ):
             # ("the most effective techniques": a superlative, not "most models")
             terms[f"{t} {nxt}".strip()] += 1
     return terms
@@ -557,7 +562,10 @@ _OUTSIDE = re.compile(
     r"\b(?:external|independent(?!\s+(?:of|from)\b)|third[- ]part(?:y|ies)|outside|accredited)\b", re.IGNORECASE
 )
 _INSIDE = re.compile(r"\b(?:internal|in-house|our own|its own)\b", re.IGNORECASE)
-_OFFICER = re.compile(r"\b(?:general counsel|chief [a-z]+ officer|head of [a-z]+|company secretary)\b", re.IGNORECASE)
+_OFFICER = re.compile(
+    r"\b(?:general counsel|chief [a-z]+ officer|head of [a-z]+|company secretary|(?:their|his|her|a|the) (?:line )?(?:manager|supervisor))\b",
+    re.IGNORECASE,
+)
 
 
 # A response left to someone's judgement ("the Safety Council decides whether to treat the model
@@ -642,9 +650,30 @@ def _approver(text: str) -> tuple[int, str] | None:
     return None if rank is None else (rank, " ".join(who.split()[-4:]).lower())
 
 
+_TOLD = re.compile(
+    r"\b(?:(?:is|are|will be|shall be) (?:reported|notified|communicated|described|shared|sent|presented) to"
+    r"|(?:report|reports|notify|notifies|inform|informs|tell|tells)) (?:the |its |our )?[\w' ’-]{0,40}",
+    re.IGNORECASE,
+)
+
+
 def approval_reason(a: str, b: str) -> Reason | None:
     """The body whose approval is required moved up or down the line of authority."""
     pa, pb = _approver(a), _approver(b)
+    if (pa is None) != (pb is None):
+        # "The board must approve any change" -> "Changes are reported to the board": the same
+        # body told afterwards instead of asked first
+        approver, other = (pa, b) if pa is not None else (pb, a)
+        told = _TOLD.search(other)
+        if told and any(rx.search(told.group(0)) for rank, rx in _BODY_RANK if rank == approver[0]):
+            text = f"approval became a report: '{clip(told.group(0))}'"
+            return Reason(
+                "actor",
+                -1 if pa is not None else 1,
+                text if pa is not None else f"a report became an approval (was '{clip(told.group(0))}')",
+                "actor",
+            )
+        return None
     if pa is None or pb is None or pa[0] == pb[0]:
         return None
     up = pb[0] > pa[0]

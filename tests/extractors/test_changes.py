@@ -1206,6 +1206,26 @@ def test_the_labs_own_hedged_practice_negated_still_moves():
             "weakened",
             "qualifier added: 'that has reached the second tier'",
         ),
+        # an approval turned into a report to the same body; outside testers only "where needed";
+        # an independent recipient of concerns replaced by the line manager
+        (
+            "The board must approve any change to this policy.",
+            "Changes to this policy are reported to the board.",
+            "weakened",
+            "approval became a report",
+        ),
+        (
+            "External red teams will test every frontier model before release.",
+            "Frontier models are tested before release, by external red teams where their expertise is needed.",
+            "weakened",
+            "condition added: 'where their expertise is needed'",
+        ),
+        (
+            "Staff can report concerns anonymously to an independent ombudsperson.",
+            "Staff can report concerns to their manager.",
+            "weakened",
+            "actor: 'independent' -> 'their manager'",
+        ),
         # a required step after a semicolon in one table cell, dropped
         (
             "| Bio | Severe | Do not deploy; pause training until safeguards are verified |",
