@@ -20,6 +20,7 @@ import re
 from labwatch.extractors.changes.reasons import Reason
 from labwatch.extractors.changes.thresholds import condition_reasons, number_reasons
 from labwatch.extractors.changes.wording import (
+    access_reason,
     approval_reason,
     audience_reasons,
     content_reasons,
@@ -55,6 +56,8 @@ def compare_aspects(a: str, b: str, fa: Features, fb: Features) -> list[Reason]:
     found += [approval] if approval else []
     discretion = discretion_reason(a, b)
     found += [discretion] if discretion else []
+    access = access_reason(a, b)
+    found += [access] if access else []
     if similar_wording(a, b):
         found += audience_reasons(a, b)
         found += hedge_reasons(a, b)

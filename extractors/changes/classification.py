@@ -36,7 +36,7 @@ from labwatch.extractors.changes.wording import describe_wording, shared_content
 from labwatch.extractors.exceptions import DiffInputError
 from labwatch.extractors.records import Statement
 
-CHANGES_VERSION = "changes-19"
+CHANGES_VERSION = "changes-20"
 
 ChangeKind = str  # "added" | "removed" | "reworded" | "strengthened" | "weakened"
 # Aspects read from cues around the obligation rather than from the obligation itself.

@@ -650,11 +650,43 @@ def _approver(text: str) -> tuple[int, str] | None:
     return None if rank is None else (rank, " ".join(who.split()[-4:]).lower())
 
 
+_ANY_APPROVAL = re.compile(r"\b(?:approv\w*|sign[- ]off|signed off|authori[sz]\w*|consent)\b", re.I)
 _TOLD = re.compile(
     r"\b(?:(?:is|are|will be|shall be) (?:reported|notified|communicated|described|shared|sent|presented) to"
     r"|(?:report|reports|notify|notifies|inform|informs|tell|tells)) (?:the |its |our )?[\w' ’-]{0,40}",
     re.IGNORECASE,
 )
+
+
+# How deep an outside party's access goes: what it is given beyond the deployed model.
+_DEPTH = {
+    "base model": re.compile(r"\bbase[- ]models?\b|\bpre-?(?:mitigation|safety)\b|\bhelpful[- ]only\b", re.I),
+    "fine-tuning": re.compile(r"\bfine[- ]?tun", re.I),
+    "weights": re.compile(r"\bweights\b", re.I),
+    "checkpoints": re.compile(r"\b(?:checkpoints?|intermediate (?:models|snapshots))\b", re.I),
+    "tools": re.compile(r"\b(?:tool use|tools|scaffold\w*|agent\w*)\b", re.I),
+    "reasoning traces": re.compile(r"\b(?:chain[- ]of[- ]thought|reasoning traces|logits|log-?probs)\b", re.I),
+}
+_ACCESS = re.compile(r"\baccess\b", re.I)
+
+
+def access_reason(a: str, b: str) -> Reason | None:
+    """What an outside party is given access to, narrowed or widened ("access to base models and
+    fine-tuning" -> "access to the deployed model"), in two wordings that both grant access."""
+    both = a + " " + b
+    if not (_ACCESS.search(a) and _ACCESS.search(b) and (_OUTSIDE.search(both) or _TESTERS.search(both))):
+        return None
+    da = {k for k, rx in _DEPTH.items() if rx.search(a)}
+    db = {k for k, rx in _DEPTH.items() if rx.search(b)}
+    if da == db or (da - db and db - da):
+        return None
+    gone, came = sorted(da - db), sorted(db - da)
+    if gone:
+        return Reason("actor", -1, f"access narrowed: {', '.join(gone)} no longer given", "actor")
+    return Reason("actor", 1, f"access widened: {', '.join(came)} given", "actor")
+
+
+_TESTERS = re.compile(r"\b(?:evaluators?|testers?|assessors?|red[- ]team\w*|institutes?|auditors?)\b", re.I)
 
 
 def approval_reason(a: str, b: str) -> Reason | None:
@@ -664,6 +696,8 @@ def approval_reason(a: str, b: str) -> Reason | None:
         # "The board must approve any change" -> "Changes are reported to the board": the same
         # body told afterwards instead of asked first
         approver, other = (pa, b) if pa is not None else (pb, a)
+        if _ANY_APPROVAL.search(other):
+            return None  # an approval is still asked for, in words the approver reader missed
         told = _TOLD.search(other)
         if told and any(rx.search(told.group(0)) for rank, rx in _BODY_RANK if rank == approver[0]):
             text = f"approval became a report: '{clip(told.group(0))}'"

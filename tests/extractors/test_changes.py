@@ -1226,6 +1226,19 @@ def test_the_labs_own_hedged_practice_negated_still_moves():
             "weakened",
             "actor: 'independent' -> 'their manager'",
         ),
+        # what outside evaluators are given access to, narrowed and widened
+        (
+            "We will give external evaluators access to base models and fine-tuning.",
+            "We will give external evaluators access to the deployed model.",
+            "weakened",
+            "access narrowed: base model, fine-tuning no longer given",
+        ),
+        (
+            "We will give external evaluators access to the deployed model.",
+            "We will give external evaluators access to the deployed model, its weights and fine-tuning.",
+            "strengthened",
+            "access widened",
+        ),
         # a required step after a semicolon in one table cell, dropped
         (
             "| Bio | Severe | Do not deploy; pause training until safeguards are verified |",
@@ -1375,6 +1388,11 @@ def test_thresholds_audiences_and_actors_read_in_new_forms(old, new, kind, reaso
         (
             "The panel advises; the CEO decides, and the board can overturn the decision.",
             "The CEO takes the decision on the panel's advice, and the board may reverse it.",
+        ),
+        # an approval still asked for, in other words, beside a report
+        (
+            "An override requires the CEO's written sign-off and is reported to the board within 7 days.",
+            "Any override needs written sign-off from the CEO and must be reported to the board within a week.",
         ),
         # "not ... unless" restated as "only ... once"; "has the authority to" is "may"
         (
