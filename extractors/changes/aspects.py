@@ -18,7 +18,7 @@ from __future__ import annotations
 import re
 
 from labwatch.extractors.changes.reasons import Reason
-from labwatch.extractors.changes.thresholds import condition_reasons, number_reasons
+from labwatch.extractors.changes.thresholds import NOT_UNTIL, condition_reasons, number_reasons
 from labwatch.extractors.changes.wording import (
     access_reason,
     approval_reason,
@@ -306,7 +306,6 @@ _RISKY_ACTIONS = frozenset(
 )
 
 
-_NOT_UNTIL = re.compile(r"\b(?:no|not|never)\b[^.;]{0,120}?\buntil\b", re.IGNORECASE)
 _BEFORE = re.compile(r"\b(?:before|prior to)\b", re.IGNORECASE)
 _NOT_UNLESS = re.compile(
     r"\b(?:no|not|never)\b[^.;]{0,100}?\b(?:unless|until|except (?:if|when|where))\b", re.IGNORECASE
@@ -373,7 +372,7 @@ def _negation_reason(a: str, b: str, fa: Features | None = None, fb: Features | 
     if _NOT_UNLESS.search(negated) and _ONLY_IF.search(plain):
         # "We will not deploy a model unless it passed" -> "A model is only deployed once it passed"
         return None
-    if _NOT_UNTIL.search(b if added else a) and _BEFORE.search(a if added else b):
+    if NOT_UNTIL.search(b if added else a) and _BEFORE.search(a if added else b):
         # "shall implement safeguards before it is deployed" -> "no model shall be deployed
         # until safeguards are in place": the deadline restated as a prohibition
         return None

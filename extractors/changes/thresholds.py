@@ -458,7 +458,8 @@ def _restated_in(condition: str, other: str, share: float = 0.8, least: int = 3)
     return len(stems) >= least and len(stems & _stems(other)) / len(stems) >= share
 
 
-_NOT_UNTIL = re.compile(r"\b(?:no|not|never)\b[^.;]{0,120}?\buntil\b", re.IGNORECASE)
+# "no model is deployed until ...": a prohibition that restates a "before" deadline
+NOT_UNTIL = re.compile(r"\b(?:no|not|never)\b[^.;]{0,120}?\buntil\b", re.IGNORECASE)
 _BEFORE_WORDS = re.compile(
     r"\b(?:before|(?:well )?ahead of|prior to|in advance of|no later than|by the time|(?:is|are) preceded by)\b",
     re.IGNORECASE,
@@ -484,7 +485,7 @@ def condition_reasons(a: str, b: str, fa: Features, fb: Features) -> list[Reason
             verb = "added" if sign < 0 else "dropped"
             other = a if sign < 0 else b  # the wording without this clause
             if _DEADLINE.match(c):
-                if _NOT_UNTIL.search(other) and c.split()[0].lower() in ("before", "prior"):
+                if NOT_UNTIL.search(other) and c.split()[0].lower() in ("before", "prior"):
                     # "shall put safeguards in place before it is deployed" -> "no model shall be
                     # deployed until safeguards are in place": the same deadline, as a prohibition
                     reasons.append(Reason("condition", 0, f"deadline {verb} (restated): '{clip(c)}'", "threshold"))

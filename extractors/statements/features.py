@@ -106,7 +106,7 @@ def _modal_decision(w, t, i, subj, subj_t, cond_before) -> _Decision | None:
         d = _Decision("recommendation", "should", "'SHOULD' (RFC 2119) recommends, it does not require", neg, True)
     else:
         d = _modal_rule(w, i, subj, cls, neg, cond_before)
-    if d is not None:
+    if d is not None and not d.subject:
         d.subject = cls
     return d
 
@@ -152,7 +152,9 @@ def _firm_rule(w, i, subj, cls, neg, who) -> _Decision:
     head = head_phrase(subj)
     if head and head[-1] in COUNTERPARTIES and nxt not in RECEIVING and not is_participle(word_after_be(w, i)):
         # "The Evaluator shall delete derived weights": the other party's duty, not the lab's
-        return _Decision("recommendation", modal, f"'{modal}' binds the other party ({who}{_OTHER_PARTY}", neg, True)
+        return _Decision(
+            "recommendation", modal, f"'{modal}' binds the other party ({who}), not the lab", neg, True, _PARTY
+        )
     if nxt in CHANGE_VERBS and cls != "first":
         return _Decision("description", modal, f"'{modal} {nxt}' predicts a change", neg, True)
     if soft or after in {"able", "capable", "likely", "possible", "unlikely", "necessary", "sufficient"}:
@@ -307,7 +309,12 @@ def _verb_decision(w, p, subj, subj_t, sentence) -> _Decision | None:
     if v in _RULE_VERBS and set(w[p + 1 : p + 4]) & COUNTERPARTIES:
         # "This Agreement requires the Evaluator to delete all outputs": the other party's duty
         return _Decision(
-            "recommendation", f"present tense '{v}'", f"'{who} {v}' binds the other party{_OTHER_PARTY}", neg, True
+            "recommendation",
+            f"present tense '{v}'",
+            f"'{who} {v}' binds the other party, not the lab",
+            neg,
+            True,
+            _PARTY,
         )
     if v in _RULE_VERBS and set(head) & (
         _DOCUMENT_NOUNS | {"case", "procedure", "procedures", "process", "rule", "rules", "charter"}
@@ -564,7 +571,7 @@ def _sentence_decision(w, t) -> _Decision:
             for d in decisions
         ]
     for n, d in enumerate(decisions):
-        if d.category == "recommendation" and d.why.endswith(_OTHER_PARTY):
+        if d.subject == _PARTY:
             # "The Evaluator shall keep a channel ..., and the Lab shall not retaliate ...": the
             # other party's duty, then the lab's own in a clause of its own
             own = next((x for x in decisions[n + 1 :] if x.category == "commitment" and x.cued), None)
@@ -601,7 +608,7 @@ def _sentence_decision(w, t) -> _Decision:
     return decisions[0]
 
 
-_OTHER_PARTY = ", not the lab)"
+_PARTY = "counterparty"  # the subject class of a decision on the other party's duty
 _RULE_VERBS = frozenset("requires mandates stipulates obliges obligates prohibits forbids".split())
 _BULLETS = frozenset("- • * – — · ▪ ◦".split())
 _FEASIBLE = re.compile(
